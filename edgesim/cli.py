@@ -1,0 +1,168 @@
+"""Command line: a thin layer over the documented Python API.
+
+Every user error (bad scenario, missing file, unwritable output) prints one message naming the file, the
+field and the problem, and exits with code 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import EdgesimError
+
+EXIT_USAGE = 2
+
+
+class CliError(EdgesimError):
+    """A user error found by the CLI itself (e.g. an unwritable output directory)."""
+
+
+def check_writable_dir(path: str | Path, option: str = "--out") -> Path:
+    """Create ``path`` if needed and prove it is writable, before any long run starts."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".edgesim-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"{out}: {option}: cannot write there ({exc.strerror or exc})") from None
+    return out
+
+
+def format_table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda r: "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(r, widths)))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _fmt(x: float | None, spec: str = ".3g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def render_summary(summary: dict) -> str:
+    """The human-readable report of one run."""
+    out = [f"scenario {summary['scenario']}: {summary['duration_s']:g} s simulated (warm-up {summary['warmup_s']:g} s), seed {summary['seed']}", ""]
+    rows = []
+    for s in summary["streams"]:
+        lat = s["latency_ms"]
+        rows.append([s["camera"], s["model"], s["unit"], _fmt(s["offered_fps"], ".2f"), _fmt(s["achieved_fps"], ".2f"), str(s["dropped"]),
+                     _fmt(lat["mean"], ".2f"), _fmt(lat["p95"], ".2f"), _fmt(lat["p99"], ".2f"), _fmt(lat["max"], ".2f"), s["service_source"]])
+    out.append(format_table(rows, ["camera", "model", "unit", "offered fps", "achieved fps", "dropped", "mean ms", "p95 ms", "p99 ms", "max ms", "service time from"]))
+    out.append("")
+    rows = []
+    for u in summary["units"]:
+        extra = [_fmt(u.get("max_temp_c"), ".1f")] if "max_temp_c" in u else []
+        rows.append([u["name"], u["kind"], _fmt(100 * u["utilization"], ".1f"), _fmt(u["avg_power_w"], ".3f"), _fmt(u["energy_j"], ".4g"),
+                     str(u["inferences"]), _fmt(u["inferences_per_j"], ".1f")] + extra)
+    header = ["unit", "kind", "util %", "avg W", "energy J", "inferences", "inf/J (FPS/W)"]
+    if summary["units"] and "max_temp_c" in summary["units"][0]:
+        header.append("max C")
+    out.append(format_table(rows, header))
+    sys_ = summary["system"]
+    out.append("")
+    out.append(f"system: {sys_['avg_power_w']:.3f} W average, {sys_['energy_j']:.4g} J; required {sys_['required_tops']:.4g} TOPS, "
+               f"achieved {sys_['achieved_tops']:.4g} TOPS")
+    if sys_.get("battery_life_h") is not None:
+        kind = "projected" if sys_.get("battery_life_is_projection") else "simulated"
+        out.append(f"battery: {kind} life {sys_['battery_life_h']:.3f} h, final state of charge {sys_['final_soc']:.3f}")
+    return "\n".join(out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .api import simulate
+    from .spec.load import load_scenario
+
+    out = check_writable_dir(args.out) if args.out else None
+    spec = load_scenario(args.scenario)
+    result = simulate(spec, duration_s=args.duration, seed=args.seed, trace=args.trace or None)
+    if out is not None:
+        try:
+            result.write(out)
+        except OSError as exc:
+            raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None
+    if args.json:
+        print(result.to_json())
+    else:
+        print(render_summary(result.summary))
+        if out is not None:
+            print(f"\nwrote summary.json, streams.csv, units.csv, timeseries.csv{', trace.csv' if args.trace else ''}, timeline.png to {out}")
+    return 0
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="edgesim", description="Discrete-event simulator of edge AI systems.")
+    parser.add_argument("--version", action="version", version=f"edgesim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one scenario and report latency, FPS, power and energy")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--duration", type=_positive_float, help="simulated seconds (overrides duration_s)")
+    run.add_argument("--seed", type=_seed, help="root random seed (overrides seed)")
+    run.add_argument("--json", action="store_true", help="print only the summary JSON on stdout")
+    run.add_argument("--out", help="write summary.json, CSV tables and timeline.png to this directory")
+    run.add_argument("--trace", action="store_true", help="record every job (memory grows with the run)")
+    run.set_defaults(func=cmd_run)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Subcommands living in their own modules (catalog, budget, sweep, fit), each optional."""
+    registers = []
+    for module_name in ("edgesim.catalog.cli", "edgesim.analysis_cli", "edgesim.sweep.cli"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        registers.append(module.register)
+    return registers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except EdgesimError as exc:
+        print(f"edgesim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("edgesim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

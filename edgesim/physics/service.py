@@ -1,0 +1,105 @@
+"""Service time of one inference on one compute unit, and the power drawn while it runs.
+
+Two sources, and every result says which one it used:
+
+* measured: a published (model -> fps, power) point on this unit. Service time = 1 / fps, scaled by
+  pixel count when the frames differ from the measured resolution (cost ~ W x H, white paper).
+* analytic: t = ops / (peak_ops_per_s[precision] x efficiency), with efficiency the fraction of peak the
+  unit actually achieves (rated TOPS are never reached, white paper p. 9).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
+
+
+class ServiceTimeError(ValueError):
+    """No service time can be derived; ``field`` is the unit's field that would fix it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ServiceEstimate:
+    """How long one inference takes on an otherwise idle unit at full speed, and at what power."""
+
+    service_s: float
+    active_power_w: float
+    source: str  # "measured", "measured, scaled by pixel count" or "analytic"
+    detail: str
+
+    @property
+    def ops_per_s_equivalent(self) -> float:  # pragma: no cover - convenience
+        return 1.0 / self.service_s
+
+
+def _measured_pixels(point: MeasuredPoint, model: ModelSpec | None) -> int | None:
+    if point.width_px and point.height_px:
+        return point.width_px * point.height_px
+    if model is not None and model.ref_width_px and model.ref_height_px:
+        return model.ref_width_px * model.ref_height_px
+    return None
+
+
+def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str, ModelSpec]) -> tuple[float, str]:
+    """Fraction of peak achieved for ``model_name`` on ``unit``, and where it came from.
+
+    Order: ``efficiency_by_model`` > ``efficiency`` > derived from the measured point named by
+    ``efficiency_from_measured`` (achieved ops/s of that point / peak).
+    """
+    if model_name in unit.efficiency_by_model:
+        return unit.efficiency_by_model[model_name], f"efficiency_by_model[{model_name}]"
+    if unit.efficiency is not None:
+        return unit.efficiency, "efficiency"
+    ref = unit.efficiency_from_measured
+    if ref is not None:
+        point = unit.measured_point(ref)
+        ref_model = models.get(ref)
+        if point is None or ref_model is None:
+            raise ServiceTimeError("efficiency_from_measured", f"cannot derive efficiency from {ref!r}: needs a measured point and a declared model of that name")
+        precision = point.precision or ref_model.precision
+        peak = unit.peak_ops_per_s.get(precision)
+        pixels = _measured_pixels(point, ref_model)
+        if peak is None or pixels is None:
+            raise ServiceTimeError("efficiency_from_measured", f"cannot derive efficiency from {ref!r}: peak_ops_per_s.{precision} or the measured resolution is unknown")
+        achieved_ops_per_s = point.fps * ref_model.ops_for(pixels)
+        return min(1.0, achieved_ops_per_s / peak), f"derived from measured {ref} ({point.fps:g} fps x {ref_model.ops_for(pixels):.4g} ops / {peak:.4g} ops/s)"
+    raise ServiceTimeError(
+        "efficiency",
+        f"no measured point for model {model_name!r} and no efficiency given: set efficiency (fraction of peak achieved, 0 < e <= 1), "
+        "efficiency_by_model, efficiency_from_measured, or add a measured point",
+    )
+
+
+def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: Mapping[str, ModelSpec]) -> ServiceEstimate:
+    """Service time (s) of one inference of ``model`` on a ``pixels``-pixel frame on ``unit``.
+
+    Raises
+    ------
+    ServiceTimeError
+        When neither a measured point nor an analytic estimate is possible.
+    """
+    point = unit.measured_point(model.name)
+    if point is not None:
+        measured_px = _measured_pixels(point, model)
+        scale = 1.0 if measured_px is None else pixels / measured_px
+        power_w = point.power_w if point.power_w is not None else unit.max_power_w
+        source = "measured" if scale == 1.0 else "measured, scaled by pixel count"
+        detail = f"{point.fps:g} fps at {measured_px or pixels} px ({point.source})"
+        if measured_px is None:
+            detail += "; measured resolution not stated, taken as the stream's"
+        if point.power_w is None:
+            detail += "; power not measured, max_power_w used"
+        return ServiceEstimate(scale / point.fps, power_w, source, detail)
+    precision = model.precision
+    peak = unit.peak_ops_per_s.get(precision)
+    if peak is None:
+        known = ", ".join(unit.peak_ops_per_s) or "none"
+        raise ServiceTimeError(f"peak_ops_per_s.{precision}", f"no peak for precision {precision} (known: {known}) and no measured point for model {model.name!r}")
+    efficiency, eff_source = unit_efficiency(unit, model.name, models)
+    ops = model.ops_for(pixels)
+    return ServiceEstimate(ops / (peak * efficiency), unit.max_power_w, "analytic", f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})")

@@ -1,0 +1,189 @@
+"""The result of one run: the JSON summary contract, pandas tables and files.
+
+JSON contract (keys tools rely on; more keys are welcome)::
+
+    {"scenario", "duration_s", "seed",
+     "streams": [{"camera", "model", "unit", "offered_fps", "achieved_fps", "completed", "dropped",
+                  "latency_ms": {"mean", "p50", "p95", "p99", "max"}}],
+     "units":   [{"name", "kind", "utilization", "energy_j", "avg_power_w", "inferences", "inferences_per_j"}],
+     "system":  {"energy_j", "avg_power_w", "required_tops", "achieved_tops"}}
+
+All statistics cover the window [warmup_s, duration_s); frames that arrive before warmup_s are excluded.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+
+TRACE_COLUMNS = ["stream", "frame", "arrival_s", "start_s", "end_s", "status"]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+@dataclass
+class SimulationResult:
+    """What a run produced. ``summary`` is the JSON contract; the methods give DataFrames.
+
+    Attributes
+    ----------
+    summary : dict
+        JSON-serializable summary (see module docstring).
+    timeseries : pandas.DataFrame
+        One row per recording interval and unit: ``time_s`` (bin start), ``unit``, ``power_w`` (exact bin
+        average), ``utilization``, ``queue_mean`` (time-averaged waiting jobs).
+    trace : pandas.DataFrame or None
+        Per job (frame x model) records when tracing is on.
+    """
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    trace: pd.DataFrame | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def streams_df(self) -> pd.DataFrame:
+        rows = []
+        for s in self.summary["streams"]:
+            row = {k: v for k, v in s.items() if k != "latency_ms"}
+            row.update({f"latency_{k}_ms": v for k, v in s["latency_ms"].items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def units_df(self) -> pd.DataFrame:
+        return pd.DataFrame(self.summary["units"])
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.summary, indent=indent, allow_nan=False)
+
+    def __repr__(self) -> str:
+        sys_ = self.summary["system"]
+        return (f"SimulationResult(scenario={self.summary['scenario']!r}, duration_s={self.summary['duration_s']}, "
+                f"avg_power_w={sys_['avg_power_w']:.4g}, required_tops={sys_['required_tops']:.4g}, achieved_tops={sys_['achieved_tops']:.4g})")
+
+    def write(self, out_dir: str | Path, plot: bool = True) -> list[Path]:
+        """Write summary.json, streams.csv, units.csv, timeseries.csv (trace.csv) and timeline.png to ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "summary.json", out / "streams.csv", out / "units.csv", out / "timeseries.csv"]
+        written[0].write_text(self.to_json() + "\n", encoding="utf-8")
+        self.streams_df().to_csv(written[1], index=False)
+        self.units_df().to_csv(written[2], index=False)
+        self.timeseries.to_csv(written[3], index=False)
+        if self.trace is not None:
+            written.append(out / "trace.csv")
+            self.trace.to_csv(written[-1], index=False)
+        if plot:
+            from ..plots import plot_timeline
+
+            written.append(plot_timeline(self, out / "timeline.png"))
+        return written
+
+
+def build_result(state: Any) -> SimulationResult:
+    """Summarize a finished :class:`~edgesim.sim.engine.RunState` into the JSON contract and tables."""
+    spec = state.spec
+    window_s = state.duration_s - spec.warmup_s
+    streams = []
+    achieved_ops = 0.0
+    required_ops_per_s = 0.0
+    in_flight_by_stream: dict[int, int] = {}
+    for unit in state.units:
+        for job in unit.in_flight():
+            if job[1] >= spec.warmup_s:
+                idx = job[0].index
+                in_flight_by_stream[idx] = in_flight_by_stream.get(idx, 0) + 1
+    for s in state.streams:
+        ops = s.ops_per_inference
+        achieved_ops += s.completed * ops
+        required_ops_per_s += s.camera_spec.fps * ops
+        streams.append({
+            "camera": s.camera,
+            "model": s.model.name,
+            "unit": s.unit.name,
+            "nominal_fps": s.camera_spec.fps,
+            "offered_fps": s.offered / window_s,
+            "achieved_fps": s.completed / window_s,
+            "offered": s.offered,
+            "completed": s.completed,
+            "dropped": s.dropped,
+            "in_flight": in_flight_by_stream.get(s.index, 0),
+            "drop_rate": _ratio(s.dropped, s.offered) or 0.0,
+            "latency_ms": s.latencies.summary_ms(),
+            "service_ms": s.estimate.service_s * 1e3,
+            "service_source": s.estimate.source,
+            "service_detail": s.estimate.detail,
+            "ops_per_inference": ops,
+        })
+    units = []
+    total_energy_j = 0.0
+    for u in state.units:
+        e0, b0, q0 = u.snapshot
+        energy_j = u.energy_j - e0
+        busy_s = u.busy_s - b0
+        total_energy_j += energy_j
+        units.append({
+            "name": u.name,
+            "kind": u.spec.kind,
+            "device": u.spec.device,
+            "utilization": min(1.0, busy_s / window_s),
+            "energy_j": energy_j,
+            "avg_power_w": energy_j / window_s,
+            "inferences": u.completed_in_window,
+            "inferences_per_j": _ratio(u.completed_in_window, energy_j),
+            "mean_queue_jobs": (u.queue_area_s - q0) / window_s,
+        })
+    summary = {
+        "scenario": spec.name,
+        "source": spec.source,
+        "duration_s": state.duration_s,
+        "warmup_s": spec.warmup_s,
+        "seed": state.seed,
+        "edgesim_version": __version__,
+        "streams": streams,
+        "units": units,
+        "system": {
+            "energy_j": total_energy_j,
+            "avg_power_w": total_energy_j / window_s,
+            "required_tops": required_ops_per_s / 1e12,
+            "achieved_tops": achieved_ops / window_s / 1e12,
+            "inferences_per_j": _ratio(sum(u["inferences"] for u in units), total_energy_j),
+        },
+    }
+    timeseries = _timeseries(state)
+    trace = None
+    if state.streams and state.streams[0].trace is not None:
+        rows = [row for s in state.streams for row in s.trace]
+        for unit in state.units:  # jobs still waiting or in service at the end
+            for job in unit.in_flight():
+                rows.append((job[0].index, job[2], job[1], job[3], np.nan, "in_flight"))
+        trace = pd.DataFrame(rows, columns=TRACE_COLUMNS).sort_values(["arrival_s", "stream"], kind="stable").reset_index(drop=True)
+        names = {s.index: (s.camera, s.model.name, s.unit.name) for s in state.streams}
+        trace.insert(1, "camera", trace["stream"].map(lambda i: names[i][0]))
+        trace.insert(2, "model", trace["stream"].map(lambda i: names[i][1]))
+        trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
+        trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
+    return SimulationResult(summary, timeseries, trace, extra={"wall_s": state.wall_s})
+
+
+def _timeseries(state: Any) -> pd.DataFrame:
+    frames = []
+    for u in state.units:
+        energy_j, busy_s, queue_area_s = u.series()
+        start = np.arange(u.n_bins) * u.interval_s
+        width = np.minimum(start + u.interval_s, state.duration_s) - start
+        frames.append(pd.DataFrame({
+            "time_s": start,
+            "unit": u.name,
+            "power_w": energy_j / width,
+            "utilization": busy_s / width,
+            "queue_mean": queue_area_s / width,
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["time_s", "unit", "power_w", "utilization", "queue_mean"])

@@ -1,0 +1,91 @@
+"""Engine speed: edgesim's intersection scenario against a bare SimPy skeleton of the same traffic, same process.
+
+The skeleton is 3 cameras x 30 FPS, each frame 3 jobs, each job a request / timeout / release on a
+simpy.Resource (about five SimPy events per inference). edgesim computes every metric of the summary.
+
+    python experiments/bench_engine.py [--duration 600] [--repeat 3]
+
+Prints simulated inferences per wall-second of both and the ratio (edgesim / skeleton; >= 1 is the bar).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from pathlib import Path
+
+import simpy
+
+import edgesim
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "intersection_3cam.yaml"
+
+
+def skeleton(duration_s: float, service_s: float, n_cameras: int = 3, fps: float = 30.0, n_models: int = 3) -> int:
+    """Bare SimPy: a process per job doing request, timeout(service), release. Returns completed jobs."""
+    env = simpy.Environment()
+    unit = simpy.Resource(env, capacity=1)
+    done = [0]
+
+    def job(env: simpy.Environment):
+        with unit.request() as req:
+            yield req
+            yield env.timeout(service_s)
+        done[0] += 1
+
+    def camera(env: simpy.Environment, phase_s: float):
+        yield env.timeout(phase_s)
+        while True:
+            for _ in range(n_models):
+                env.process(job(env))
+            yield env.timeout(1.0 / fps)
+
+    for i in range(n_cameras):
+        env.process(camera(env, i / (fps * n_cameras)))
+    env.run(until=duration_s)
+    return done[0]
+
+
+def best_of(fn, repeat: int) -> tuple[float, int]:
+    best = float("inf")
+    n = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        n = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=600.0, help="simulated seconds (default 600)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument("--scenario", default=str(SCENARIO), help="scenario file (default: the intersection)")
+    args = parser.parse_args()
+    spec = edgesim.load_scenario(args.scenario)
+    service_s = min(s["service_ms"] for s in edgesim.simulate(spec, duration_s=2.0).summary["streams"]) / 1e3
+
+    def run_edgesim() -> int:
+        result = edgesim.simulate(spec, duration_s=args.duration)
+        return sum(u["inferences"] for u in result.summary["units"])
+
+    t_sk, n_sk = best_of(lambda: skeleton(args.duration, service_s), args.repeat)
+    t_es, n_es = best_of(run_edgesim, args.repeat)
+    rate_sk, rate_es = n_sk / t_sk, n_es / t_es
+    print(f"scenario: {Path(args.scenario).name}, {args.duration:g} simulated s, best of {args.repeat}")
+    print(f"bare SimPy skeleton : {n_sk:>9d} inferences in {t_sk:7.3f} s = {rate_sk / 1e6:6.3f} M inferences/s")
+    print(f"edgesim (all stats) : {n_es:>9d} inferences in {t_es:7.3f} s = {rate_es / 1e6:6.3f} M inferences/s")
+    print(f"ratio edgesim / skeleton: {rate_es / rate_sk:.2f}x  (bar >= 1.0, aim 3.0)")
+    # memory: peak traced allocation per inference, for two durations (flat = does not grow with duration)
+    for dur in (args.duration / 4, args.duration):
+        tracemalloc.start()
+        result = edgesim.simulate(spec, duration_s=dur)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        n = sum(u["inferences"] for u in result.summary["units"])
+        print(f"memory at {dur:g} s: peak {peak / 1e6:.2f} MB traced, {peak / max(n, 1):.1f} bytes per inference")
+
+
+if __name__ == "__main__":
+    main()
