@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
+
+from ..yamlio import safe_load
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
@@ -29,7 +31,7 @@ def read_scenario_dict(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, "", f"cannot read file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "unknown position"
