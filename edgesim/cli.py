@@ -54,13 +54,19 @@ def render_summary(summary: dict) -> str:
     out.append(format_table(rows, ["camera", "model", "unit", "offered fps", "achieved fps", "dropped", "mean ms", "p95 ms", "p99 ms", "max ms", "service time from"]))
     out.append("")
     rows = []
+    thermal = any(u.get("max_temp_c") is not None for u in summary["units"])
     for u in summary["units"]:
-        extra = [_fmt(u.get("max_temp_c"), ".1f")] if "max_temp_c" in u else []
+        extra = [_fmt(u["max_temp_c"], ".1f"), _fmt(u["throttled_s"], ".1f")] if thermal else []
+        if u.get("shutdown_at_s") is not None:
+            extra.append(f"shut down at {u['shutdown_at_s']:.3f} s")
         rows.append([u["name"], u["kind"], _fmt(100 * u["utilization"], ".1f"), _fmt(u["avg_power_w"], ".3f"), _fmt(u["energy_j"], ".4g"),
                      str(u["inferences"]), _fmt(u["inferences_per_j"], ".1f")] + extra)
     header = ["unit", "kind", "util %", "avg W", "energy J", "inferences", "inf/J (FPS/W)"]
-    if summary["units"] and "max_temp_c" in summary["units"][0]:
-        header.append("max C")
+    if thermal:
+        header += ["max C", "throttled s"]
+    if any(u.get("shutdown_at_s") is not None for u in summary["units"]):
+        header.append("note")
+        rows = [r + [""] * (len(header) - len(r)) for r in rows]
     out.append(format_table(rows, header))
     sys_ = summary["system"]
     out.append("")

@@ -29,11 +29,13 @@ def plot_timeline(result: "SimulationResult", path: str | Path) -> Path:
             ax.step(rows["time_s"], rows[column], where="post", label=str(unit))
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0, top=max(1.05 if column == "utilization" else 0.0, float(ts[column].max()) * 1.1) or 1.0)
     for ax, (title, frame) in zip(axes[len(panels):, 0], extra.items()):
         for name, rows in frame.groupby("name", sort=False):
             ax.plot(rows["time_s"], rows["value"], label=str(name))
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
+        ax.ticklabel_format(axis="y", useOffset=False)
         ax.legend(fontsize=7, loc="best")
     axes[0, 0].legend(fontsize=7, loc="best")
     axes[0, 0].set_title(f"{result.summary['scenario']} (seed {result.summary['seed']})")

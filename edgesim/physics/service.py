@@ -88,6 +88,8 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
         measured_px = _measured_pixels(point, model)
         scale = 1.0 if measured_px is None else pixels / measured_px
         power_w = point.power_w if point.power_w is not None else unit.max_power_w
+        if power_w < unit.idle_power_w:
+            raise ServiceTimeError("measured", f"measured power {power_w} W for model {model.name!r} is below idle_power_w {unit.idle_power_w} W")
         source = "measured" if scale == 1.0 else "measured, scaled by pixel count"
         detail = f"{point.fps:g} fps at {measured_px or pixels} px ({point.source})"
         if measured_px is None:

@@ -91,6 +91,10 @@ def build_result(state: Any) -> SimulationResult:
     """Summarize a finished :class:`~edgesim.sim.engine.RunState` into the JSON contract and tables."""
     spec = state.spec
     window_s = state.duration_s - spec.warmup_s
+    if window_s <= 0:  # the run ended (battery empty) before the warm-up did: report the whole run
+        window_s = state.duration_s
+        for unit in state.units:
+            unit.snapshot = (0.0, 0.0, 0.0)
     streams = []
     achieved_ops = 0.0
     required_ops_per_s = 0.0
@@ -122,40 +126,62 @@ def build_result(state: Any) -> SimulationResult:
             "service_detail": s.estimate.detail,
             "ops_per_inference": ops,
         })
+    platform = state.platform
     units = []
     total_energy_j = 0.0
-    for u in state.units:
+    for i, u in enumerate(state.units):
         e0, b0, q0 = u.snapshot
         energy_j = u.energy_j - e0
+        if platform is not None:
+            energy_j += float(platform.leak_energy_j[i] - platform.snapshot[2][i])
         busy_s = u.busy_s - b0
         total_energy_j += energy_j
-        units.append({
+        row = {
             "name": u.name,
             "kind": u.spec.kind,
             "device": u.spec.device,
-            "utilization": min(1.0, busy_s / window_s),
+            "utilization": min(1.0, busy_s / (u.servers * window_s)),
             "energy_j": energy_j,
             "avg_power_w": energy_j / window_s,
             "inferences": u.completed_in_window,
             "inferences_per_j": _ratio(u.completed_in_window, energy_j),
             "mean_queue_jobs": (u.queue_area_s - q0) / window_s,
-        })
+            "throttled_s": u.throttled_s,
+            "dvfs_state_s": dict(u.state_time_s),
+            "shutdown_at_s": u.shutdown_s,
+            "max_temp_c": None,
+            "final_temp_c": None,
+        }
+        if platform is not None and platform.net is not None and platform.unit_node[i] >= 0:
+            node = platform.unit_node[i]
+            row["thermal_node"] = platform.net.node_names[node]
+            row["max_temp_c"] = float(platform.max_temp_c[node])
+            row["final_temp_c"] = float(platform.temp_c[node])
+        units.append(row)
+    system = {
+        "energy_j": total_energy_j,
+        "avg_power_w": total_energy_j / window_s,
+        "required_tops": required_ops_per_s / 1e12,
+        "achieved_tops": achieved_ops / window_s / 1e12,
+        "inferences_per_j": _ratio(sum(u["inferences"] for u in units), total_energy_j),
+        "platform_load_w": sum(load.power_w for load in spec.platform_loads),
+        "battery_life_h": None,
+        "battery_life_is_projection": None,
+        "final_soc": None,
+    }
+    if platform is not None and platform.battery is not None:
+        system.update(_battery_summary(state, platform))
     summary = {
         "scenario": spec.name,
         "source": spec.source,
         "duration_s": state.duration_s,
+        "requested_duration_s": state.requested_duration_s,
         "warmup_s": spec.warmup_s,
         "seed": state.seed,
         "edgesim_version": __version__,
         "streams": streams,
         "units": units,
-        "system": {
-            "energy_j": total_energy_j,
-            "avg_power_w": total_energy_j / window_s,
-            "required_tops": required_ops_per_s / 1e12,
-            "achieved_tops": achieved_ops / window_s / 1e12,
-            "inferences_per_j": _ratio(sum(u["inferences"] for u in units), total_energy_j),
-        },
+        "system": system,
     }
     timeseries = _timeseries(state)
     trace = None
@@ -170,20 +196,69 @@ def build_result(state: Any) -> SimulationResult:
         trace.insert(2, "model", trace["stream"].map(lambda i: names[i][1]))
         trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
         trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
-    return SimulationResult(summary, timeseries, trace, extra={"wall_s": state.wall_s})
+    extra = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
+    return SimulationResult(summary, timeseries, trace, extra=extra)
+
+
+def _battery_summary(state: Any, platform: Any) -> dict[str, Any]:
+    """Battery life: simulated when the cut-off was reached, else projected from the average draw so far."""
+    model, battery_state = platform.battery, platform.battery_state
+    elapsed_s = state.duration_s
+    out: dict[str, Any] = {"final_soc": model.soc(battery_state), "battery_energy_j": platform.battery_energy_j,
+                           "load_energy_j": platform.load_energy_j, "battery_model": platform.battery_spec.model}
+    if platform.battery_empty_s is not None:
+        out["battery_life_h"] = platform.battery_empty_s / 3600.0
+        out["battery_life_is_projection"] = False
+        return out
+    avg_draw_w = platform.battery_energy_j / elapsed_s if elapsed_s > 0 else 0.0
+    remaining_s = model.time_to_cutoff_s(battery_state, avg_draw_w)
+    out["battery_life_h"] = None if remaining_s == float("inf") else (elapsed_s + remaining_s) / 3600.0
+    out["battery_life_is_projection"] = True
+    out["battery_projection_basis"] = f"average draw {avg_draw_w:.4g} W over the {elapsed_s:g} s simulated, held constant until cut-off"
+    return out
+
+
+def _extra_series(state: Any, timeseries: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Panels for the timeline plot beyond power/utilization/queue: temperatures, state of charge, FPS."""
+    series: dict[str, pd.DataFrame] = {}
+    fps = timeseries[["time_s", "unit", "achieved_fps"]].rename(columns={"unit": "name", "achieved_fps": "value"})
+    series["completed inferences/s"] = fps
+    platform = state.platform
+    if platform is None:
+        return series
+    n = platform.n_bins
+    edges = platform.edges[: n + 1]
+    start = np.arange(n) * platform.interval_s
+    width = np.minimum(start + platform.interval_s, state.duration_s) - start
+    if platform.net is not None:
+        area = np.diff(np.array([e[3] for e in edges]), axis=0)
+        frames = [pd.DataFrame({"time_s": start, "name": name, "value": area[:, k] / width}) for k, name in enumerate(platform.net.node_names)]
+        series["temperature (C)"] = pd.concat(frames, ignore_index=True)
+    if platform.battery is not None:
+        times = np.arange(n + 1) * platform.interval_s
+        times[-1] = state.duration_s
+        series["state of charge"] = pd.DataFrame({"time_s": times, "name": "battery", "value": [e[1] for e in edges]})
+    return series
+
 
 
 def _timeseries(state: Any) -> pd.DataFrame:
+    """Per interval and unit: exact mean power (leakage included), utilization, mean queue, completions/s."""
     frames = []
+    platform = state.platform
     for u in state.units:
-        energy_j, busy_s, queue_area_s = u.series()
+        energy_j, busy_s, queue_area_s, completed = u.series()
+        if platform is not None:
+            leak = np.array([e[2][len(frames)] for e in platform.edges[: u.n_bins + 1]])
+            energy_j = energy_j + np.diff(leak)
         start = np.arange(u.n_bins) * u.interval_s
         width = np.minimum(start + u.interval_s, state.duration_s) - start
         frames.append(pd.DataFrame({
             "time_s": start,
             "unit": u.name,
             "power_w": energy_j / width,
-            "utilization": busy_s / width,
+            "utilization": busy_s / (u.servers * width),
             "queue_mean": queue_area_s / width,
+            "achieved_fps": completed / width,
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["time_s", "unit", "power_w", "utilization", "queue_mean"])

@@ -253,5 +253,32 @@ def check_references(spec: ScenarioSpec) -> None:
             errors.append(ScenarioError(source, f"compute_units[{j}].efficiency_from_measured", f"no measured point for model {ref!r} on this unit"))
         elif ref is not None and ref not in models:
             errors.append(ScenarioError(source, f"compute_units[{j}].efficiency_from_measured", f"model {ref!r} is not declared under models (its ops per inference are needed)"))
+    errors.extend(_check_thermal_references(spec))
     if errors:
         raise ScenarioErrors(errors)
+
+
+def _check_thermal_references(spec: ScenarioSpec) -> list[ScenarioError]:
+    """Thermal nodes named by units, loads and links exist; a throttled unit sits on a node."""
+    source = spec.source
+    errors: list[ScenarioError] = []
+    nodes = {n.name for n in spec.thermal.nodes} if spec.thermal else set()
+    if spec.thermal is not None:
+        for i, link in enumerate(spec.thermal.links):
+            for end in link.between:
+                if end != "ambient" and end not in nodes:
+                    errors.append(ScenarioError(source, f"thermal.links[{i}].between", f"no thermal node named {end!r} (known: {', '.join(sorted(nodes))}, ambient)"))
+            if link.between[0] == link.between[1]:
+                errors.append(ScenarioError(source, f"thermal.links[{i}].between", "a link must join two different nodes"))
+    for j, unit in enumerate(spec.compute_units):
+        if unit.thermal_node is not None and unit.thermal_node not in nodes:
+            what = "there is no thermal section" if spec.thermal is None else f"known: {', '.join(sorted(nodes))}"
+            errors.append(ScenarioError(source, f"compute_units[{j}].thermal_node", f"no thermal node named {unit.thermal_node!r} ({what})"))
+        if unit.throttle is not None and unit.thermal_node is None:
+            errors.append(ScenarioError(source, f"compute_units[{j}].thermal_node", "a unit with throttle needs a thermal_node to watch"))
+        if unit.leakage_w_per_k > 0 and unit.thermal_node is None:
+            errors.append(ScenarioError(source, f"compute_units[{j}].thermal_node", "temperature-dependent leakage needs a thermal_node"))
+    for k, load in enumerate(spec.platform_loads):
+        if load.thermal_node is not None and load.thermal_node not in nodes:
+            errors.append(ScenarioError(source, f"platform_loads[{k}].thermal_node", f"no thermal node named {load.thermal_node!r}"))
+    return errors

@@ -120,6 +120,44 @@ class MeasuredPoint(Spec):
     conditions: str = ""
 
 
+class DvfsStateSpec(Spec):
+    """A DVFS state / power mode. Service time scales with reference frequency / frequency; dynamic power with
+    f x V^2, or the state's measured full-load ``power_w`` where given (e.g. a Jetson nvpmodel mode)."""
+
+    name: Name
+    frequency_hz: PositiveFloat
+    voltage_v: PositiveFloat | None = None
+    power_w: PositiveFloat | None = None
+    source: str = ""
+
+
+class ThrottleSpec(Spec):
+    """Thermal throttling of one unit, watching its thermal node.
+
+    Reaching ``threshold_c`` switches to ``state`` (default: the slowest DVFS state); cooling to
+    ``threshold_c - hysteresis_c`` switches back to the initial state. Reaching ``critical_c`` shuts the unit
+    down for the rest of the run (its queued and running jobs are dropped and counted).
+    """
+
+    threshold_c: float
+    hysteresis_c: PositiveFloat = 5.0
+    critical_c: float
+    state: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> "ThrottleSpec":
+        if self.threshold_c >= self.critical_c:
+            raise ValueError(f"threshold_c ({self.threshold_c} C) must be below critical_c ({self.critical_c} C)")
+        return self
+
+
+class PowerCurveSpec(Spec):
+    """Dynamic power against instantaneous utilization u = busy servers / servers: u (linear) or u^exponent."""
+
+    kind: Literal["linear", "power_law"] = "linear"
+    exponent: PositiveFloat = 1.0
+
+
 class ComputeUnitSpec(Spec):
     """A compute unit (CPU, GPU, NPU...). ``device: NAME`` fills fields from the catalog; fields given here win.
 
@@ -139,12 +177,31 @@ class ComputeUnitSpec(Spec):
     efficiency_from_measured: str | None = None
     measured: tuple[MeasuredPoint, ...] = ()
     service_time_distribution: Literal["deterministic", "exponential"] = "deterministic"
+    servers: PositiveInt = 1
+    power_curve: PowerCurveSpec = PowerCurveSpec()
+    dvfs_states: tuple[DvfsStateSpec, ...] = ()
+    reference_dvfs_state: str | None = None
+    initial_dvfs_state: str | None = None
+    throttle: ThrottleSpec | None = None
+    thermal_node: str | None = None
+    leakage_w_per_k: NonNegativeFloat = 0.0
+    leakage_ref_temp_c: float = 25.0
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _power_order(self) -> "ComputeUnitSpec":
         if self.max_power_w < self.idle_power_w:
             raise ValueError(f"max_power_w ({self.max_power_w} W) is below idle_power_w ({self.idle_power_w} W)")
+        names = [s.name for s in self.dvfs_states]
+        if len(set(names)) != len(names):
+            raise ValueError(f"dvfs_states: duplicate state names {names}")
+        for key in ("reference_dvfs_state", "initial_dvfs_state"):
+            value = getattr(self, key)
+            if value is not None and value not in names:
+                raise ValueError(f"{key}: {value!r} is not one of dvfs_states {names}")
+        if self.throttle is not None:
+            if self.throttle.state is not None and self.throttle.state not in names:
+                raise ValueError(f"throttle.state: {self.throttle.state!r} is not one of dvfs_states {names}")
         return self
 
     def measured_point(self, model: str) -> MeasuredPoint | None:
@@ -168,6 +225,68 @@ class StreamSpec(Spec):
     drop_policy: DropPolicy = "drop_oldest"
 
 
+class ThermalNodeSpec(Spec):
+    """A lumped thermal node (a junction, a shared heatsink or case) with heat capacity in J/K."""
+
+    name: Name
+    capacity_j_per_k: PositiveFloat
+    source: str = ""
+
+
+class ThermalLinkSpec(Spec):
+    """A thermal resistance (K/W) between two nodes, or between a node and ``ambient``."""
+
+    between: tuple[str, str]
+    resistance_k_per_w: PositiveFloat
+    source: str = ""
+
+
+class ThermalSpec(Spec):
+    """The thermal network: nodes joined by resistances, ambient at ``ambient_c``. Units heat the node named by
+    their ``thermal_node``; several units may share one node (an SoC) or one heatsink."""
+
+    ambient_c: float = 25.0
+    initial_temp_c: float | None = None
+    nodes: tuple[ThermalNodeSpec, ...] = Field(min_length=1)
+    links: tuple[ThermalLinkSpec, ...] = Field(min_length=1)
+
+
+class BatterySpec(Spec):
+    """A battery feeding every unit and platform load through a DC-DC converter of ``dcdc_efficiency``.
+
+    ``model``: ideal (energy bucket), peukert (``peukert_exponent``, ``rated_hours``), kibam (kinetic battery
+    model: ``kibam_c`` available fraction, ``kibam_k_per_s`` rate constant). The run ends when the state of
+    charge reaches ``cutoff_soc``.
+    """
+
+    model: Literal["ideal", "peukert", "kibam"] = "ideal"
+    capacity_wh: PositiveFloat
+    nominal_voltage_v: PositiveFloat = 11.1
+    cutoff_soc: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    initial_soc: Fraction = 1.0
+    dcdc_efficiency: Fraction = 1.0
+    peukert_exponent: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    rated_hours: PositiveFloat = 1.0
+    kibam_c: Annotated[float, Field(gt=0, lt=1)] = 0.625
+    kibam_k_per_s: PositiveFloat | None = None
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _kibam_needs_k(self) -> "BatterySpec":
+        if self.model == "kibam" and self.kibam_k_per_s is None:
+            raise ValueError("model kibam needs kibam_k_per_s (rate constant, 1/s)")
+        return self
+
+
+class PlatformLoadSpec(Spec):
+    """A constant load on the platform (display, radio, rest of the system) in W; heats ``thermal_node`` if set."""
+
+    name: Name
+    power_w: NonNegativeFloat
+    thermal_node: str | None = None
+    source: str = ""
+
+
 class RecordSpec(Spec):
     """What is recorded. ``interval_s``: bin width of the power, utilization and queue time series."""
 
@@ -188,6 +307,9 @@ class ScenarioSpec(Spec):
     models: tuple[ModelSpec, ...] = Field(min_length=1)
     compute_units: tuple[ComputeUnitSpec, ...] = Field(min_length=1)
     streams: tuple[StreamSpec, ...] = Field(min_length=1)
+    thermal: ThermalSpec | None = None
+    battery: BatterySpec | None = None
+    platform_loads: tuple[PlatformLoadSpec, ...] = ()
     record: RecordSpec = RecordSpec()
     source: str = "<dict>"
 

@@ -1,0 +1,391 @@
+"""Battery state under a constant power draw, solved exactly over an interval.
+
+Three models of increasing detail, all with the same interface (:class:`BatteryModel`):
+
+- :class:`IdealBattery`: an energy bucket, ``E(t) = E0 - P t``.
+- :class:`PeukertBattery`: the bucket drains faster at high current, ``I_eff = I (I / I_rated)^(k - 1)``.
+- :class:`KiBaMBattery`: the Kinetic Battery Model (two charge wells), which captures the rate-capacity
+  effect and recovery during rest.
+
+``power_w`` is always the electrical power at the battery terminals. The load's power divided by the DC-DC
+converter's efficiency is done once, by the caller, with :func:`battery_draw_w`.
+
+A model is immutable parameters; its state is a small frozen dataclass returned by ``initial_state()`` and
+``step()``. Capacities are given in Wh and held in J (or C) inside. Discharge only: ``power_w >= 0``.
+
+Cut-off: each model has ``cutoff_soc``, the state of charge (fraction of total capacity) at which the battery
+counts as empty (``is_empty``) and ``time_to_cutoff_s`` ends. Stepping past the cut-off keeps following the
+same equations; if the charge that feeds the load is exhausted inside a step, the load is cut at that instant
+(the battery delivers nothing more during the rest of the step).
+
+Pure Python; no SimPy.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from scipy.optimize import brentq
+
+__all__ = [
+    "battery_draw_w",
+    "BatteryModel",
+    "EnergyState",
+    "KiBaMState",
+    "IdealBattery",
+    "PeukertBattery",
+    "KiBaMBattery",
+]
+
+_J_PER_WH = 3600.0
+# A battery within this fraction of total capacity of its cut-off counts as empty, so that stepping by
+# exactly time_to_cutoff_s() lands on "empty" despite rounding.
+_EMPTY_TOL = 1e-9
+
+
+def battery_draw_w(load_power_w: float, dcdc_efficiency: float) -> float:
+    """Power drawn at the battery terminals, W, to supply ``load_power_w`` through a DC-DC converter.
+
+    ``P_battery = P_load / eta``.
+
+    Parameters
+    ----------
+    load_power_w : float
+        Power delivered to the load, W (>= 0).
+    dcdc_efficiency : float
+        Converter efficiency ``eta`` in (0, 1] (dimensionless).
+    """
+    if not 0.0 < dcdc_efficiency <= 1.0:
+        raise ValueError(f"dcdc_efficiency: must be in (0, 1], got {dcdc_efficiency!r}")
+    if not load_power_w >= 0.0 or not math.isfinite(load_power_w):
+        raise ValueError(f"load_power_w: must be finite and >= 0, got {load_power_w!r}")
+    return load_power_w / dcdc_efficiency
+
+
+S = TypeVar("S")
+
+
+class BatteryModel(Protocol[S]):
+    """What the simulation engine needs from a battery model (state type ``S``)."""
+
+    def initial_state(self) -> S: ...
+
+    def step(self, state: S, power_w: float, dt_s: float) -> S: ...
+
+    def soc(self, state: S) -> float: ...
+
+    def time_to_cutoff_s(self, state: S, power_w: float) -> float: ...
+
+    def is_empty(self, state: S) -> bool: ...
+
+
+@dataclass(frozen=True)
+class EnergyState:
+    """State of a bucket battery: remaining energy ``energy_j`` in J (at nominal voltage for Peukert)."""
+
+    energy_j: float
+
+
+@dataclass(frozen=True)
+class KiBaMState:
+    """State of a KiBaM battery: charge in the available well ``y1`` and bound well ``y2``, coulombs."""
+
+    y1_coulomb: float
+    y2_coulomb: float
+
+
+def _check_capacity(capacity_wh: float, cutoff_soc: float) -> None:
+    if not capacity_wh > 0.0 or not math.isfinite(capacity_wh):
+        raise ValueError(f"capacity_wh: must be finite and > 0, got {capacity_wh!r}")
+    if not 0.0 <= cutoff_soc < 1.0:
+        raise ValueError(f"cutoff_soc: must be in [0, 1), got {cutoff_soc!r}")
+
+
+def _check_voltage(nominal_voltage_v: float) -> None:
+    if not nominal_voltage_v > 0.0 or not math.isfinite(nominal_voltage_v):
+        raise ValueError(f"nominal_voltage_v: must be finite and > 0, got {nominal_voltage_v!r}")
+
+
+def _check_draw(power_w: float, dt_s: float = 0.0) -> None:
+    if not power_w >= 0.0 or not math.isfinite(power_w):
+        raise ValueError(f"power_w: must be finite and >= 0 (discharge only), got {power_w!r}")
+    if not dt_s >= 0.0:
+        raise ValueError(f"dt_s: must be >= 0, got {dt_s!r}")
+
+
+# ---------------------------------------------------------------------------------------------- buckets
+class _Bucket:
+    """Shared exact solution of a bucket that drains at a constant rate under constant power."""
+
+    capacity_wh: float
+    cutoff_soc: float
+
+    @property
+    def capacity_j(self) -> float:
+        """Total energy when full, J."""
+        return self.capacity_wh * _J_PER_WH
+
+    def _drain_power_w(self, power_w: float) -> float:
+        """Rate at which the bucket empties, W, at terminal power ``power_w``."""
+        raise NotImplementedError
+
+    def initial_state(self) -> EnergyState:
+        """Fully charged state."""
+        return EnergyState(self.capacity_j)
+
+    def step(self, state: EnergyState, power_w: float, dt_s: float) -> EnergyState:
+        """State after drawing ``power_w`` (W) for ``dt_s`` (s); the bucket stops at 0 J."""
+        _check_draw(power_w, dt_s)
+        return EnergyState(max(state.energy_j - self._drain_power_w(power_w) * dt_s, 0.0))
+
+    def soc(self, state: EnergyState) -> float:
+        """State of charge, fraction of total capacity in [0, 1]."""
+        return state.energy_j / self.capacity_j
+
+    def is_empty(self, state: EnergyState) -> bool:
+        """True once the state of charge is at (or within 1e-9 of) ``cutoff_soc``."""
+        return state.energy_j <= (self.cutoff_soc + _EMPTY_TOL) * self.capacity_j
+
+    def time_to_cutoff_s(self, state: EnergyState, power_w: float) -> float:
+        """Time in s until the cut-off at constant ``power_w`` (W): usable energy / drain rate."""
+        _check_draw(power_w)
+        if self.is_empty(state):
+            return 0.0
+        drain_w = self._drain_power_w(power_w)
+        if drain_w == 0.0:
+            return math.inf
+        return (state.energy_j - self.cutoff_soc * self.capacity_j) / drain_w
+
+
+@dataclass(frozen=True)
+class IdealBattery(_Bucket):
+    """Energy bucket: ``E(t) = E0 - P t``; empty at ``cutoff_soc`` of the capacity.
+
+    Parameters
+    ----------
+    capacity_wh : float
+        Total energy when full, Wh (> 0).
+    cutoff_soc : float
+        State of charge in [0, 1) at which the battery counts as empty.
+    """
+
+    capacity_wh: float
+    cutoff_soc: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_capacity(self.capacity_wh, self.cutoff_soc)
+
+    def _drain_power_w(self, power_w: float) -> float:
+        return power_w
+
+
+@dataclass(frozen=True)
+class PeukertBattery(_Bucket):
+    """Bucket with Peukert's rate-capacity effect.
+
+    Charge drains at the effective current ``I_eff = I (I / I_rated)^(k - 1)`` with ``I = P / V_nominal`` and
+    ``I_rated = capacity_Ah / rated_hours``, so a full battery lasts ``H (I_rated / I)^k`` hours (Peukert's
+    law). The state is held as nominal energy ``Q V_nominal`` in J, hence with ``k = 1`` the model is
+    :class:`IdealBattery` exactly. Below the rated current ``k > 1`` gives *more* than the rated capacity,
+    as Peukert's law does.
+
+    Parameters
+    ----------
+    capacity_wh : float
+        Rated energy, Wh (> 0), at the ``rated_hours`` discharge rate.
+    nominal_voltage_v : float
+        Nominal terminal voltage, V (> 0), converting power to current.
+    peukert_exponent : float
+        Peukert exponent ``k`` (>= 1; lead-acid 1.1-1.3, Li-ion about 1.0-1.05).
+    rated_hours : float
+        Discharge time of the rated capacity, h (> 0), e.g. 20 for a C/20 rating.
+    cutoff_soc : float
+        State of charge in [0, 1) at which the battery counts as empty.
+    """
+
+    capacity_wh: float
+    nominal_voltage_v: float
+    peukert_exponent: float
+    rated_hours: float
+    cutoff_soc: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_capacity(self.capacity_wh, self.cutoff_soc)
+        _check_voltage(self.nominal_voltage_v)
+        if not self.peukert_exponent >= 1.0 or not math.isfinite(self.peukert_exponent):
+            raise ValueError(f"peukert_exponent: must be finite and >= 1, got {self.peukert_exponent!r}")
+        if not self.rated_hours > 0.0 or not math.isfinite(self.rated_hours):
+            raise ValueError(f"rated_hours: must be finite and > 0, got {self.rated_hours!r}")
+
+    @property
+    def rated_current_a(self) -> float:
+        """``I_rated = capacity_Ah / rated_hours``, A."""
+        return self.capacity_wh / self.nominal_voltage_v / self.rated_hours
+
+    def effective_current_a(self, power_w: float) -> float:
+        """Peukert effective current ``I (I / I_rated)^(k - 1)``, A, for terminal power ``power_w`` (W)."""
+        current_a = power_w / self.nominal_voltage_v
+        return current_a * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+
+    def _drain_power_w(self, power_w: float) -> float:
+        # Nominal energy drains at V_nominal I_eff = P (I / I_rated)^(k - 1); x ** 0.0 == 1.0 exactly.
+        current_a = power_w / self.nominal_voltage_v
+        return power_w * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+
+
+# ---------------------------------------------------------------------------------------------- KiBaM
+def _ramp(x: float) -> float:
+    """``x - 1 + exp(-x)`` without cancellation at small ``x``."""
+    if x < 1e-3:
+        return x * x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x / 120.0)))
+    return x + math.expm1(-x)
+
+
+@dataclass(frozen=True)
+class KiBaMBattery:
+    """Kinetic Battery Model (Manwell & McGowan 1993) under piecewise-constant current.
+
+    Charge sits in two wells: the *available* well ``y1`` (fraction ``c`` of capacity) feeds the load; the
+    *bound* well ``y2`` refills it through a valve with rate constant ``k``. With heights ``h1 = y1 / c``
+    and ``h2 = y2 / (1 - c)``::
+
+        dy1/dt = -I + k (h2 - h1)
+        dy2/dt =    - k (h2 - h1)
+
+    Under constant current ``I = P / V_nominal``, with ``k' = k / (c (1 - c))``, ``y0 = y1,0 + y2,0`` and
+    ``x = k' t``, the exact solution is (Manwell & McGowan, Solar Energy 50(5):399-405, 1993; as written in
+    Jongerden & Haverkort, "Which battery model to use?", IET Software 3(6), 2009, and the HOMER
+    documentation)::
+
+        y1(t) = y1,0 e^-x + (y0 k' c - I)(1 - e^-x) / k' - I c (x - 1 + e^-x) / k'
+        y2(t) = y2,0 e^-x + y0 (1 - c)(1 - e^-x)         - I (1 - c)(x - 1 + e^-x) / k'
+
+    A full battery starts with equal heights: ``y1 = c Q``, ``y2 = (1 - c) Q``.
+
+    Cut-off: the battery is empty when the available well's height falls to ``cutoff_soc`` of full, i.e.
+    ``y1 <= cutoff_soc * c * Q``; with ``cutoff_soc = 0`` when the available well is dry. Bound charge left
+    at that moment is what the rate-capacity effect makes unavailable at this load; at rest it flows back
+    (recovery). As ``k -> inf`` the heights stay equal and the model becomes :class:`IdealBattery`.
+
+    Parameters
+    ----------
+    capacity_wh : float
+        Total energy when full (both wells), Wh (> 0).
+    nominal_voltage_v : float
+        Nominal terminal voltage, V (> 0), converting power to current.
+    c : float
+        Capacity fraction of the available well, in (0, 1).
+    k_per_s : float
+        Valve rate constant ``k`` of the height form above, 1/s (> 0). Note: published values are often
+        per minute (divide by 60) or are ``k'``.
+    cutoff_soc : float
+        Height fraction in [0, 1) of the available well at which the battery counts as empty.
+    """
+
+    capacity_wh: float
+    nominal_voltage_v: float
+    c: float
+    k_per_s: float
+    cutoff_soc: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_capacity(self.capacity_wh, self.cutoff_soc)
+        _check_voltage(self.nominal_voltage_v)
+        if not 0.0 < self.c < 1.0:
+            raise ValueError(f"c: must be in (0, 1), got {self.c!r}")
+        if not self.k_per_s > 0.0 or not math.isfinite(self.k_per_s):
+            raise ValueError(f"k_per_s: must be finite and > 0, got {self.k_per_s!r}")
+
+    @property
+    def capacity_coulomb(self) -> float:
+        """Total charge when full, ``Q = E / V_nominal``, C."""
+        return self.capacity_wh * _J_PER_WH / self.nominal_voltage_v
+
+    @property
+    def k_prime_per_s(self) -> float:
+        """``k' = k / (c (1 - c))``, 1/s."""
+        return self.k_per_s / (self.c * (1.0 - self.c))
+
+    @property
+    def _cutoff_coulomb(self) -> float:
+        return self.cutoff_soc * self.c * self.capacity_coulomb
+
+    def initial_state(self) -> KiBaMState:
+        """Fully charged, at rest (equal well heights)."""
+        q = self.capacity_coulomb
+        return KiBaMState(self.c * q, (1.0 - self.c) * q)
+
+    def evolve(self, state: KiBaMState, current_a: float, t_s: float) -> KiBaMState:
+        """Closed-form wells after ``t_s`` (s) at constant ``current_a`` (A), with no cut at an empty well."""
+        c, kp = self.c, self.k_prime_per_s
+        y1_0, y2_0 = state.y1_coulomb, state.y2_coulomb
+        y0 = y1_0 + y2_0
+        x = kp * t_s
+        decay = math.exp(-x)
+        filled = -math.expm1(-x)  # 1 - e^-x
+        ramp = _ramp(x)  # x - 1 + e^-x
+        y1 = y1_0 * decay + (y0 * kp * c - current_a) * filled / kp - current_a * c * ramp / kp
+        y2 = y2_0 * decay + y0 * (1.0 - c) * filled - current_a * (1.0 - c) * ramp / kp
+        return KiBaMState(y1, y2)
+
+    def _first_time_y1_at(self, state: KiBaMState, current_a: float, level_coulomb: float) -> float:
+        """First ``t > 0`` with ``y1(t) = level`` at constant current, given ``y1(0) > level``."""
+        # y1'(t) = a e^{-k't} - c I (a constant): y1 may first rise (the bound well refilling it) but then
+        # falls monotonically, so from y1(0) > level there is exactly one crossing in [0, hi].
+        # y2 >= 0 while y1 >= 0, so y1 <= y0 - I t: the level is reached by hi = (y0 - level) / I.
+        y0 = state.y1_coulomb + state.y2_coulomb
+        hi = (y0 - level_coulomb) / current_a
+
+        def excess(t: float) -> float:
+            return self.evolve(state, current_a, t).y1_coulomb - level_coulomb
+
+        widen_s = 1e-12 * hi
+        while excess(hi) > 0.0:  # only rounding can leave y1(hi) above the level
+            hi += widen_s
+            widen_s *= 2.0
+        xtol = 1e-12 * self.capacity_coulomb / current_a  # 1e-12 of a full drain at this current
+        return brentq(excess, 0.0, hi, xtol=xtol, maxiter=200)
+
+    def step(self, state: KiBaMState, power_w: float, dt_s: float) -> KiBaMState:
+        """State after drawing ``power_w`` (W) for ``dt_s`` (s), exact.
+
+        If the available well runs dry inside the step, the load is cut at that instant and the wells relax
+        at zero current for the rest of the step.
+        """
+        _check_draw(power_w, dt_s)
+        current_a = power_w / self.nominal_voltage_v
+        if current_a > 0.0:
+            if state.y1_coulomb <= 0.0:
+                current_a = 0.0  # nothing available: the load gets nothing
+            else:
+                end = self.evolve(state, current_a, dt_s)
+                if end.y1_coulomb >= 0.0:
+                    return end
+                t_dry_s = self._first_time_y1_at(state, current_a, 0.0)
+                dry = self.evolve(state, current_a, t_dry_s)
+                state = KiBaMState(0.0, dry.y2_coulomb)
+                dt_s = max(dt_s - t_dry_s, 0.0)
+                current_a = 0.0
+        return self.evolve(state, current_a, dt_s)
+
+    def soc(self, state: KiBaMState) -> float:
+        """State of charge, total charge in both wells as a fraction of capacity."""
+        return (state.y1_coulomb + state.y2_coulomb) / self.capacity_coulomb
+
+    def available_soc(self, state: KiBaMState) -> float:
+        """Height of the available well as a fraction of full, ``y1 / (c Q)``."""
+        return state.y1_coulomb / (self.c * self.capacity_coulomb)
+
+    def is_empty(self, state: KiBaMState) -> bool:
+        """True once ``y1`` is at (or within 1e-9 Q of) the cut-off ``cutoff_soc * c * Q``."""
+        return state.y1_coulomb <= self._cutoff_coulomb + _EMPTY_TOL * self.capacity_coulomb
+
+    def time_to_cutoff_s(self, state: KiBaMState, power_w: float) -> float:
+        """Time in s until ``y1`` falls to the cut-off at constant ``power_w`` (W); brentq on the closed form."""
+        _check_draw(power_w)
+        if self.is_empty(state):
+            return 0.0
+        if power_w == 0.0:
+            return math.inf
+        return self._first_time_y1_at(state, power_w / self.nominal_voltage_v, self._cutoff_coulomb)

@@ -1,0 +1,245 @@
+"""Heat, leakage and the battery as SimPy glue: told of every power change, integrated exactly between them.
+
+Between two power changes every unit's electrical power is constant, so the node temperatures follow the
+thermal network's closed form and the battery its model's. The physics lives in ``edgesim.physics``; this
+module keeps the state, the recording bins and the crossing events:
+
+* after the events of one instant that changed any power, one late check (priority after every normal
+  event at that time) finds, under the new constant powers, the exact first time a watched junction reaches
+  its throttle threshold, its release point (threshold - hysteresis) or its critical temperature, and when
+  the battery reaches its cut-off; it schedules that instant as an event. A later power change makes a new
+  check and voids the old events (a token), so every crossing is found at its exact time, never by polling.
+* temperature-dependent leakage is linear, P_leak = b (T - T_ref): it folds into the network's conductance
+  matrix (G - diag(b)), keeping the system linear and its solution exact; its energy is b (mean T - T_ref) dt
+  with the exact interval mean of T.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.core import NORMAL, StopSimulation
+
+from ..physics.battery import IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery, EnergyState, battery_draw_w
+from ..physics.thermal import ThermalNetwork
+from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
+from .unit import UnitSim, Wake
+
+LATE = NORMAL + 1  # after every normal event of the same instant
+
+
+def build_thermal_network(spec: ThermalSpec, leakage_w_per_k: dict[str, float]) -> ThermalNetwork:
+    """The scenario's thermal section as a :class:`ThermalNetwork` (leakage folded into the diagonal)."""
+    names = [n.name for n in spec.nodes]
+    pairs: dict[tuple[str, str], float] = {}
+    to_ambient: dict[str, float] = {}
+    for link in spec.links:
+        a, b = link.between
+        if a == "ambient" or b == "ambient":
+            node = b if a == "ambient" else a
+            to_ambient[node] = 1.0 / (1.0 / to_ambient[node] + 1.0 / link.resistance_k_per_w) if node in to_ambient else link.resistance_k_per_w
+        else:
+            pairs[(a, b)] = link.resistance_k_per_w
+    return ThermalNetwork(names, [n.capacity_j_per_k for n in spec.nodes], spec.ambient_c, pairs, to_ambient,
+                          leakage_w_per_k=leakage_w_per_k)
+
+
+def build_battery(spec: BatterySpec) -> Any:
+    """The battery model named by the spec."""
+    if spec.model == "ideal":
+        return IdealBattery(spec.capacity_wh, spec.cutoff_soc)
+    if spec.model == "peukert":
+        return PeukertBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.peukert_exponent, spec.rated_hours, spec.cutoff_soc)
+    assert spec.kibam_k_per_s is not None
+    return KiBaMBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.kibam_c, spec.kibam_k_per_s, spec.cutoff_soc)
+
+
+def initial_battery_state(model: Any, spec: BatterySpec) -> Any:
+    full = model.initial_state()
+    if spec.initial_soc == 1.0:
+        return full
+    if isinstance(full, KiBaMState):  # at rest: both wells at the same height
+        return KiBaMState(full.y1_coulomb * spec.initial_soc, full.y2_coulomb * spec.initial_soc)
+    return EnergyState(full.energy_j * spec.initial_soc)
+
+
+class PlatformSim:
+    """The shared physical state of one device: node temperatures, leakage, platform loads and battery."""
+
+    def __init__(self, env: simpy.Environment, spec: ScenarioSpec, units: list[UnitSim], end_s: float, interval_s: float, n_bins: int):
+        self.env = env
+        self.spec = spec
+        self.units = units
+        self.end_s = end_s
+        self.platform_load_w = sum(load.power_w for load in spec.platform_loads)
+        self.last_t = 0.0
+        self.token = 0
+        self._check_at = -1.0
+        self.battery_empty_s: float | None = None
+        # thermal network
+        self.net: ThermalNetwork | None = None
+        if spec.thermal is not None:
+            leak: dict[str, float] = {}
+            for u in units:
+                if u.spec.thermal_node and u.spec.leakage_w_per_k:
+                    leak[u.spec.thermal_node] = leak.get(u.spec.thermal_node, 0.0) + u.spec.leakage_w_per_k
+            self.net = build_thermal_network(spec.thermal, leak)
+            index = {n: i for i, n in enumerate(self.net.node_names)}
+            self.unit_node = [index[u.spec.thermal_node] if u.spec.thermal_node else -1 for u in units]
+            self.load_heat_w = np.zeros(len(index))
+            for load in spec.platform_loads:
+                if load.thermal_node:
+                    self.load_heat_w[index[load.thermal_node]] += load.power_w
+            start_c = spec.thermal.initial_temp_c if spec.thermal.initial_temp_c is not None else spec.thermal.ambient_c
+            self.temp_c = np.full(len(index), float(start_c))
+            self.max_temp_c = self.temp_c.copy()
+            self.temp_area = np.zeros(len(index))  # integral of T dt per node (for interval means)
+            # constant part of the linear leakage, b (T_amb - T_ref), per unit
+            self.leak_b = np.array([u.spec.leakage_w_per_k for u in units])
+            self.leak_ref_c = np.array([u.spec.leakage_ref_temp_c for u in units])
+        self.leak_energy_j = np.zeros(len(units))
+        # battery
+        self.battery_spec = spec.battery
+        self.battery = build_battery(spec.battery) if spec.battery else None
+        self.battery_state = initial_battery_state(self.battery, spec.battery) if spec.battery else None
+        self.battery_energy_j = 0.0  # drawn at the battery terminals
+        self.load_energy_j = 0.0  # delivered to loads (units + platform loads), for conservation checks
+        self._draw_w = 0.0
+        self._p_eff = None
+        # recording bins (noted at edges, like the units)
+        self.interval_s = interval_s
+        self.n_bins = n_bins
+        self._bin_end_s = interval_s
+        self.edges: list[tuple] = [self._edge()]
+        self.snapshot = self._edge()
+        for u in units:
+            u.platform = self
+        self._refresh_powers()
+
+    # -- state ----------------------------------------------------------------------------------
+    def _edge(self) -> tuple:
+        temp_area = tuple(self.temp_area) if self.net is not None else ()
+        soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
+        return (self.battery_energy_j, soc, tuple(self.leak_energy_j), temp_area)
+
+    def _refresh_powers(self) -> None:
+        """Node heat input (constant part) and the load seen by the battery, under the units' current powers."""
+        if self.net is not None:
+            p = self.load_heat_w.copy()
+            for i, u in enumerate(self.units):
+                node = self.unit_node[i]
+                if node >= 0:
+                    p[node] += u.power_w + (self.leak_b[i] * (self.net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
+            self._p_eff = p
+        self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w
+
+    def advance(self, now: float) -> None:
+        """Integrate temperatures, leakage energy and battery from the last change to ``now`` (exact)."""
+        t = self.last_t
+        if now <= t:
+            return
+        while now > self._bin_end_s:
+            self._advance_to(self._bin_end_s)
+            self.edges.append(self._edge())
+            self._bin_end_s += self.interval_s
+        self._advance_to(now)
+
+    def _advance_to(self, now: float) -> None:
+        dt = now - self.last_t
+        if dt <= 0:
+            return
+        load_w = self._base_w
+        if self.net is not None:
+            mean_c = self.net.mean_temp_c(self.temp_c, self._p_eff, dt)
+            self.temp_c = self.net.step(self.temp_c, self._p_eff, dt)
+            np.maximum(self.max_temp_c, self.temp_c, out=self.max_temp_c)
+            self.temp_area += mean_c * dt
+            if self.leak_b.any():
+                for i, node in enumerate(self.unit_node):
+                    if node >= 0 and self.leak_b[i] and not self.units[i].off:
+                        leak_j = self.leak_b[i] * (mean_c[node] - self.leak_ref_c[i]) * dt
+                        self.leak_energy_j[i] += leak_j
+                        load_w += leak_j / dt
+        self.load_energy_j += load_w * dt
+        if self.battery is not None:
+            draw_w = battery_draw_w(max(load_w, 0.0), self.battery_spec.dcdc_efficiency)
+            self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
+            self.battery_energy_j += draw_w * dt
+            self._draw_w = draw_w
+        self.last_t = now
+
+    def take_snapshot(self) -> None:
+        self.advance(self.env.now)
+        self.snapshot = self._edge()
+
+    def close(self, end_s: float) -> None:
+        self.advance(end_s)
+        while len(self.edges) < self.n_bins + 1:
+            self.edges.append(self._edge())
+
+    # -- events ---------------------------------------------------------------------------------
+    def power_changed(self, now: float) -> None:
+        """A unit's power changed at ``now`` (integrals already advanced): re-plan crossings once this instant."""
+        self._refresh_powers()
+        self.request_check(now)
+
+    def request_check(self, now: float) -> None:
+        if self._check_at != now:
+            self._check_at = now
+            self.env.schedule(Wake(self._check), LATE, 0.0)
+
+    def _check(self, _event: Wake) -> None:
+        now = self.env._now
+        self.advance(now)
+        self.token += 1
+        token = self.token
+        horizon_s = self.end_s - now
+        if horizon_s <= 0:
+            return
+        plans: list[tuple[float, str, int]] = []
+        if self.net is not None:
+            for i, u in enumerate(self.units):
+                throttle = u.spec.throttle
+                if throttle is None or u.off:
+                    continue
+                node = self.unit_node[i]
+                plans.append((self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.critical_c, horizon_s, "up"), "critical", i))
+                if u.can_throttle():
+                    if u.throttled:
+                        t = self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down")
+                        plans.append((t, "release", i))
+                    else:
+                        plans.append((self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c, horizon_s, "up"), "throttle", i))
+        if self.battery is not None:
+            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.battery_spec.dcdc_efficiency)
+            plans.append((self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty", -1))
+        for t, kind, i in plans:
+            if t <= horizon_s:
+                event = Wake(self._on_crossing)
+                event._value = (token, kind, i)
+                self.env.schedule(event, NORMAL, t)
+
+    def _leak_now_w(self) -> float:
+        if self.net is None or not self.leak_b.any():
+            return 0.0
+        return float(sum(self.leak_b[i] * (self.temp_c[n] - self.leak_ref_c[i]) for i, n in enumerate(self.unit_node) if n >= 0 and not self.units[i].off))
+
+    def _on_crossing(self, event: Wake) -> None:
+        token, kind, i = event._value
+        if token != self.token:
+            return  # powers changed since this was planned: a newer check replaced it
+        now = self.env._now
+        self.advance(now)
+        if kind == "empty":
+            self.battery_empty_s = now
+            raise StopSimulation(now)
+        unit = self.units[i]
+        unit.advance(now)
+        if kind == "critical":
+            unit.shut_down(now)
+        else:
+            unit.set_throttled(kind == "throttle", now)
+        self._refresh_powers()
+        self.request_check(now)

@@ -1,0 +1,337 @@
+"""A compute unit as SimPy glue: FIFO queue, ``servers`` parallel job slots, DVFS state, shutdown.
+
+Power comes from :class:`edgesim.physics.power.PowerModel`; the unit only tracks which jobs run and
+integrates the piecewise-constant power between its own events. Temperature-dependent leakage, heat and
+the battery live in :class:`edgesim.sim.platform.PlatformSim`, which is told of every power change.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+import simpy
+from simpy.core import NORMAL
+
+from ..physics.power import DvfsState, PowerModel, UtilizationCurve
+from ..spec.schema import ComputeUnitSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import StreamSim
+
+# Job fields (a job is a small list: cheaper than an object on the hot path)
+J_STREAM, J_ARRIVAL, J_SEQ, J_START, J_ALIVE, J_WORK, J_T, J_TOKEN = range(8)
+EXP_CHUNK = 4096
+
+
+class Wake:
+    """A bare SimPy event: what ``Environment.step`` needs (callbacks, ok) and nothing more.
+
+    ``env.schedule(Wake(fn), NORMAL, delay)`` costs a third of ``env.timeout(delay)`` plus a callback append.
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value")
+
+    def __init__(self, callback: Callable[[Any], None]):
+        self.callbacks = [callback]
+        self._ok = True
+        self._value = None
+
+
+class JobWake(Wake):
+    """A job's completion. ``token`` must still match the job's when it fires: a speed change reschedules."""
+
+    __slots__ = ("job", "token")
+
+    def __init__(self, callback: Callable[[Any], None], job: list, token: int):
+        super().__init__(callback)
+        self.job = job
+        self.token = token
+
+
+def power_model(spec: ComputeUnitSpec) -> PowerModel:
+    """The unit's power model: static = idle_power_w, dynamic at full load = max_power_w - idle_power_w."""
+    states = tuple(DvfsState(s.name, s.frequency_hz, s.voltage_v, s.power_w) for s in spec.dvfs_states)
+    curve = UtilizationCurve(spec.power_curve.kind, spec.power_curve.exponent)
+    return PowerModel(spec.idle_power_w, spec.max_power_w - spec.idle_power_w, curve, states, spec.reference_dvfs_state)
+
+
+class UnitSim:
+    """Runtime state of one compute unit; integrates its power, busy servers and queue exactly."""
+
+    def __init__(self, env: simpy.Environment, spec: ComputeUnitSpec, rng: np.random.Generator, interval_s: float,
+                 n_bins: int, warmup_s: float):
+        self.env = env
+        self.spec = spec
+        self.name = spec.name
+        self.rng = rng
+        self.exponential = spec.service_time_distribution == "exponential"
+        self._exp = np.empty(0)
+        self._exp_i = 0
+        self.warmup_s = warmup_s
+        self.platform: Any = None  # set by the platform when heat, leakage or a battery are modeled
+        # power model and DVFS
+        self.model = power_model(spec)
+        self.servers = spec.servers
+        self.linear_curve = spec.power_curve.kind == "linear"
+        self.static_power_w = spec.idle_power_w
+        self.state_names = [s.name for s in spec.dvfs_states]
+        initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
+        self.initial_state = initial
+        self.state: str | None = initial
+        self.speed = self.model.speed_factor(initial) if initial else 1.0
+        self.dyn_scale = self._dyn_scale(initial)
+        self.state_time_s: dict[str, float] = {name: 0.0 for name in self.state_names}
+        self._state_since_s = 0.0
+        self.throttled = False
+        self.throttled_s = 0.0
+        self.off = False
+        self.shutdown_s: float | None = None
+        # jobs
+        self.queue: deque = deque()
+        self.running: list[list] = []
+        self.dyn_sum_w = 0.0  # dynamic power at full speed of the running jobs, summed
+        self.n_waiting = 0
+        self.completed_in_window = 0
+        self.completed = 0
+        self.power_w = self.static_power_w
+        # exact integrals since t = 0
+        self.last_t = 0.0
+        self.energy_j = 0.0
+        self.busy_s = 0.0  # integral of busy servers over time (server-seconds)
+        self.queue_area_s = 0.0  # integral of waiting jobs over time (job-seconds)
+        # recording-interval edges: running totals noted at each edge (memory per interval, not per event)
+        self.interval_s = interval_s
+        self.n_bins = n_bins
+        self.edges: list[tuple[float, float, float, int]] = [(0.0, 0.0, 0.0, 0)]
+        self._bin_end_s = interval_s
+        self.snapshot = (0.0, 0.0, 0.0)
+
+    def _dyn_scale(self, state: str | None) -> float:
+        """Dynamic power in ``state`` relative to the reference state (f V^2 or measured mode power)."""
+        if state is None:
+            return 1.0
+        ref = self.model.dynamic_full_power_w(None)
+        return self.model.dynamic_full_power_w(state) / ref if ref > 0 else 1.0
+
+    # -- exact integration between events -------------------------------------------------------
+    def advance(self, now: float) -> None:
+        """Integrate power, busy servers and queue length from the last state change to ``now``.
+
+        Only running totals are kept on the hot path; at each recording-interval edge the totals are noted,
+        and the per-interval series are their differences.
+        """
+        t = self.last_t
+        if now <= t:
+            return
+        if now > self._bin_end_s:
+            self._cross_bins(now)
+            t = self.last_t
+        dt = now - t
+        self.energy_j += self.power_w * dt
+        if self.running:
+            self.busy_s += len(self.running) * dt
+        if self.n_waiting:
+            self.queue_area_s += self.n_waiting * dt
+        self.last_t = now
+
+    def _cross_bins(self, now: float) -> None:
+        while now > self._bin_end_s:
+            self.advance(self._bin_end_s)
+            self._note_edge()
+            self._bin_end_s += self.interval_s
+
+    def _note_edge(self) -> None:
+        self.edges.append((self.energy_j, self.busy_s, self.queue_area_s, self.completed))
+
+    def close(self, end_s: float) -> None:
+        """Integrate to the end of the run and note the last edge."""
+        self.advance(end_s)
+        if self.state is not None:
+            self.state_time_s[self.state] += end_s - self._state_since_s
+            self._state_since_s = end_s
+        if self.throttled:
+            self.throttled_s += end_s - self._throttled_since_s
+            self._throttled_since_s = end_s
+        while len(self.edges) < self.n_bins + 1:
+            self._note_edge()
+
+    def series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-interval energy (J), busy server-seconds, queue area (job-s), completions: differences of totals."""
+        totals = np.diff(np.asarray(self.edges[: self.n_bins + 1], dtype=np.float64), axis=0)
+        return totals[:, 0], totals[:, 1], totals[:, 2], totals[:, 3]
+
+    def take_snapshot(self) -> None:
+        self.advance(self.env.now)
+        self.snapshot = (self.energy_j, self.busy_s, self.queue_area_s)
+
+    def _update_power(self, now: float) -> None:
+        """Recompute power after the running set or the DVFS state changed (integrals already at ``now``)."""
+        n = len(self.running)
+        if n == 0:
+            power_w = 0.0 if self.off else self.static_power_w
+        elif self.linear_curve:
+            power_w = self.static_power_w + self.dyn_scale * self.dyn_sum_w / self.servers
+        else:
+            u = n / self.servers
+            power_w = self.static_power_w + self.dyn_scale * (self.dyn_sum_w / n) * self.model.curve.fraction(u)
+        if power_w != self.power_w:
+            if self.platform is not None:
+                self.platform.advance(now)
+                self.power_w = power_w
+                self.platform.power_changed(now)
+            else:
+                self.power_w = power_w
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def submit(self, stream: "StreamSim", arrival_s: float, seq: int) -> None:
+        """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the stream's drop policy."""
+        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0]
+        if arrival_s >= self.warmup_s:
+            stream.offered += 1
+        if self.off:
+            self._drop(job, arrival_s)
+            return
+        if len(self.running) < self.servers:
+            self.advance(arrival_s)
+            self._begin(job, arrival_s)
+            return
+        waiting = stream.waiting
+        if len(waiting) >= stream.capacity:
+            if stream.drop_newest:
+                self._drop(job, arrival_s)
+                return
+            old = waiting.popleft()  # drop_oldest: the stream's oldest waiting job makes room
+            old[J_ALIVE] = False
+            self._drop(old, arrival_s)
+        else:
+            self.advance(arrival_s)
+            self.n_waiting += 1
+        self.queue.append(job)
+        waiting.append(job)
+
+    def _drop(self, job: list, now: float) -> None:
+        stream = job[J_STREAM]
+        if job[J_ARRIVAL] >= self.warmup_s:
+            stream.dropped += 1
+        if stream.trace is not None:
+            stream.trace.append((stream.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
+
+    def _service_s(self, stream: "StreamSim") -> float:
+        if not self.exponential:
+            return stream.service_s
+        if self._exp_i == len(self._exp):
+            self._exp = self.rng.exponential(1.0, size=EXP_CHUNK)
+            self._exp_i = 0
+        x = self._exp[self._exp_i]
+        self._exp_i += 1
+        return stream.service_s * x
+
+    def _begin(self, job: list, now: float) -> None:
+        """Start ``job`` now (integrals already advanced to now) and schedule its completion: one event."""
+        stream = job[J_STREAM]
+        job[J_START] = now
+        work_s = self._service_s(stream)
+        job[J_WORK] = work_s
+        job[J_T] = now
+        self.running.append(job)
+        self.dyn_sum_w += stream.dynamic_power_w
+        self._update_power(now)
+        self.env.schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
+
+    def _finish(self, event: JobWake) -> None:
+        job = event.job
+        if event.token != job[J_TOKEN] or not job[J_ALIVE]:
+            return  # rescheduled by a speed change, or dropped at shutdown
+        now = self.env._now  # the property env.now reads this attribute
+        self.advance(now)
+        stream = job[J_STREAM]
+        self.running.remove(job)
+        self.dyn_sum_w -= stream.dynamic_power_w
+        if not self.running:
+            self.dyn_sum_w = 0.0  # no drift from repeated float additions
+        arrival_s = job[J_ARRIVAL]
+        if arrival_s >= self.warmup_s:
+            stream.completed += 1
+            stream.latencies.append(now - arrival_s)
+        self.completed += 1
+        if now >= self.warmup_s:
+            self.completed_in_window += 1
+        if stream.trace is not None:
+            stream.trace.append((stream.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
+        queue = self.queue
+        while queue:
+            nxt = queue.popleft()
+            if nxt[J_ALIVE]:
+                nxt[J_STREAM].waiting.popleft()
+                self.n_waiting -= 1
+                self._begin(nxt, now)
+                return
+        self._update_power(now)
+
+    # -- DVFS, throttling, shutdown -------------------------------------------------------------
+    def set_state(self, state: str, now: float) -> None:
+        """Switch DVFS state now: running jobs keep the work they did and finish at the new speed."""
+        if state == self.state:
+            return
+        self.advance(now)
+        new_speed = self.model.speed_factor(state)
+        for job in self.running:
+            job[J_WORK] -= (now - job[J_T]) * self.speed
+            job[J_T] = now
+            job[J_TOKEN] += 1
+            self.env.schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / new_speed)
+        if self.state is not None:
+            self.state_time_s[self.state] += now - self._state_since_s
+        self._state_since_s = now
+        self.state = state
+        self.speed = new_speed
+        self.dyn_scale = self._dyn_scale(state)
+        self._update_power(now)
+
+    def set_throttled(self, throttled: bool, now: float) -> None:
+        """Enter (or leave) the throttle state chosen by the spec (default: the slowest DVFS state)."""
+        if throttled == self.throttled:
+            return
+        throttle = self.spec.throttle
+        target = throttle.state if throttle and throttle.state else (
+            min(self.spec.dvfs_states, key=lambda s: s.frequency_hz).name if self.spec.dvfs_states else None)
+        if throttled:
+            self._throttled_since_s = now
+        else:
+            self.throttled_s += now - self._throttled_since_s
+        self.throttled = throttled
+        if target is not None:
+            self.set_state(target if throttled else self.initial_state, now)
+
+    def can_throttle(self) -> bool:
+        return len(self.spec.dvfs_states) >= 2
+
+    def shut_down(self, now: float) -> None:
+        """Critical temperature: drop every running and waiting job (counted) and draw no power from now on."""
+        if self.off:
+            return
+        self.advance(now)
+        if self.throttled:
+            self.throttled_s += now - self._throttled_since_s
+            self.throttled = False
+        self.off = True
+        self.shutdown_s = now
+        for job in self.running:
+            job[J_ALIVE] = False
+            self._drop(job, now)
+        self.running.clear()
+        self.dyn_sum_w = 0.0
+        while self.queue:
+            job = self.queue.popleft()
+            if job[J_ALIVE]:
+                job[J_ALIVE] = False
+                job[J_STREAM].waiting.popleft()
+                self._drop(job, now)
+        self.n_waiting = 0
+        self._update_power(now)
+
+    def in_flight(self) -> list[list]:
+        jobs = [j for j in self.queue if j[J_ALIVE]]
+        jobs.extend(self.running)
+        return jobs
