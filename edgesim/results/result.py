@@ -127,6 +127,7 @@ def build_result(state: Any) -> SimulationResult:
             "ops_per_inference": ops,
         })
     platform = state.platform
+    timeseries = _timeseries(state)
     units = []
     total_energy_j = 0.0
     for i, u in enumerate(state.units):
@@ -147,6 +148,8 @@ def build_result(state: Any) -> SimulationResult:
             "inferences_per_j": _ratio(u.completed_in_window, energy_j),
             "mean_queue_jobs": (u.queue_area_s - q0) / window_s,
             "throttled_s": u.throttled_s,
+            "throttle_count": sum(1 for _, kind in u.throttle_events if kind == "throttle"),
+            "first_throttle_s": next((t for t, kind in u.throttle_events if kind == "throttle"), None),
             "dvfs_state_s": dict(u.state_time_s),
             "shutdown_at_s": u.shutdown_s,
             "max_temp_c": None,
@@ -171,6 +174,13 @@ def build_result(state: Any) -> SimulationResult:
     }
     if platform is not None and platform.battery is not None:
         system.update(_battery_summary(state, platform))
+    # the whole device's draw: units (leakage included) plus platform loads, worst recording interval too
+    device_power = timeseries.groupby("time_s")["power_w"].sum() + system["platform_load_w"] if len(timeseries) else None
+    system["device_avg_power_w"] = system["avg_power_w"] + system["platform_load_w"]
+    system["device_max_interval_power_w"] = float(device_power.max()) if device_power is not None else None
+    system["power_budget_w"] = spec.power_budget_w
+    system["within_power_budget"] = None if spec.power_budget_w is None else bool(
+        system["device_max_interval_power_w"] <= spec.power_budget_w)
     summary = {
         "scenario": spec.name,
         "source": spec.source,
@@ -183,7 +193,6 @@ def build_result(state: Any) -> SimulationResult:
         "units": units,
         "system": system,
     }
-    timeseries = _timeseries(state)
     trace = None
     if state.streams and state.streams[0].trace is not None:
         rows = [row for s in state.streams for row in s.trace]

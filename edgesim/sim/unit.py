@@ -85,6 +85,7 @@ class UnitSim:
         self._state_since_s = 0.0
         self.throttled = False
         self.throttled_s = 0.0
+        self.throttle_events: list[tuple[float, str]] = []  # (time, "throttle" | "release"): few, not per job
         self.off = False
         self.shutdown_s: float | None = None
         # jobs
@@ -301,6 +302,7 @@ class UnitSim:
         else:
             self.throttled_s += now - self._throttled_since_s
         self.throttled = throttled
+        self.throttle_events.append((now, "throttle" if throttled else "release"))
         if target is not None:
             self.set_state(target if throttled else self.initial_state, now)
 

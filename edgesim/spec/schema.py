@@ -310,6 +310,7 @@ class ScenarioSpec(Spec):
     thermal: ThermalSpec | None = None
     battery: BatterySpec | None = None
     platform_loads: tuple[PlatformLoadSpec, ...] = ()
+    power_budget_w: PositiveFloat | None = None  # the supply's limit (e.g. PoE class 3: 12.95 W at the device)
     record: RecordSpec = RecordSpec()
     source: str = "<dict>"
 
