@@ -446,12 +446,32 @@ def _validate_entries(
     return out
 
 
+_CACHE: dict[tuple, Catalog] = {}
+
+
 def load_catalog(extra_paths: Sequence[str | Path] = ()) -> Catalog:
     """Load the package catalog, then the files in ``$EDGESIM_CATALOG``, then ``extra_paths``.
+
+    The result is cached per set of files and their modification times: a sweep resolves thousands of
+    scenarios against the same catalog, and parsing it costs a tenth of a second.
 
     Raises :class:`edgesim.errors.ScenarioError` (or :class:`ScenarioErrors` for several problems)
     naming the file and the field path of each malformed entry.
     """
+    paths = [*package_files(), *_env_paths(), *(Path(p) for p in extra_paths)]
+    try:
+        key = tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+    except OSError:
+        key = None  # a missing file: let the loader report it
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    catalog = _load_catalog(extra_paths)
+    if key is not None:
+        _CACHE[key] = catalog
+    return catalog
+
+
+def _load_catalog(extra_paths: Sequence[str | Path]) -> Catalog:
     errors: list[ScenarioError] = []
     models: dict[str, CatalogModel] = {}
     devices: dict[str, CatalogDevice] = {}

@@ -1,0 +1,120 @@
+"""Sweep speed: parallel efficiency of the local process pool, and the per-run overhead of the Dask path.
+
+    python experiments/bench_sweep.py [--fast] [--runs 16] [--run-s 1.0] [--jobs J] [--dask-runs 64]
+
+1. A 16-run sweep (the intersection scenario, 4 frame rates x 4 replications) whose simulated duration
+   is calibrated so one run takes about ``--run-s`` wall seconds, run serially and then on the local process
+   pool (``--jobs``, default all cores), in this same process one after the other. Times are end to end
+   (pool start-up included). Speed-up = serial / pool; efficiency = speed-up / jobs. The bar: >= 1.8x on
+   two cores.
+2. Dask: ``--dask-runs`` tiny runs (a few ms each) serially, then on a LocalCluster of one single-threaded
+   worker process. Per-run overhead = (Dask time - serial time) / runs, with the cluster's start-up
+   reported separately. Without dask installed this part is skipped.
+
+Prints a table and writes experiments/out/bench_sweep.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import edgesim  # noqa: E402
+from edgesim.spec.load import read_scenario_dict  # noqa: E402
+from edgesim.sweep import sweep  # noqa: E402
+from edgesim.sweep.executors import available_cores  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "intersection_3cam.yaml"
+
+
+def calibrate(base: dict, run_s: float) -> float:
+    """Simulated seconds that take about ``run_s`` wall seconds for this scenario on this machine."""
+    spec = edgesim.scenario_from_dict(base)
+    probe = 20.0
+    t0 = time.perf_counter()
+    edgesim.simulate(spec, duration_s=probe, seed=0)
+    per_sim_s = (time.perf_counter() - t0) / probe
+    return max(2.0, run_s / per_sim_s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fast", action="store_true", help="shorter runs (0.3 s each) and 32 Dask runs")
+    parser.add_argument("--runs", type=int, default=16, help="runs in the pool benchmark (default 16)")
+    parser.add_argument("--run-s", type=float, help="target wall seconds per run (default 1.0; --fast 0.3)")
+    parser.add_argument("--jobs", type=int, help="pool workers (default: all usable cores)")
+    parser.add_argument("--dask-runs", type=int, help="tiny runs for the Dask overhead (default 64; --fast 32)")
+    args = parser.parse_args()
+    run_s = args.run_s or (0.3 if args.fast else 1.0)
+    dask_runs = args.dask_runs or (32 if args.fast else 64)
+    jobs = args.jobs or available_cores()
+    base = read_scenario_dict(SCENARIO)
+    camera = base["cameras"][0]["name"]
+    duration = calibrate(base, run_s)
+    reps = max(1, args.runs // 4)
+    params = {f"cameras.{camera}.fps": [24, 25, 29, 30][: max(1, min(4, args.runs))]}
+    n = len(params[f"cameras.{camera}.fps"]) * reps
+    print(f"machine: {platform.processor() or platform.machine()}, {available_cores()} usable cores, Python {platform.python_version()}")
+    print(f"[1] {n} runs of {SCENARIO.name} at {duration:.0f} simulated s (~{run_s:g} wall s each)")
+    t0 = time.perf_counter()
+    serial = sweep(SCENARIO, params, replications=reps, duration_s=duration, executor="serial", per_stream=False, progress=False)
+    t_serial = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pool = sweep(SCENARIO, params, replications=reps, duration_s=duration, executor="process", jobs=jobs, per_stream=False,
+                 progress=False)
+    t_pool = time.perf_counter() - t0
+    same = serial.drop(columns="wall_s").equals(pool.drop(columns="wall_s"))
+    speedup = t_serial / t_pool
+    print(f"    serial {t_serial:6.2f} s   pool ({jobs} workers) {t_pool:6.2f} s   speed-up {speedup:.2f}x   "
+          f"efficiency {speedup / jobs:.0%}   identical tables: {same}")
+    result = {"runs": n, "simulated_s_per_run": duration, "serial_s": t_serial, "pool_s": t_pool, "jobs": jobs,
+              "speedup": speedup, "efficiency": speedup / jobs, "identical": same,
+              "mean_run_wall_s": float(serial["wall_s"].mean())}
+
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print("[2] dask not installed: Dask overhead skipped (pip install 'dask[distributed]')")
+    else:
+        from edgesim.sweep import DaskExecutor, SerialExecutor
+        from edgesim.sweep.plan import SweepSpec, iter_tasks, parse_domain, plan_runs
+
+        spec = SweepSpec(scenario=base, parameters={f"cameras.{camera}.fps": parse_domain([30], "bench", "fps")},
+                         replications=dask_runs, duration_s=2.0, per_stream=False, source=str(SCENARIO))
+        runs = plan_runs(spec)
+        t0 = time.perf_counter()
+        with SerialExecutor() as ex:
+            rows_serial = list(ex.run(iter_tasks(spec, runs)))
+        t_ser = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ex = DaskExecutor(jobs=1)
+        t_start = time.perf_counter() - t0
+        try:
+            list(ex.run(iter_tasks(spec, runs[:2])))  # warm the worker (imports) outside the timing
+            t0 = time.perf_counter()
+            rows_dask = list(ex.run(iter_tasks(spec, runs)))
+            t_dask = time.perf_counter() - t0
+        finally:
+            ex.close()
+        overhead_ms = (t_dask - t_ser) / len(runs) * 1e3
+        same_dask = sorted((r["run_id"], r["system.energy_j"]) for r in rows_serial) == sorted(
+            (r["run_id"], r["system.energy_j"]) for r in rows_dask)
+        print(f"[2] {len(runs)} tiny runs ({t_ser / len(runs) * 1e3:.1f} ms each serially): serial {t_ser:.2f} s, "
+              f"Dask LocalCluster (1 worker process) {t_dask:.2f} s -> {overhead_ms:.1f} ms overhead per run; "
+              f"cluster start-up {t_start:.2f} s; identical: {same_dask}")
+        result.update({"dask_runs": len(runs), "dask_serial_s": t_ser, "dask_s": t_dask, "dask_overhead_ms_per_run": overhead_ms,
+                       "dask_startup_s": t_start, "dask_identical": same_dask})
+    out = ROOT / "experiments" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_sweep.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out / 'bench_sweep.json'}")
+
+
+if __name__ == "__main__":
+    main()
