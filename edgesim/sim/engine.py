@@ -166,6 +166,7 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
             stream = StreamSim(len(streams), cam.name, cam.spec, model, unit, stream_spec, estimate, spec.warmup_s, [] if trace else None)
             streams.append(stream)
             cam.streams.append(stream)
+            unit.max_dynamic_w = max(unit.max_dynamic_w, stream.dynamic_power_w)
     platform = None
     if spec.thermal is not None or spec.battery is not None or spec.platform_loads:
         platform = PlatformSim(env, spec, list(units.values()), duration_s, interval_s, n_bins)

@@ -28,6 +28,18 @@ from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
 from .unit import UnitSim, Wake
 
 LATE = NORMAL + 1  # after every normal event of the same instant
+NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
+
+
+class Watch:
+    """One thing that can happen at an exact instant: a unit's throttle/release, its critical trip, battery empty."""
+
+    __slots__ = ("kind", "unit", "far_until_s")
+
+    def __init__(self, kind: str, unit: int):
+        self.kind = kind
+        self.unit = unit  # -1: the battery
+        self.far_until_s = -math.inf
 
 
 def build_thermal_network(spec: ThermalSpec, leakage_w_per_k: dict[str, float]) -> ThermalNetwork:
@@ -77,6 +89,7 @@ class PlatformSim:
         self.last_t = 0.0
         self.token = 0
         self._check_at = -1.0
+        self._all_far_until_s = -math.inf
         self.battery_empty_s: float | None = None
         # thermal network
         self.net: ThermalNetwork | None = None
@@ -117,6 +130,22 @@ class PlatformSim:
         for u in units:
             u.platform = self
         self._refresh_powers()
+        # what to watch, and the worst-case powers that bound how soon any of it can happen
+        self.watches: list[Watch] = []
+        if self.net is not None:
+            for i, u in enumerate(units):
+                if u.spec.throttle is not None:
+                    self.watches.append(Watch("critical", i))
+                    if u.can_throttle():
+                        self.watches.append(Watch("throttle", i))
+            worst = np.array([u.static_power_w + max(u._dyn_scale(s) for s in (u.state_names or [None])) * u.max_dynamic_w for u in units])
+            self._p_hot = self._node_power(worst)
+            self._p_cold = self._node_power(np.zeros(len(units)))
+        self._leaky = bool(self.net is not None and self.leak_b.any())
+        if self.battery is not None:
+            self.watches.append(Watch("empty", -1))
+            worst_w = sum(u.static_power_w + max(u._dyn_scale(s) for s in (u.state_names or [None])) * u.max_dynamic_w for u in units)
+            self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.battery_spec.dcdc_efficiency)
 
     # -- state ----------------------------------------------------------------------------------
     def _edge(self) -> tuple:
@@ -124,15 +153,18 @@ class PlatformSim:
         soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
         return (self.battery_energy_j, soc, tuple(self.leak_energy_j), temp_area)
 
+    def _node_power(self, unit_power_w: np.ndarray) -> np.ndarray:
+        """Heat input per node (the constant part of the linear leakage included) for given unit powers."""
+        p = self.load_heat_w.copy()
+        for i, node in enumerate(self.unit_node):
+            if node >= 0:
+                p[node] += unit_power_w[i] + (self.leak_b[i] * (self.net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
+        return p
+
     def _refresh_powers(self) -> None:
-        """Node heat input (constant part) and the load seen by the battery, under the units' current powers."""
+        """Node heat input and the load seen by the battery, under the units' current powers."""
         if self.net is not None:
-            p = self.load_heat_w.copy()
-            for i, u in enumerate(self.units):
-                node = self.unit_node[i]
-                if node >= 0:
-                    p[node] += u.power_w + (self.leak_b[i] * (self.net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
-            self._p_eff = p
+            self._p_eff = self._node_power(np.array([u.power_w for u in self.units]))
         self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w
 
     def advance(self, now: float) -> None:
@@ -186,40 +218,83 @@ class PlatformSim:
         self.request_check(now)
 
     def request_check(self, now: float) -> None:
+        if now < self._all_far_until_s:
+            return  # every watch is far: no crossing can come before the earliest bound (a wake is set there)
         if self._check_at != now:
             self._check_at = now
             self.env.schedule(Wake(self._check), LATE, 0.0)
 
     def _check(self, _event: Wake) -> None:
+        """Plan the exact next crossing of every watch under the powers that hold from now on.
+
+        A watch whose worst-case bound shows no crossing for a while is 'far': it is skipped at power changes
+        until that time (one wake then re-checks). The bound is exact-safe: the thermal network is cooperative
+        (heat only flows down temperature differences), so node temperatures under any powers between the
+        all-off and all-at-worst-case powers stay between the trajectories under those two (comparison
+        principle); a battery drains no faster than at the worst-case draw.
+        """
         now = self.env._now
+        self._check_at = -1.0  # done: a change later in this instant asks for a new check
         self.advance(now)
         self.token += 1
         token = self.token
         horizon_s = self.end_s - now
         if horizon_s <= 0:
             return
-        plans: list[tuple[float, str, int]] = []
-        if self.net is not None:
-            for i, u in enumerate(self.units):
-                throttle = u.spec.throttle
-                if throttle is None or u.off:
+        for watch in self.watches:
+            if watch.far_until_s > now:
+                continue
+            planned = self._plan(watch, horizon_s)
+            if planned is None:
+                continue
+            t_exact, kind = planned
+            if t_exact > NEAR_S:
+                t_bound = self._bound(watch, kind, horizon_s)
+                if t_bound > NEAR_S:  # far: nothing can happen before the bound; look again then
+                    watch.far_until_s = now + t_bound
+                    if t_bound <= horizon_s:
+                        self.env.schedule(Wake(self._far_wake), NORMAL, t_bound)
                     continue
-                node = self.unit_node[i]
-                plans.append((self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.critical_c, horizon_s, "up"), "critical", i))
-                if u.can_throttle():
-                    if u.throttled:
-                        t = self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down")
-                        plans.append((t, "release", i))
-                    else:
-                        plans.append((self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c, horizon_s, "up"), "throttle", i))
-        if self.battery is not None:
-            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.battery_spec.dcdc_efficiency)
-            plans.append((self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty", -1))
-        for t, kind, i in plans:
-            if t <= horizon_s:
+            if t_exact <= horizon_s:
                 event = Wake(self._on_crossing)
-                event._value = (token, kind, i)
-                self.env.schedule(event, NORMAL, t)
+                event._value = (token, kind, watch.unit)
+                self.env.schedule(event, NORMAL, t_exact)
+        self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
+
+    def _far_wake(self, _event: Wake) -> None:
+        self._all_far_until_s = -math.inf
+        self.request_check(self.env._now)
+
+    def _plan(self, watch: "Watch", horizon_s: float) -> tuple[float, str] | None:
+        """Exact time to this watch's next crossing at the current powers, and what happens then."""
+        if watch.unit < 0:
+            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.battery_spec.dcdc_efficiency)
+            return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
+        unit = self.units[watch.unit]
+        if unit.off:
+            return None
+        node = self.unit_node[watch.unit]
+        throttle = unit.spec.throttle
+        if watch.kind == "critical":
+            return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.critical_c, horizon_s, "up"), "critical"
+        if unit.throttled:
+            return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
+        return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c, horizon_s, "up"), "throttle"
+
+    def _bound(self, watch: "Watch", kind: str, horizon_s: float) -> float:
+        """A time before which this watch cannot fire whatever the powers do (0 when none can be given)."""
+        if watch.unit < 0:
+            if self._leaky:
+                return 0.0
+            return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
+        unit = self.units[watch.unit]
+        node = self.unit_node[watch.unit]
+        throttle = unit.spec.throttle
+        if kind == "critical":
+            return self.net.time_to_reach_s(self.temp_c, self._p_hot, node, throttle.critical_c, horizon_s, "up")
+        if kind == "release":
+            return self.net.time_to_reach_s(self.temp_c, self._p_cold, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down")
+        return self.net.time_to_reach_s(self.temp_c, self._p_hot, node, throttle.threshold_c, horizon_s, "up")
 
     def _leak_now_w(self) -> float:
         if self.net is None or not self.leak_b.any():
@@ -241,5 +316,9 @@ class PlatformSim:
             unit.shut_down(now)
         else:
             unit.set_throttled(kind == "throttle", now)
+        for watch in self.watches:  # the direction of this unit's throttle watch changed: plan it anew
+            if watch.unit == i:
+                watch.far_until_s = -math.inf
+        self._all_far_until_s = -math.inf
         self._refresh_powers()
         self.request_check(now)

@@ -92,6 +92,7 @@ class UnitSim:
         self.queue: deque = deque()
         self.running: list[list] = []
         self.dyn_sum_w = 0.0  # dynamic power at full speed of the running jobs, summed
+        self.max_dynamic_w = spec.max_power_w - spec.idle_power_w  # raised by the engine for measured powers above it
         self.n_waiting = 0
         self.completed_in_window = 0
         self.completed = 0
