@@ -31,6 +31,8 @@ class ServiceEstimate:
     active_power_w: float
     source: str  # "measured", "measured, scaled by pixel count" or "analytic"
     detail: str
+    compute_s: float = 0.0  # roofline parts: compute time, and bytes moved through memory (0: not memory-bound)
+    memory_bytes: float = 0.0
 
     @property
     def ops_per_s_equivalent(self) -> float:  # pragma: no cover - convenience
@@ -96,7 +98,7 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
             detail += "; measured resolution not stated, taken as the stream's"
         if point.power_w is None:
             detail += "; power not measured, max_power_w used"
-        return ServiceEstimate(scale / point.fps, power_w, source, detail)
+        return ServiceEstimate(scale / point.fps, power_w, source, detail, compute_s=scale / point.fps)
     precision = model.precision
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:
@@ -104,4 +106,6 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
         raise ServiceTimeError(f"peak_ops_per_s.{precision}", f"no peak for precision {precision} (known: {known}) and no measured point for model {model.name!r}")
     efficiency, eff_source = unit_efficiency(unit, model.name, models)
     ops = model.ops_for(pixels)
-    return ServiceEstimate(ops / (peak * efficiency), unit.max_power_w, "analytic", f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})")
+    compute_s = ops / (peak * efficiency)
+    return ServiceEstimate(compute_s, unit.max_power_w, "analytic", f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})",
+                           compute_s=compute_s)

@@ -20,7 +20,7 @@ from ..results.store import LatencyStore
 from ..spec.schema import CameraSpec, ModelSpec, ScenarioSpec, StreamSpec
 from .arrivals import arrival_times_s
 from .platform import PlatformSim
-from .unit import UnitSim, Wake
+from .unit import J_ARRIVAL, J_SEQ, J_START, UnitSim, Wake
 
 
 
@@ -53,12 +53,38 @@ class StreamSim:
     dropped: int = 0
     latencies: LatencyStore = field(default_factory=LatencyStore)
 
+    late: int = 0
+
     def __post_init__(self) -> None:
-        # flattened for the hot path
+        # The job-owner interface every unit relies on (streams, pipeline stages and load generators provide it):
+        # waiting, capacity, drop_newest, service_s, dynamic_power_w, priority, deadline_rel_s, batch_key,
+        # compute_s, memory_bytes, index, offered, trace, on_complete(job, now), on_drop(job, now).
         self.service_s = self.estimate.service_s
         self.dynamic_power_w = self.estimate.active_power_w - self.unit.static_power_w
         self.capacity = float("inf") if self.spec.drop_policy == "never_drop" else self.spec.queue_capacity
         self.drop_newest = self.spec.drop_policy == "drop_newest"
+        self.priority = self.spec.priority
+        self.deadline_rel_s = self.spec.deadline_s if self.spec.deadline_s is not None else 1.0 / self.camera_spec.fps
+        self.batch_key = self.model.name
+        self.compute_s = self.estimate.compute_s  # roofline parts: the job shares a memory bus by its bytes
+        self.memory_bytes = self.estimate.memory_bytes
+
+    def on_complete(self, job: list, now: float) -> None:
+        """A job of this stream finished at ``now``: count it and record its latency (frame arrival to result)."""
+        arrival_s = job[J_ARRIVAL]
+        if arrival_s >= self.warmup_s:
+            self.completed += 1
+            self.latencies.append(now - arrival_s)
+            if now - arrival_s > self.deadline_rel_s:
+                self.late += 1
+        if self.trace is not None:
+            self.trace.append((self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
+
+    def on_drop(self, job: list, now: float) -> None:
+        if job[J_ARRIVAL] >= self.warmup_s:
+            self.dropped += 1
+        if self.trace is not None:
+            self.trace.append((self.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
 
     @property
     def ops_per_inference(self) -> float:
@@ -73,6 +99,7 @@ class CameraSim:
         self.name = name
         self.spec = spec
         self.streams: list[StreamSim] = []
+        self.listeners: list[Callable[[float, int], None]] = []  # pipelines: called with (now, frame seq)
         arrival = spec.arrival
         if spec.stagger and replica:
             arrival = arrival.model_copy(update={"phase_s": arrival.phase_s + replica / (spec.count * spec.fps)})
@@ -99,6 +126,8 @@ class CameraSim:
         self.seq += 1
         for stream in self.streams:
             stream.unit.submit(stream, now, seq)
+        for listener in self.listeners:
+            listener(now, seq)
         self._schedule()
 
 
@@ -113,6 +142,8 @@ class RunState:
     units: list[UnitSim]
     streams: list[StreamSim]
     platform: PlatformSim | None = None
+    pipelines: list = field(default_factory=list)
+    loads: list = field(default_factory=list)
     requested_duration_s: float = 0.0
     wall_s: float = 0.0
 
@@ -151,6 +182,11 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     n_bins = int(np.ceil(duration_s / interval_s - 1e-9))
     models = {m.name: m for m in spec.models}
     units = {u.name: UnitSim(env, u, source_rng(seed, "unit:" + u.name), interval_s, n_bins, spec.warmup_s) for u in spec.compute_units}
+    if spec.links:
+        from .pipeline import link_unit_spec
+
+        for link in spec.links:
+            units[link.name] = UnitSim(env, link_unit_spec(link), source_rng(seed, "link:" + link.name), interval_s, n_bins, spec.warmup_s)
     cameras: list[CameraSim] = []
     streams: list[StreamSim] = []
     by_camera: dict[str, list[CameraSim]] = {}
@@ -167,10 +203,20 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
             streams.append(stream)
             cam.streams.append(stream)
             unit.max_dynamic_w = max(unit.max_dynamic_w, stream.dynamic_power_w)
+    pipelines: list = []
+    loads: list = []
+    if spec.pipelines:
+        from .pipeline import build_pipelines
+
+        pipelines = build_pipelines(env, spec, units, by_camera, seed, trace)
+    if spec.loads:
+        from .loadgen import build_loads
+
+        loads = build_loads(env, spec, units, seed, trace)
     platform = None
     if spec.thermal is not None or spec.battery is not None or spec.platform_loads:
         platform = PlatformSim(env, spec, list(units.values()), duration_s, interval_s, n_bins)
-    state = RunState(spec, duration_s, seed, cameras, list(units.values()), streams, platform, duration_s)
+    state = RunState(spec, duration_s, seed, cameras, list(units.values()), streams, platform, pipelines, loads, duration_s)
     if on_build is not None:
         on_build(state)
     for cam in cameras:

@@ -17,7 +17,7 @@ from ..physics.power import DvfsState, PowerModel, UtilizationCurve
 from ..spec.schema import ComputeUnitSpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import StreamSim
+    from .engine import StreamSim  # any job owner with the same attributes and on_complete / on_drop
 
 # Job fields (a job is a small list: cheaper than an object on the hot path)
 J_STREAM, J_ARRIVAL, J_SEQ, J_START, J_ALIVE, J_WORK, J_T, J_TOKEN = range(8)
@@ -213,11 +213,7 @@ class UnitSim:
         waiting.append(job)
 
     def _drop(self, job: list, now: float) -> None:
-        stream = job[J_STREAM]
-        if job[J_ARRIVAL] >= self.warmup_s:
-            stream.dropped += 1
-        if stream.trace is not None:
-            stream.trace.append((stream.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
+        job[J_STREAM].on_drop(job, now)
 
     def _service_s(self, stream: "StreamSim") -> float:
         if not self.exponential:
@@ -252,15 +248,10 @@ class UnitSim:
         self.dyn_sum_w -= stream.dynamic_power_w
         if not self.running:
             self.dyn_sum_w = 0.0  # no drift from repeated float additions
-        arrival_s = job[J_ARRIVAL]
-        if arrival_s >= self.warmup_s:
-            stream.completed += 1
-            stream.latencies.append(now - arrival_s)
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
-        if stream.trace is not None:
-            stream.trace.append((stream.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
+        stream.on_complete(job, now)
         queue = self.queue
         while queue:
             nxt = queue.popleft()

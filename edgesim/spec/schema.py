@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Precision = Literal["int4", "int8", "fp16", "bf16", "fp32"]
-UnitKind = Literal["cpu", "gpu", "npu", "dla", "tpu", "vpu"]
+UnitKind = Literal["cpu", "gpu", "npu", "dla", "tpu", "vpu", "link"]
 DropPolicy = Literal["drop_oldest", "drop_newest", "never_drop"]
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -79,6 +79,9 @@ class ModelSpec(Spec):
     ref_height_px: PositiveInt | None = None
     precision: Precision = "int8"
     weight_bytes: NonNegativeFloat | None = None
+    activation_bytes: NonNegativeFloat | None = None  # bytes moved for activations per inference at the ref resolution
+    input_bytes_per_pixel: NonNegativeFloat = 3.0  # the input tensor (uint8 RGB); scales with pixels
+    overhead_s: NonNegativeFloat = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -99,6 +102,9 @@ class ModelSpec(Spec):
     def ops_for(self, pixels: int) -> float:
         """Operations for one inference on a frame of ``pixels`` pixels (cost scales with pixel count)."""
         return self.ops_per_pixel_value() * pixels
+
+    def ref_pixels(self) -> int | None:
+        return self.ref_width_px * self.ref_height_px if self.ref_width_px and self.ref_height_px else None
 
 
 class MeasuredPoint(Spec):
@@ -151,6 +157,24 @@ class ThrottleSpec(Spec):
         return self
 
 
+class BatchTimeSpec(Spec):
+    """t(b) = fixed_s + b x per_item_s for one model on one unit."""
+
+    fixed_s: NonNegativeFloat
+    per_item_s: PositiveFloat
+    source: str = ""
+
+
+class BatchingSpec(Spec):
+    """Dynamic batching: up to ``max_batch`` waiting jobs of one model run together; a partial batch waits at most
+    ``max_wait_s`` for more. A batch of b takes t(b) = fixed_s + b x per_item_s (``batch_time``, per model; default
+    from two measured points of the model at different batch sizes, else fixed_s = 0: no batching gain)."""
+
+    max_batch: PositiveInt = 8
+    max_wait_s: NonNegativeFloat = 0.0
+    batch_time: dict[str, BatchTimeSpec] = {}
+
+
 class PowerCurveSpec(Spec):
     """Dynamic power against instantaneous utilization u = busy servers / servers: u (linear) or u^exponent."""
 
@@ -186,6 +210,11 @@ class ComputeUnitSpec(Spec):
     thermal_node: str | None = None
     leakage_w_per_k: NonNegativeFloat = 0.0
     leakage_ref_temp_c: float = 25.0
+    scheduler: Literal["fifo", "priority", "edf"] = "fifo"
+    batching: BatchingSpec | None = None
+    memory_bandwidth_bytes_per_s: PositiveFloat | None = None
+    on_chip_memory_bytes: NonNegativeFloat | None = None
+    memory_bus: str | None = None  # name of a shared DRAM bus (memory_buses); its bandwidth is shared fairly
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -199,6 +228,8 @@ class ComputeUnitSpec(Spec):
             value = getattr(self, key)
             if value is not None and value not in names:
                 raise ValueError(f"{key}: {value!r} is not one of dvfs_states {names}")
+        if self.batching is not None and self.servers != 1:
+            raise ValueError("batching needs servers: 1 (a batch occupies the whole unit)")
         if self.throttle is not None:
             if self.throttle.state is not None and self.throttle.state not in names:
                 raise ValueError(f"throttle.state: {self.throttle.state!r} is not one of dvfs_states {names}")
@@ -223,6 +254,8 @@ class StreamSpec(Spec):
     unit: str
     queue_capacity: PositiveInt = 4
     drop_policy: DropPolicy = "drop_oldest"
+    priority: int = 0  # scheduler: priority serves higher first
+    deadline_s: PositiveFloat | None = None  # relative to frame arrival; default one frame period (1 / fps)
 
 
 class ThermalNodeSpec(Spec):
@@ -287,6 +320,101 @@ class PlatformLoadSpec(Spec):
     source: str = ""
 
 
+class MemoryBusSpec(Spec):
+    """A DRAM interface shared by the units that name it: active memory-bound jobs share its bandwidth fairly."""
+
+    name: Name
+    bandwidth_bytes_per_s: PositiveFloat
+    source: str = ""
+
+
+class LinkSpec(Spec):
+    """A transfer resource (PCIe, M.2, USB, Ethernet, MIPI): FIFO, ``bandwidth_bytes_per_s`` occupancy per byte,
+    ``latency_s`` added after the transfer (it does not occupy the link), ``energy_j_per_byte`` drawn per byte."""
+
+    name: Name
+    bandwidth_bytes_per_s: PositiveFloat
+    latency_s: NonNegativeFloat = 0.0
+    energy_j_per_byte: NonNegativeFloat = 0.0
+    idle_power_w: NonNegativeFloat = 0.0
+    sources: dict[str, str] = {}
+
+
+class CountSpec(Spec):
+    """How many jobs of a stage one frame makes: ``fixed`` (mean), ``poisson`` (mean) or ``uniform`` in [low, high]."""
+
+    kind: Literal["fixed", "poisson", "uniform"] = "fixed"
+    mean: NonNegativeFloat = 1.0
+    low: Annotated[int, Field(ge=0)] = 0
+    high: Annotated[int, Field(ge=0)] = 0
+    source: str = ""
+
+
+class StageSpec(Spec):
+    """One stage of a pipeline, placed on a unit (compute) or a link (transfer).
+
+    Compute cost: ``model`` (an inference, service time as for streams), or ``ops_per_pixel`` / ``ops_per_item``
+    at the unit's analytic rate (e.g. decode, resize, normalize, NMS). Transfer: ``bytes_per_pixel`` (x frame
+    pixels) or ``bytes_per_item``. ``count`` makes several jobs per frame (e.g. one classifier run per detected
+    object); the stages after it wait for all of them. ``after`` lists the stages it depends on.
+    """
+
+    name: Name
+    unit: str | None = None
+    link: str | None = None
+    model: str | None = None
+    ops_per_pixel: PositiveFloat | None = None
+    ops_per_item: PositiveFloat | None = None
+    precision: Precision | None = None
+    bytes_per_pixel: PositiveFloat | None = None
+    bytes_per_item: PositiveFloat | None = None
+    count: CountSpec = CountSpec()
+    after: tuple[str, ...] = ()
+    queue_capacity: PositiveInt = 4
+    drop_policy: DropPolicy = "never_drop"
+    priority: int = 0
+
+    @model_validator(mode="after")
+    def _placed_and_costed(self) -> "StageSpec":
+        if (self.unit is None) == (self.link is None):
+            raise ValueError("a stage is placed on exactly one of unit or link")
+        if self.unit is not None and sum(x is not None for x in (self.model, self.ops_per_pixel, self.ops_per_item)) != 1:
+            raise ValueError("a compute stage needs exactly one of model, ops_per_pixel, ops_per_item")
+        if self.link is not None and sum(x is not None for x in (self.bytes_per_pixel, self.bytes_per_item)) != 1:
+            raise ValueError("a transfer stage needs exactly one of bytes_per_pixel, bytes_per_item")
+        return self
+
+
+class PipelineSpec(Spec):
+    """A DAG of stages run on every frame of ``camera`` (all its replicas). Latency: frame arrival to last sink."""
+
+    name: Name
+    camera: str
+    stages: tuple[StageSpec, ...] = Field(min_length=1)
+    deadline_s: PositiveFloat | None = None  # default one frame period
+
+
+class LoadSpec(Spec):
+    """An MLPerf-style load driver (LoadGen scenarios) instead of, or besides, cameras.
+
+    ``single_stream``: one query of one sample, the next when it completes (report p90 latency).
+    ``multi_stream``: queries of ``samples_per_query`` samples, the next when all complete (p99 latency).
+    ``server``: Poisson queries at ``target_qps`` (p99 latency, valid when under ``latency_bound_s``).
+    ``offline``: all samples queued at once (throughput, samples/s).
+    """
+
+    name: Name
+    scenario: Literal["single_stream", "multi_stream", "server", "offline"]
+    model: str
+    unit: str
+    width_px: PositiveInt
+    height_px: PositiveInt
+    samples_per_query: PositiveInt = 8
+    target_qps: PositiveFloat | None = None
+    latency_bound_s: PositiveFloat | None = None
+    offline_samples: PositiveInt = 24576
+
+
 class RecordSpec(Spec):
     """What is recorded. ``interval_s``: bin width of the power, utilization and queue time series."""
 
@@ -303,19 +431,27 @@ class ScenarioSpec(Spec):
     warmup_s: NonNegativeFloat = 0.0
     seed: Annotated[int, Field(ge=0)] = 0
     catalog_files: tuple[str, ...] = ()
-    cameras: tuple[CameraSpec, ...] = Field(min_length=1)
+    cameras: tuple[CameraSpec, ...] = ()
     models: tuple[ModelSpec, ...] = Field(min_length=1)
     compute_units: tuple[ComputeUnitSpec, ...] = Field(min_length=1)
-    streams: tuple[StreamSpec, ...] = Field(min_length=1)
+    streams: tuple[StreamSpec, ...] = ()
+    pipelines: tuple[PipelineSpec, ...] = ()
+    links: tuple[LinkSpec, ...] = ()
+    loads: tuple[LoadSpec, ...] = ()
     thermal: ThermalSpec | None = None
     battery: BatterySpec | None = None
     platform_loads: tuple[PlatformLoadSpec, ...] = ()
     power_budget_w: PositiveFloat | None = None  # the supply's limit (e.g. PoE class 3: 12.95 W at the device)
+    memory_buses: tuple[MemoryBusSpec, ...] = ()
     record: RecordSpec = RecordSpec()
     source: str = "<dict>"
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> "ScenarioSpec":
+        if not (self.streams or self.pipelines or self.loads):
+            raise ValueError("nothing to run: give streams, pipelines or loads")
+        if (self.streams or self.pipelines) and not self.cameras:
+            raise ValueError("streams and pipelines need cameras")
         if self.warmup_s >= self.duration_s:
             raise ValueError(f"warmup_s ({self.warmup_s} s) must be below duration_s ({self.duration_s} s)")
         return self
