@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
+from .roofline import MemoryTraffic, memory_traffic, roofline_service_s
 
 
 class ServiceTimeError(ValueError):
@@ -33,6 +34,7 @@ class ServiceEstimate:
     detail: str
     compute_s: float = 0.0  # roofline parts: compute time, and bytes moved through memory (0: not memory-bound)
     memory_bytes: float = 0.0
+    overhead_s: float = 0.0
 
     @property
     def ops_per_s_equivalent(self) -> float:  # pragma: no cover - convenience
@@ -98,7 +100,9 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
             detail += "; measured resolution not stated, taken as the stream's"
         if point.power_w is None:
             detail += "; power not measured, max_power_w used"
-        return ServiceEstimate(scale / point.fps, power_w, source, detail, compute_s=scale / point.fps)
+        traffic = _traffic(unit, model, pixels)  # a measured job still moves its bytes through a shared bus
+        return ServiceEstimate(scale / point.fps, power_w, source, detail, compute_s=scale / point.fps,
+                               memory_bytes=traffic.total_bytes if traffic else 0.0)
     precision = model.precision
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:
@@ -107,5 +111,23 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     efficiency, eff_source = unit_efficiency(unit, model.name, models)
     ops = model.ops_for(pixels)
     compute_s = ops / (peak * efficiency)
-    return ServiceEstimate(compute_s, unit.max_power_w, "analytic", f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})",
-                           compute_s=compute_s)
+    detail = f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})"
+    traffic = _traffic(unit, model, pixels)
+    if traffic is None or not unit.memory_bandwidth_bytes_per_s:
+        return ServiceEstimate(compute_s + model.overhead_s, unit.max_power_w, "analytic", detail, compute_s=compute_s,
+                               memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=model.overhead_s)
+    memory_s = traffic.total_bytes / unit.memory_bandwidth_bytes_per_s
+    bound = "memory-bound" if memory_s > compute_s else "compute-bound"
+    service_s = roofline_service_s(compute_s, traffic.total_bytes, unit.memory_bandwidth_bytes_per_s, model.overhead_s)
+    detail += (f"; roofline {bound}: compute {compute_s * 1e3:.4g} ms, memory {traffic.total_bytes:.4g} B / "
+               f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s = {memory_s * 1e3:.4g} ms, overhead {model.overhead_s * 1e3:.4g} ms")
+    return ServiceEstimate(service_s, unit.max_power_w, "analytic (roofline)", detail, compute_s=compute_s,
+                           memory_bytes=traffic.total_bytes, overhead_s=model.overhead_s)
+
+
+def _traffic(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> MemoryTraffic | None:
+    """Bytes one inference moves, when the model declares any byte figures (else None: compute only)."""
+    if model.weight_bytes is None and model.activation_bytes is None:
+        return None
+    return memory_traffic(pixels, model.input_bytes_per_pixel, model.activation_bytes, model.ref_pixels(),
+                          model.weight_bytes, unit.on_chip_memory_bytes)

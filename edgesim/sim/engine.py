@@ -19,6 +19,7 @@ from ..physics.service import ServiceEstimate, service_time
 from ..results.store import LatencyStore
 from ..spec.schema import CameraSpec, ModelSpec, ScenarioSpec, StreamSpec
 from .arrivals import arrival_times_s
+from .bus import MemoryBusSim
 from .platform import PlatformSim
 from .unit import J_ARRIVAL, J_SEQ, J_START, UnitSim, Wake
 
@@ -68,6 +69,7 @@ class StreamSim:
         self.batch_key = self.model.name
         self.compute_s = self.estimate.compute_s  # roofline parts: the job shares a memory bus by its bytes
         self.memory_bytes = self.estimate.memory_bytes
+        self.overhead_s = self.estimate.overhead_s
 
     def on_complete(self, job: list, now: float) -> None:
         """A job of this stream finished at ``now``: count it and record its latency (frame arrival to result)."""
@@ -203,6 +205,11 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
             streams.append(stream)
             cam.streams.append(stream)
             unit.max_dynamic_w = max(unit.max_dynamic_w, stream.dynamic_power_w)
+    for bus_spec in spec.memory_buses:
+        bus = MemoryBusSim(bus_spec)
+        for unit in units.values():
+            if unit.spec.memory_bus == bus_spec.name:
+                unit.bus = bus
     pipelines: list = []
     loads: list = []
     if spec.pipelines:

@@ -6,6 +6,7 @@ the battery live in :class:`edgesim.sim.platform.PlatformSim`, which is told of 
 """
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import StreamSim  # any job owner with the same attributes and on_complete / on_drop
 
 # Job fields (a job is a small list: cheaper than an object on the hot path)
-J_STREAM, J_ARRIVAL, J_SEQ, J_START, J_ALIVE, J_WORK, J_T, J_TOKEN = range(8)
+J_STREAM, J_ARRIVAL, J_SEQ, J_START, J_ALIVE, J_WORK, J_T, J_TOKEN, J_RATE = range(9)
 EXP_CHUNK = 4096
 
 
@@ -89,8 +90,18 @@ class UnitSim:
         self.off = False
         self.shutdown_s: float | None = None
         # jobs
+        self.scheduler = spec.scheduler
         self.queue: deque = deque()
+        self.heap: list | None = None if spec.scheduler == "fifo" else []
+        self._push_seq = 0
         self.running: list[list] = []
+        self.n_busy = 0  # servers in use (a batch occupies one)
+        self.batching = spec.batching
+        self.batch_sizes: list[int] = []  # one int per batch (batches, not jobs)
+        self._batch_times: dict[str, tuple[float, float]] = {}
+        self._batch_timer_at = -1.0
+        self._batch_marker: list | None = None
+        self.bus: Any = None  # a MemoryBusSim when the unit names a memory_bus
         self.dyn_sum_w = 0.0  # dynamic power at full speed of the running jobs, summed
         self.max_dynamic_w = spec.max_power_w - spec.idle_power_w  # raised by the engine for measured powers above it
         self.n_waiting = 0
@@ -131,8 +142,8 @@ class UnitSim:
             t = self.last_t
         dt = now - t
         self.energy_j += self.power_w * dt
-        if self.running:
-            self.busy_s += len(self.running) * dt
+        if self.n_busy:
+            self.busy_s += self.n_busy * dt
         if self.n_waiting:
             self.queue_area_s += self.n_waiting * dt
         self.last_t = now
@@ -169,7 +180,7 @@ class UnitSim:
 
     def _update_power(self, now: float) -> None:
         """Recompute power after the running set or the DVFS state changed (integrals already at ``now``)."""
-        n = len(self.running)
+        n = self.n_busy
         if n == 0:
             power_w = 0.0 if self.off else self.static_power_w
         elif self.linear_curve:
@@ -185,16 +196,45 @@ class UnitSim:
             else:
                 self.power_w = power_w
 
+    # -- queue (FIFO deque, or a heap for priority / EDF) --------------------------------------------
+    def _push(self, job: list) -> None:
+        if self.heap is None:
+            self.queue.append(job)
+            return
+        self._push_seq += 1
+        owner = job[J_STREAM]
+        key = -owner.priority if self.scheduler == "priority" else job[J_ARRIVAL] + owner.deadline_rel_s
+        heapq.heappush(self.heap, (key, self._push_seq, job))
+
+    def _pop_alive(self) -> list | None:
+        """The next job to serve (dead entries, dropped while waiting, are skipped)."""
+        if self.heap is None:
+            queue = self.queue
+            while queue:
+                job = queue.popleft()
+                if job[J_ALIVE]:
+                    return job
+            return None
+        while self.heap:
+            job = heapq.heappop(self.heap)[2]
+            if job[J_ALIVE]:
+                return job
+        return None
+
+    def _waiting_jobs(self) -> list[list]:
+        entries = self.queue if self.heap is None else [e[2] for e in sorted(self.heap)]
+        return [j for j in entries if j[J_ALIVE]]
+
     # -- jobs ----------------------------------------------------------------------------------
     def submit(self, stream: "StreamSim", arrival_s: float, seq: int) -> None:
         """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the stream's drop policy."""
-        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0]
+        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]
         if arrival_s >= self.warmup_s:
             stream.offered += 1
         if self.off:
             self._drop(job, arrival_s)
             return
-        if len(self.running) < self.servers:
+        if self.n_busy < self.servers and self.batching is None:
             self.advance(arrival_s)
             self._begin(job, arrival_s)
             return
@@ -209,8 +249,11 @@ class UnitSim:
         else:
             self.advance(arrival_s)
             self.n_waiting += 1
-        self.queue.append(job)
+        job[J_T] = arrival_s  # time it joined the queue (batching's max wait counts from here)
+        self._push(job)
         waiting.append(job)
+        if self.batching is not None and self.n_busy == 0:
+            self._try_batch(arrival_s)
 
     def _drop(self, job: list, now: float) -> None:
         job[J_STREAM].on_drop(job, now)
@@ -225,17 +268,44 @@ class UnitSim:
         self._exp_i += 1
         return stream.service_s * x
 
+    def _rate(self, job: list) -> float:
+        """Work per second of a running job: reference-seconds at DVFS speed, or, for a job sharing a memory bus,
+        the fraction of the job per second under the roofline with its fair share of the bus bandwidth."""
+        owner = job[J_STREAM]
+        if self.bus is None or not owner.memory_bytes:
+            return self.speed
+        share_bytes_per_s = self.bus.share_bytes_per_s()
+        if self.spec.memory_bandwidth_bytes_per_s:
+            share_bytes_per_s = min(share_bytes_per_s, self.spec.memory_bandwidth_bytes_per_s)
+        return 1.0 / (owner.overhead_s + max(owner.compute_s / self.speed, owner.memory_bytes / share_bytes_per_s))
+
     def _begin(self, job: list, now: float) -> None:
         """Start ``job`` now (integrals already advanced to now) and schedule its completion: one event."""
         stream = job[J_STREAM]
         job[J_START] = now
-        work_s = self._service_s(stream)
-        job[J_WORK] = work_s
-        job[J_T] = now
         self.running.append(job)
+        self.n_busy += 1
         self.dyn_sum_w += stream.dynamic_power_w
+        if self.bus is not None and stream.memory_bytes:
+            job[J_WORK] = 1.0  # a fraction of the job: its rate depends on how many share the bus
+            job[J_T] = now
+            self.bus.join(job, self, now)  # recomputes every sharer's rate, this job's included, and schedules
+        else:
+            work_s = self._service_s(stream)
+            job[J_WORK] = work_s
+            job[J_T] = now
+            job[J_RATE] = self.speed
+            self.env.schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
         self._update_power(now)
-        self.env.schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
+
+    def reschedule(self, job: list, now: float, rate: float) -> None:
+        """Carry the work done so far at the old rate, and complete the rest at ``rate`` (exactly)."""
+        if job[J_T] < now:
+            job[J_WORK] -= (now - job[J_T]) * job[J_RATE]
+            job[J_T] = now
+        job[J_RATE] = rate
+        job[J_TOKEN] += 1
+        self.env.schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / rate)
 
     def _finish(self, event: JobWake) -> None:
         job = event.job
@@ -243,24 +313,110 @@ class UnitSim:
             return  # rescheduled by a speed change, or dropped at shutdown
         now = self.env._now  # the property env.now reads this attribute
         self.advance(now)
+        if self.batching is not None:
+            self._finish_batch(now)
+            return
         stream = job[J_STREAM]
         self.running.remove(job)
+        self.n_busy -= 1
         self.dyn_sum_w -= stream.dynamic_power_w
         if not self.running:
             self.dyn_sum_w = 0.0  # no drift from repeated float additions
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
+        if self.bus is not None and stream.memory_bytes:
+            self.bus.leave(job, now)
         stream.on_complete(job, now)
-        queue = self.queue
-        while queue:
-            nxt = queue.popleft()
-            if nxt[J_ALIVE]:
+        if not self.off:
+            nxt = self._pop_alive()
+            if nxt is not None:
                 nxt[J_STREAM].waiting.popleft()
                 self.n_waiting -= 1
                 self._begin(nxt, now)
                 return
         self._update_power(now)
+
+    # -- dynamic batching -----------------------------------------------------------------------
+    def _try_batch(self, now: float) -> None:
+        """With the unit idle: start a batch if it is full or its oldest job has waited max_wait_s, else wait."""
+        head = None
+        for job in self._waiting_jobs():
+            head = job
+            break
+        if head is None:
+            return
+        key = head[J_STREAM].batch_key
+        same = [j for j in self._waiting_jobs() if j[J_STREAM].batch_key == key][: self.batching.max_batch]
+        deadline_s = head[J_T] + self.batching.max_wait_s
+        if len(same) >= self.batching.max_batch or now >= deadline_s - 1e-15:
+            self._begin_batch(same, now)
+        elif self._batch_timer_at != deadline_s:
+            self._batch_timer_at = deadline_s
+            self.env.schedule(Wake(self._batch_timer), NORMAL, deadline_s - now)
+
+    def _batch_timer(self, _event: Wake) -> None:
+        now = self.env._now
+        if now != self._batch_timer_at or self.n_busy or self.off:
+            return
+        self._batch_timer_at = -1.0
+        self.advance(now)
+        self._try_batch(now)
+
+    def _begin_batch(self, jobs: list[list], now: float) -> None:
+        """Run ``jobs`` (one model) as one batch: t(b) = fixed_s + b x per_item_s, all done together."""
+        for job in jobs:
+            job[J_ALIVE] = False  # leaves the queue (lazy deletion)
+            job[J_STREAM].waiting.remove(job)
+            job[J_START] = now
+        self.n_waiting -= len(jobs)
+        owner = jobs[0][J_STREAM]
+        fixed_s, per_item_s = self.batch_time(owner)
+        service_s = fixed_s + len(jobs) * per_item_s
+        self.running = list(jobs)
+        self.n_busy = 1
+        self.dyn_sum_w = owner.dynamic_power_w
+        self._batch_timer_at = -1.0
+        self.batch_sizes.append(len(jobs))
+        marker = [owner, now, -1, now, True, service_s, now, 0, self.speed]
+        self._batch_marker = marker
+        self.env.schedule(JobWake(self._finish, marker, 0), NORMAL, service_s / self.speed)
+        self._update_power(now)
+
+    def _finish_batch(self, now: float) -> None:
+        jobs = self.running
+        self.running = []
+        self.n_busy = 0
+        self.dyn_sum_w = 0.0
+        for job in jobs:
+            self.completed += 1
+            if now >= self.warmup_s:
+                self.completed_in_window += 1
+            job[J_STREAM].on_complete(job, now)
+        if not self.off:
+            self._try_batch(now)
+        if self.n_busy == 0:
+            self._update_power(now)
+
+    def batch_time(self, owner: Any) -> tuple[float, float]:
+        """t(b) = fixed_s + b x per_item_s for this owner's model: given, or from two measured batch sizes."""
+        key = owner.batch_key
+        if key in self._batch_times:
+            return self._batch_times[key]
+        given = self.batching.batch_time.get(key)
+        if given is not None:
+            times = (given.fixed_s, given.per_item_s)
+        else:
+            points = sorted({p.batch: p for p in self.spec.measured if p.model == key}.values(), key=lambda p: p.batch)
+            if len(points) >= 2 and points[0].batch != points[-1].batch:
+                # a point at batch b and throughput fps takes b / fps per batch: two points fix the line
+                (b1, t1), (b2, t2) = [(p.batch, p.batch / p.fps) for p in (points[0], points[-1])]
+                per_item_s = (t2 - t1) / (b2 - b1)
+                times = (max(0.0, t1 - b1 * per_item_s), per_item_s)
+            else:
+                times = (0.0, owner.service_s)  # no calibration: batching brings no gain (stated in the docs)
+        self._batch_times[key] = times
+        return times
 
     # -- DVFS, throttling, shutdown -------------------------------------------------------------
     def set_state(self, state: str, now: float) -> None:
@@ -268,19 +424,21 @@ class UnitSim:
         if state == self.state:
             return
         self.advance(now)
-        new_speed = self.model.speed_factor(state)
-        for job in self.running:
-            job[J_WORK] -= (now - job[J_T]) * self.speed
-            job[J_T] = now
-            job[J_TOKEN] += 1
-            self.env.schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / new_speed)
         if self.state is not None:
             self.state_time_s[self.state] += now - self._state_since_s
         self._state_since_s = now
         self.state = state
-        self.speed = new_speed
+        self.speed = self.model.speed_factor(state)
         self.dyn_scale = self._dyn_scale(state)
+        for job in self._scheduled_jobs():
+            self.reschedule(job, now, self._rate(job) if job is not self._batch_marker else self.speed)
         self._update_power(now)
+
+    def _scheduled_jobs(self) -> list[list]:
+        """The jobs whose completion events are pending: the running jobs, or the batch marker."""
+        if self.batching is not None:
+            return [self._batch_marker] if self.n_busy and self._batch_marker is not None else []
+        return list(self.running)
 
     def set_throttled(self, throttled: bool, now: float) -> None:
         """Enter (or leave) the throttle state chosen by the spec (default: the slowest DVFS state)."""
@@ -311,21 +469,25 @@ class UnitSim:
             self.throttled = False
         self.off = True
         self.shutdown_s = now
+        for job in self._scheduled_jobs():
+            job[J_ALIVE] = False  # its completion event will be ignored
         for job in self.running:
             job[J_ALIVE] = False
+            if self.bus is not None and job[J_STREAM].memory_bytes and self.batching is None:
+                self.bus.leave(job, now)
             self._drop(job, now)
         self.running.clear()
+        self.n_busy = 0
         self.dyn_sum_w = 0.0
-        while self.queue:
-            job = self.queue.popleft()
-            if job[J_ALIVE]:
-                job[J_ALIVE] = False
-                job[J_STREAM].waiting.popleft()
-                self._drop(job, now)
+        while True:
+            job = self._pop_alive()
+            if job is None:
+                break
+            job[J_ALIVE] = False
+            job[J_STREAM].waiting.popleft()
+            self._drop(job, now)
         self.n_waiting = 0
         self._update_power(now)
 
     def in_flight(self) -> list[list]:
-        jobs = [j for j in self.queue if j[J_ALIVE]]
-        jobs.extend(self.running)
-        return jobs
+        return self._waiting_jobs() + list(self.running)

@@ -278,6 +278,10 @@ def _check_thermal_references(spec: ScenarioSpec) -> list[ScenarioError]:
             errors.append(ScenarioError(source, f"compute_units[{j}].thermal_node", "a unit with throttle needs a thermal_node to watch"))
         if unit.leakage_w_per_k > 0 and unit.thermal_node is None:
             errors.append(ScenarioError(source, f"compute_units[{j}].thermal_node", "temperature-dependent leakage needs a thermal_node"))
+    buses = {b.name for b in spec.memory_buses}
+    for j, unit in enumerate(spec.compute_units):
+        if unit.memory_bus is not None and unit.memory_bus not in buses:
+            errors.append(ScenarioError(source, f"compute_units[{j}].memory_bus", f"no memory bus named {unit.memory_bus!r} (known: {', '.join(sorted(buses)) or 'none'})"))
     for k, load in enumerate(spec.platform_loads):
         if load.thermal_node is not None and load.thermal_node not in nodes:
             errors.append(ScenarioError(source, f"platform_loads[{k}].thermal_node", f"no thermal node named {load.thermal_node!r}"))

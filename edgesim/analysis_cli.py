@@ -1,0 +1,538 @@
+"""``edgesim budget ...``: the white paper's back-of-the-envelope formulas as a command-line tool.
+
+Four subcommands, each a thin layer over a documented function of this module (which in turn uses
+:mod:`edgesim.analysis`):
+
+* ``budget capacity``  -> :func:`capacity_report`: ``C = streams x FPS x W x H x ops/pixel``.
+* ``budget thermal``   -> :func:`thermal_report`: ``R = (Tj - Tc) / P`` or ``R = (Tj - Tc) x eff / C``.
+* ``budget fit``       -> :func:`fit_report`: the largest capacity a thermal resistance, a power budget or a
+  battery life allows, ``C = eff x P_available``.
+* ``budget scenario``  -> :func:`scenario_report`: run the simulator and apply the formulas to the SIMULATED
+  throughput and power (the white paper: compare processors by measured throughput and power on a specific
+  task, end to end, not by rated TOPS / TDP).
+
+Units: capacity in ops/s and TOPS (1 TOPS = 1e12 ops/s), efficiency in TOPS/W (= 1e12 ops/J), power in W,
+temperature in degrees C, thermal resistance in K/W, energy in Wh, time in h. Every line printed names its unit;
+``--json`` prints the same figures with the unit in each key's name.
+
+Bad values end with one message naming the option (``edgesim: error: --fps: must be > 0, got '-1'``) and
+exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import analysis
+from .errors import EdgesimError
+
+__all__ = ["BudgetError", "capacity_report", "thermal_report", "fit_report", "scenario_report", "register",
+           "WHITE_PAPER_OPS_PER_PIXEL", "REFERENCE_TJ_C", "REFERENCE_TC_C"]
+
+TOPS = 1e12  # ops/s per TOPS; also ops/J per TOPS/W
+WHITE_PAPER_OPS_PER_PIXEL = 150_000.0  # white paper: "the typical backbone ... roughly 150 thousand operations per pixel"
+# Reference limits used when none are given to `budget scenario` (the values the project's thermal experiment uses;
+# NOT a particular device's limits: pass the device's --tj and the product's --tc).
+REFERENCE_TJ_C = 105.0
+REFERENCE_TC_C = 85.0
+
+
+class BudgetError(EdgesimError):
+    """A bad option value given to ``edgesim budget``; the message starts with the option's name."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Value checks (one message naming the option)
+# --------------------------------------------------------------------------------------------------
+
+
+def _number(text: Any, option: str, *, positive: bool = False, non_negative: bool = False,
+            at_most: float | None = None) -> float:
+    """Parse ``text`` as a finite float for ``option``; raise :class:`BudgetError` naming it otherwise."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise BudgetError(f"{option}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise BudgetError(f"{option}: must be finite, got {text!r}")
+    if positive and not value > 0:
+        raise BudgetError(f"{option}: must be > 0, got {text!r}")
+    if non_negative and value < 0:
+        raise BudgetError(f"{option}: must be >= 0, got {text!r}")
+    if at_most is not None and value > at_most:
+        raise BudgetError(f"{option}: must be <= {at_most:g}, got {text!r}")
+    return value
+
+
+def _count(text: Any, option: str) -> int:
+    try:
+        value = int(str(text))
+    except ValueError:
+        raise BudgetError(f"{option}: must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise BudgetError(f"{option}: must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _temperatures(tj: Any, tc: Any) -> tuple[float, float]:
+    tj_c = _number(tj, "--tj")
+    tc_c = _number(tc, "--tc")
+    if not tj_c > tc_c:
+        raise BudgetError(f"--tj: the junction limit ({tj_c:g} C) must exceed --tc, the case/ambient limit ({tc_c:g} C)")
+    return tj_c, tc_c
+
+
+def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequence[str] = ()) -> tuple[float, str]:
+    """Ops per pixel from ``--ops-per-pixel``, from a catalog ``--model``, or the white paper's 150k."""
+    if model is not None and ops_per_pixel is not None:
+        raise BudgetError("--model: give either --model or --ops-per-pixel, not both")
+    if model is not None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog(list(catalog_files))
+        try:
+            entry = catalog.model(model)
+        except KeyError as exc:
+            raise BudgetError(f"--model: {exc.args[0]}") from None
+        value = entry.ops_per_inference / (entry.ref_width_px * entry.ref_height_px)
+        return value, (f"catalog model {model}: {entry.ops_per_inference:.4g} ops at {entry.ref_width_px} x "
+                       f"{entry.ref_height_px} px")
+    if ops_per_pixel is None:
+        return WHITE_PAPER_OPS_PER_PIXEL, "white paper: ResNet-50-class backbone, ~150k ops/pixel"
+    return _number(ops_per_pixel, "--ops-per-pixel", positive=True), "given"
+
+
+# --------------------------------------------------------------------------------------------------
+# The documented functions
+# --------------------------------------------------------------------------------------------------
+
+
+def capacity_report(fps: float, width_px: float, height_px: float, ops_per_pixel: float = WHITE_PAPER_OPS_PER_PIXEL,
+                    n_streams: int = 1) -> dict[str, Any]:
+    """Required capacity of a vision workload (white paper: ``C ~ FPS x W x H``, ~150k ops/pixel).
+
+    Parameters
+    ----------
+    fps : float
+        Frame rate of each stream, frames/s.
+    width_px, height_px : float
+        Frame size, pixels.
+    ops_per_pixel : float
+        Network cost, ops per input pixel (one op = one multiply or one add).
+    n_streams : int
+        Identical (camera, network) streams.
+
+    Returns
+    -------
+    dict
+        ``required_capacity_ops_per_s``, ``required_tops`` and the inputs.
+    """
+    c = analysis.required_capacity_ops_per_s(fps, width_px, height_px, ops_per_pixel, n_streams)
+    return {"required_capacity_ops_per_s": c, "required_tops": c / TOPS, "fps": fps, "width_px": width_px,
+            "height_px": height_px, "ops_per_pixel": ops_per_pixel, "n_streams": n_streams,
+            "pixels_per_s": n_streams * fps * width_px * height_px}
+
+
+def thermal_report(tj_c: float, tc_c: float, power_w: float | None = None, capacity_ops_per_s: float | None = None,
+                   efficiency_ops_per_j: float | None = None) -> dict[str, Any]:
+    """Thermal resistance a design needs: ``R = (Tj - Tc) / P``, or ``(Tj - Tc) x eff / C`` (white paper).
+
+    Give ``power_w``, or ``capacity_ops_per_s`` with ``efficiency_ops_per_j`` (then ``P = C / eff``).
+
+    Returns
+    -------
+    dict
+        ``required_resistance_k_per_w``, ``power_w`` (given or C / eff), ``tj_c``, ``tc_c``, ``margin_k``.
+    """
+    if power_w is not None:
+        r = analysis.required_thermal_resistance_k_per_w(tj_c, tc_c, power_w)
+        p = power_w
+        form = "(Tj - Tc) / P"
+    else:
+        if capacity_ops_per_s is None or efficiency_ops_per_j is None:
+            raise ValueError("give power_w, or capacity_ops_per_s and efficiency_ops_per_j")
+        r = analysis.required_thermal_resistance_from_efficiency(tj_c, tc_c, efficiency_ops_per_j, capacity_ops_per_s)
+        p = capacity_ops_per_s / efficiency_ops_per_j
+        form = "(Tj - Tc) x eff / C"
+    out = {"required_resistance_k_per_w": r, "power_w": p, "tj_c": tj_c, "tc_c": tc_c, "margin_k": tj_c - tc_c,
+           "formula": form}
+    if capacity_ops_per_s is not None:
+        out["capacity_ops_per_s"] = capacity_ops_per_s
+        out["capacity_tops"] = capacity_ops_per_s / TOPS
+    if efficiency_ops_per_j is not None:
+        out["efficiency_tops_per_w"] = efficiency_ops_per_j / TOPS
+    return out
+
+
+def fit_report(efficiency_ops_per_j: float, *, resistance_k_per_w: float | None = None, tj_c: float | None = None,
+               tc_c: float | None = None, power_budget_w: float | None = None, battery_wh: float | None = None,
+               life_h: float | None = None, platform_w: float = 0.0, dcdc_efficiency: float = 1.0,
+               width_px: float | None = None, height_px: float | None = None,
+               ops_per_pixel: float = WHITE_PAPER_OPS_PER_PIXEL, n_streams: int = 1) -> dict[str, Any]:
+    """The largest capacity that fits one limit, ``C = eff x P_available``, and the frame rate it buys.
+
+    Exactly one limit: a thermal resistance (``resistance_k_per_w`` with ``tj_c`` and ``tc_c``:
+    ``P = (Tj - Tc) / R``), a power budget (``power_budget_w``; the AI gets what ``platform_w`` leaves), or a
+    battery life (``battery_wh`` lasting ``life_h`` hours through a converter of ``dcdc_efficiency``; the AI
+    gets ``eta x E / H - platform_w``).
+
+    Parameters
+    ----------
+    efficiency_ops_per_j : float
+        The processor's efficiency on the task, ops/J (TOPS/W x 1e12); measured, not rated.
+    width_px, height_px, ops_per_pixel, n_streams : optional
+        When the frame size is given, the report adds the largest frame rate per stream,
+        ``FPS = C / (n_streams x W x H x ops/pixel)``.
+
+    Returns
+    -------
+    dict
+        ``max_capacity_ops_per_s``, ``max_tops``, ``ai_power_w`` (the power the AI may draw), ``limit``.
+    """
+    if resistance_k_per_w is not None:
+        if tj_c is None or tc_c is None:
+            raise ValueError("a thermal limit needs tj_c and tc_c")
+        c = analysis.max_capacity_for_thermal_resistance(tj_c, tc_c, efficiency_ops_per_j, resistance_k_per_w)
+        out: dict[str, Any] = {"limit": "thermal", "resistance_k_per_w": resistance_k_per_w, "tj_c": tj_c, "tc_c": tc_c,
+                               "ai_power_w": (tj_c - tc_c) / resistance_k_per_w}
+    elif power_budget_w is not None:
+        ai_power_w = power_budget_w - platform_w
+        if not ai_power_w > 0:
+            raise ValueError(f"platform_w: {platform_w:g} W leaves nothing of the {power_budget_w:g} W budget for AI")
+        c = analysis.max_capacity_for_power_budget(efficiency_ops_per_j, ai_power_w)
+        out = {"limit": "power_budget", "power_budget_w": power_budget_w, "platform_w": platform_w, "ai_power_w": ai_power_w}
+    elif battery_wh is not None and life_h is not None:
+        c = analysis.max_capacity_for_battery_life(efficiency_ops_per_j, battery_wh, life_h, platform_w, dcdc_efficiency)
+        out = {"limit": "battery", "battery_wh": battery_wh, "life_h": life_h, "platform_w": platform_w,
+               "dcdc_efficiency": dcdc_efficiency, "ai_power_w": dcdc_efficiency * battery_wh / life_h - platform_w}
+    else:
+        raise ValueError("give one limit: resistance_k_per_w (+ tj_c, tc_c), power_budget_w, or battery_wh + life_h")
+    out.update({"efficiency_ops_per_j": efficiency_ops_per_j, "efficiency_tops_per_w": efficiency_ops_per_j / TOPS,
+                "max_capacity_ops_per_s": c, "max_tops": c / TOPS})
+    if width_px is not None and height_px is not None:
+        per_frame_ops = n_streams * width_px * height_px * ops_per_pixel
+        out.update({"width_px": width_px, "height_px": height_px, "ops_per_pixel": ops_per_pixel,
+                    "n_streams": n_streams, "max_fps_per_stream": c / per_frame_ops})
+    return out
+
+
+def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = REFERENCE_TC_C,
+                    duration_s: float | None = None, seed: int | None = None) -> dict[str, Any]:
+    """Simulate a scenario, then apply the white paper's formulas to the SIMULATED throughput and power.
+
+    Per compute unit and for all units together: achieved capacity ``C`` (ops/s of completed inferences),
+    simulated average power ``P`` (W), efficiency ``eff = C / P`` (TOPS/W) and inferences/J (FPS/W), and the
+    thermal resistance the unit's package needs, ``R = (Tj - Tc) / P`` (K/W). The whole device (units plus
+    platform loads) gets its own ``R`` (one enclosure holding everything).
+
+    Parameters
+    ----------
+    scenario : ScenarioSpec or path
+        The scenario (a validated spec or a YAML file).
+    tj_c, tc_c : float
+        Junction limit and case/ambient limit, degrees C (defaults: the reference 105 / 85 C, not a device's).
+    duration_s, seed : optional
+        Override the scenario's simulated seconds and root seed.
+
+    Returns
+    -------
+    dict
+        ``units`` (list), ``ai`` (all units), ``device``, ``required_tops``, ``achieved_tops`` and the inputs.
+    """
+    from .api import simulate
+
+    analysis.required_thermal_resistance_k_per_w(tj_c, tc_c, 1.0)  # validates tj_c > tc_c
+    result = simulate(scenario, duration_s=duration_s, seed=seed)
+    s = result.summary
+    margin_k = tj_c - tc_c
+    achieved_by_unit: dict[str, float] = {}
+    for stream in s["streams"]:
+        achieved_by_unit[stream["unit"]] = achieved_by_unit.get(stream["unit"], 0.0) + stream["achieved_fps"] * stream["ops_per_inference"]
+
+    def figures(capacity_ops_per_s: float, power_w: float, inferences_per_j: float | None) -> dict[str, Any]:
+        eff = capacity_ops_per_s / power_w if power_w > 0 else None
+        return {"achieved_capacity_ops_per_s": capacity_ops_per_s, "achieved_tops": capacity_ops_per_s / TOPS,
+                "avg_power_w": power_w, "efficiency_ops_per_j": eff,
+                "efficiency_tops_per_w": None if eff is None else eff / TOPS, "inferences_per_j": inferences_per_j,
+                "required_resistance_k_per_w": margin_k / power_w if power_w > 0 else None}
+
+    units = []
+    for u in s["units"]:
+        row = {"name": u["name"], "kind": u["kind"], "device": u.get("device"), "utilization": u["utilization"]}
+        row.update(figures(achieved_by_unit.get(u["name"], 0.0), u["avg_power_w"], u["inferences_per_j"]))
+        units.append(row)
+    system = s["system"]
+    ai = figures(system["achieved_tops"] * TOPS, system["avg_power_w"], system["inferences_per_j"])
+    device_power_w = system.get("device_avg_power_w", system["avg_power_w"] + system.get("platform_load_w", 0.0))
+    device = {"avg_power_w": device_power_w, "platform_load_w": system.get("platform_load_w", 0.0),
+              "max_interval_power_w": system.get("device_max_interval_power_w"),
+              "power_budget_w": system.get("power_budget_w"), "within_power_budget": system.get("within_power_budget"),
+              "required_resistance_k_per_w": margin_k / device_power_w if device_power_w > 0 else None}
+    return {"scenario": s["scenario"], "source": s.get("source"), "duration_s": s["duration_s"], "warmup_s": s["warmup_s"],
+            "seed": s["seed"], "tj_c": tj_c, "tc_c": tc_c, "margin_k": margin_k,
+            "required_tops": system["required_tops"], "achieved_tops": system["achieved_tops"],
+            "units": units, "ai": ai, "device": device}
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------------
+
+
+def _g(x: float | None, spec: str = ".4g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def _render_capacity(r: dict[str, Any], source: str) -> str:
+    return "\n".join([
+        f"required capacity: {_g(r['required_tops'])} TOPS ({_g(r['required_capacity_ops_per_s'])} ops/s)",
+        (f"  = {r['n_streams']} stream(s) x {_g(r['fps'])} frames/s x {_g(r['width_px'])} px x {_g(r['height_px'])} px "
+         f"x {_g(r['ops_per_pixel'], '.6g')} ops/px"),
+        f"  pixel rate: {_g(r['pixels_per_s'])} px/s; ops per pixel from: {source}",
+    ])
+
+
+def _render_thermal(r: dict[str, Any]) -> str:
+    lines = [f"required thermal resistance: {_g(r['required_resistance_k_per_w'])} K/W  (R = {r['formula']})",
+             f"  Tj {_g(r['tj_c'])} C - Tc {_g(r['tc_c'])} C = {_g(r['margin_k'])} K of margin"]
+    if r["formula"] == "(Tj - Tc) / P":
+        lines.append(f"  dissipated power P: {_g(r['power_w'])} W")
+    else:
+        lines.append(f"  capacity C: {_g(r['capacity_tops'])} TOPS at efficiency {_g(r['efficiency_tops_per_w'])} TOPS/W "
+                     f"-> dissipated power P = C / eff = {_g(r['power_w'])} W")
+    lines.append("  lower R is harder: a larger heatsink, a fan; a less efficient processor needs a lower R for the same C")
+    return "\n".join(lines)
+
+
+def _render_fit(r: dict[str, Any]) -> str:
+    lines = [(f"largest capacity: {_g(r['max_tops'])} TOPS ({_g(r['max_capacity_ops_per_s'])} ops/s) "
+              f"= {_g(r['efficiency_tops_per_w'])} TOPS/W x {_g(r['ai_power_w'])} W for AI")]
+    if r["limit"] == "thermal":
+        lines.append(f"  limit: thermal resistance {_g(r['resistance_k_per_w'])} K/W, Tj {_g(r['tj_c'])} C, Tc {_g(r['tc_c'])} C "
+                     f"-> P = (Tj - Tc) / R = {_g(r['ai_power_w'])} W")
+    elif r["limit"] == "power_budget":
+        lines.append(f"  limit: power budget {_g(r['power_budget_w'])} W - platform {_g(r['platform_w'])} W = {_g(r['ai_power_w'])} W for AI")
+    else:
+        lines.append(f"  limit: battery {_g(r['battery_wh'])} Wh for {_g(r['life_h'])} h through a {_g(r['dcdc_efficiency'])} "
+                     f"efficient converter = {_g(r['dcdc_efficiency'] * r['battery_wh'] / r['life_h'])} W of load, "
+                     f"- platform {_g(r['platform_w'])} W = {_g(r['ai_power_w'])} W for AI")
+    if "max_fps_per_stream" in r:
+        lines.append(f"  largest frame rate: {_g(r['max_fps_per_stream'])} frames/s per stream at {_g(r['width_px'])} x "
+                     f"{_g(r['height_px'])} px x {_g(r['ops_per_pixel'], '.6g')} ops/px, {r['n_streams']} stream(s)")
+    return "\n".join(lines)
+
+
+def _render_scenario(r: dict[str, Any]) -> str:
+    from .cli import format_table
+
+    lines = [f"scenario {r['scenario']}: {_g(r['duration_s'], 'g')} s simulated (warm-up {_g(r['warmup_s'], 'g')} s), seed {r['seed']}",
+             f"thermal limits: Tj {_g(r['tj_c'])} C, Tc {_g(r['tc_c'])} C ({_g(r['margin_k'])} K); R = (Tj - Tc) / P from the simulated power",
+             f"capacity: required {_g(r['required_tops'])} TOPS, achieved {_g(r['achieved_tops'])} TOPS", ""]
+    rows = []
+    for u in r["units"] + [dict(r["ai"], name="all units", kind="", utilization=None)]:
+        rows.append([u["name"], u["kind"], _g(None if u["utilization"] is None else 100 * u["utilization"], ".1f"),
+                     _g(u["achieved_tops"]), _g(u["avg_power_w"]), _g(u["efficiency_tops_per_w"]),
+                     _g(u["inferences_per_j"]), _g(u["required_resistance_k_per_w"])])
+    lines.append(format_table(rows, ["unit", "kind", "util %", "achieved TOPS", "avg W", "eff TOPS/W", "FPS/W (inf/J)", "R K/W"]))
+    d = r["device"]
+    lines.append("")
+    lines.append(f"device (units + {_g(d['platform_load_w'])} W platform loads): {_g(d['avg_power_w'])} W average, "
+                 f"R = {_g(d['required_resistance_k_per_w'])} K/W for one enclosure")
+    if d.get("power_budget_w") is not None:
+        verdict = "fits" if d["within_power_budget"] else "DOES NOT FIT"
+        lines.append(f"power budget: {_g(d['power_budget_w'])} W; worst recording interval {_g(d['max_interval_power_w'])} W -> {verdict} "
+                     f"({_g(d['power_budget_w'] - d['max_interval_power_w'], '+.4g')} W headroom)")
+    return "\n".join(lines)
+
+
+_PARAM_OPTION = {"fps": "--fps", "width_px": "--width", "height_px": "--height", "ops_per_pixel": "--ops-per-pixel",
+                 "n_streams": "--streams", "power_w": "--power", "tj_c": "--tj", "tc_c": "--tc",
+                 "efficiency_ops_per_j": "--efficiency-tops-per-w", "capacity_ops_per_s": "--capacity-tops",
+                 "resistance_k_per_w": "--resistance", "power_budget_w": "--power-budget", "capacity_wh": "--battery-wh",
+                 "life_h": "--life-h", "platform_power_w": "--platform-w", "platform_w": "--platform-w",
+                 "dcdc_efficiency": "--dcdc-efficiency"}
+
+
+def _user_errors(func: Any) -> Any:
+    """A ValueError from the formulas (a value the checks above let through) becomes one message naming the option."""
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ValueError as exc:
+            text = str(exc)
+            param, _, rest = text.partition(":")
+            option = _PARAM_OPTION.get(param.strip())
+            raise BudgetError(f"{option}:{rest}" if option else text) from None
+    wrapper.__doc__ = func.__doc__
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+def _print(obj: dict[str, Any], as_json: bool, text: str) -> None:
+    print(json.dumps(obj, indent=2, allow_nan=False) if as_json else text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------------
+
+
+def _frame(args: argparse.Namespace) -> tuple[float, float, float, str, int]:
+    width = _number(args.width, "--width", positive=True)
+    height = _number(args.height, "--height", positive=True)
+    opp, source = _ops_per_pixel(args.ops_per_pixel, args.model, args.catalog or ())
+    return width, height, opp, source, _count(args.streams, "--streams")
+
+
+@_user_errors
+def cmd_capacity(args: argparse.Namespace) -> int:
+    fps = _number(args.fps, "--fps", positive=True)
+    width, height, opp, source, streams = _frame(args)
+    report = capacity_report(fps, width, height, opp, streams)
+    report["ops_per_pixel_source"] = source
+    _print(report, args.json, _render_capacity(report, source))
+    return 0
+
+
+@_user_errors
+def cmd_thermal(args: argparse.Namespace) -> int:
+    tj_c, tc_c = _temperatures(args.tj, args.tc)
+    by_power = args.power is not None
+    by_eff = args.capacity_tops is not None or args.efficiency_tops_per_w is not None
+    if by_power and by_eff:
+        raise BudgetError("--power: give --power, or --capacity-tops with --efficiency-tops-per-w, not both")
+    if by_power:
+        report = thermal_report(tj_c, tc_c, power_w=_number(args.power, "--power", positive=True))
+    elif args.capacity_tops is None or args.efficiency_tops_per_w is None:
+        missing = "--capacity-tops" if args.capacity_tops is None else "--efficiency-tops-per-w"
+        raise BudgetError(f"{missing}: needed (give --power W, or --capacity-tops X with --efficiency-tops-per-w Y)")
+    else:
+        c = _number(args.capacity_tops, "--capacity-tops", positive=True) * TOPS
+        eff = _number(args.efficiency_tops_per_w, "--efficiency-tops-per-w", positive=True) * TOPS
+        report = thermal_report(tj_c, tc_c, capacity_ops_per_s=c, efficiency_ops_per_j=eff)
+    _print(report, args.json, _render_thermal(report))
+    return 0
+
+
+@_user_errors
+def cmd_fit(args: argparse.Namespace) -> int:
+    eff = _number(args.efficiency_tops_per_w, "--efficiency-tops-per-w", positive=True) * TOPS
+    modes = [name for name, given in (("--resistance", args.resistance is not None),
+                                      ("--power-budget", args.power_budget is not None),
+                                      ("--battery-wh", args.battery_wh is not None)) if given]
+    if len(modes) != 1:
+        what = "none" if not modes else " and ".join(modes)
+        raise BudgetError(f"{modes[-1] if modes else '--power-budget'}: give exactly one limit: --resistance R (with --tj, --tc), "
+                          f"--power-budget W, or --battery-wh E with --life-h H (got {what})")
+    platform_w = _number(args.platform_w, "--platform-w", non_negative=True) if args.platform_w is not None else 0.0
+    kwargs: dict[str, Any] = {}
+    if modes[0] == "--resistance":
+        if args.tj is None or args.tc is None:
+            raise BudgetError(f"{'--tj' if args.tj is None else '--tc'}: needed with --resistance")
+        if args.platform_w is not None:
+            raise BudgetError("--platform-w: applies to --power-budget and --battery-wh, not to a thermal limit")
+        tj_c, tc_c = _temperatures(args.tj, args.tc)
+        kwargs = {"resistance_k_per_w": _number(args.resistance, "--resistance", positive=True), "tj_c": tj_c, "tc_c": tc_c}
+    elif modes[0] == "--power-budget":
+        budget_w = _number(args.power_budget, "--power-budget", positive=True)
+        if not budget_w > platform_w:
+            raise BudgetError(f"--platform-w: {platform_w:g} W leaves nothing of the {budget_w:g} W --power-budget for AI")
+        kwargs = {"power_budget_w": budget_w, "platform_w": platform_w}
+    else:
+        if args.life_h is None:
+            raise BudgetError("--life-h: needed with --battery-wh")
+        wh = _number(args.battery_wh, "--battery-wh", positive=True)
+        life_h = _number(args.life_h, "--life-h", positive=True)
+        eta = _number(args.dcdc_efficiency, "--dcdc-efficiency", positive=True, at_most=1.0) if args.dcdc_efficiency is not None else 1.0
+        if not eta * wh / life_h > platform_w:
+            raise BudgetError(f"--platform-w: {platform_w:g} W leaves no power for AI; the battery supports "
+                              f"{eta * wh / life_h:.4g} W of load for {life_h:g} h")
+        kwargs = {"battery_wh": wh, "life_h": life_h, "platform_w": platform_w, "dcdc_efficiency": eta}
+    if (args.width is None) != (args.height is None):
+        raise BudgetError(f"{'--width' if args.width is None else '--height'}: give --width and --height together")
+    if args.width is not None:
+        width, height, opp, _source, streams = _frame(args)
+        kwargs.update(width_px=width, height_px=height, ops_per_pixel=opp, n_streams=streams)
+    elif args.model is not None or args.ops_per_pixel is not None:
+        raise BudgetError("--width: --model / --ops-per-pixel need the frame size (--width, --height) to give a frame rate")
+    report = fit_report(eff, **kwargs)
+    _print(report, args.json, _render_fit(report))
+    return 0
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    tj_c, tc_c = _temperatures(args.tj, args.tc)
+    duration = _number(args.duration, "--duration", positive=True) if args.duration is not None else None
+    seed = None
+    if args.seed is not None:
+        try:
+            seed = int(args.seed)
+        except ValueError:
+            raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}") from None
+        if seed < 0:
+            raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}")
+    from .spec.load import load_scenario
+
+    spec = load_scenario(Path(args.scenario))
+    report = scenario_report(spec, tj_c, tc_c, duration, seed)
+    _print(report, args.json, _render_scenario(report))
+    return 0
+
+
+def _frame_options(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--width", required=required, metavar="PX", help="frame width, pixels")
+    p.add_argument("--height", required=required, metavar="PX", help="frame height, pixels")
+    p.add_argument("--ops-per-pixel", metavar="OPS", help="network cost, ops per pixel (default 150000: the white paper's ResNet-50-class backbone)")
+    p.add_argument("--model", metavar="NAME", help="take ops per pixel from a catalog model (ops per inference / its input pixels)")
+    p.add_argument("--catalog", action="append", metavar="FILE", help="extra catalog file for --model (repeatable)")
+    p.add_argument("--streams", default="1", metavar="N", help="identical (camera, network) streams (default 1)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``edgesim budget {capacity,thermal,fit,scenario}`` to the CLI."""
+    budget = sub.add_parser("budget", help="the white paper's capacity, efficiency, thermal and battery formulas",
+                            description="The white paper's formulas: C = FPS x W x H x ops/px, eff = C / P, R = (Tj - Tc) / P.")
+    bsub = budget.add_subparsers(dest="budget_command", required=True, metavar="WHAT")
+
+    p = bsub.add_parser("capacity", help="required capacity (TOPS) of a workload: C = streams x FPS x W x H x ops/px")
+    p.add_argument("--fps", required=True, help="frames per second of each stream")
+    _frame_options(p, required=True)
+    p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
+    p.set_defaults(func=cmd_capacity)
+
+    p = bsub.add_parser("thermal", help="thermal resistance needed: R = (Tj - Tc) / P, or (Tj - Tc) x eff / C")
+    p.add_argument("--tj", required=True, metavar="C", help="junction limit, degrees C")
+    p.add_argument("--tc", required=True, metavar="C", help="case/ambient limit, degrees C")
+    p.add_argument("--power", metavar="W", help="dissipated power, W")
+    p.add_argument("--capacity-tops", metavar="TOPS", help="required capacity, TOPS (with --efficiency-tops-per-w)")
+    p.add_argument("--efficiency-tops-per-w", metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
+    p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
+    p.set_defaults(func=cmd_thermal)
+
+    p = bsub.add_parser("fit", help="largest capacity within a thermal resistance, a power budget or a battery life")
+    p.add_argument("--efficiency-tops-per-w", required=True, metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
+    p.add_argument("--resistance", metavar="K/W", help="available thermal resistance, K/W (with --tj and --tc)")
+    p.add_argument("--tj", metavar="C", help="junction limit, degrees C")
+    p.add_argument("--tc", metavar="C", help="case/ambient limit, degrees C")
+    p.add_argument("--power-budget", metavar="W", help="supply limit, W (e.g. 12.95 for 802.3af class 3)")
+    p.add_argument("--battery-wh", metavar="WH", help="usable battery energy, Wh (with --life-h)")
+    p.add_argument("--life-h", metavar="H", help="required battery life, h")
+    p.add_argument("--dcdc-efficiency", metavar="ETA", help="battery converter efficiency in (0, 1] (default 1)")
+    p.add_argument("--platform-w", metavar="W", help="power of everything but the AI, W (default 0)")
+    _frame_options(p, required=False)
+    p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
+    p.set_defaults(func=cmd_fit)
+
+    p = bsub.add_parser("scenario", help="simulate a scenario; eff = C / P and R = (Tj - Tc) / P from the simulated power")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--tj", default=str(REFERENCE_TJ_C), metavar="C",
+                   help=f"junction limit, degrees C (default {REFERENCE_TJ_C:g}: a reference value, not a device's limit)")
+    p.add_argument("--tc", default=str(REFERENCE_TC_C), metavar="C",
+                   help=f"case/ambient limit, degrees C (default {REFERENCE_TC_C:g}: a reference value)")
+    p.add_argument("--duration", metavar="S", help="simulated seconds (overrides duration_s)")
+    p.add_argument("--seed", metavar="N", help="root random seed (overrides seed)")
+    p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
+    p.set_defaults(func=cmd_scenario)

@@ -1,0 +1,225 @@
+"""``edgesim.sweep(...)``: plan the runs, skip the finished ones, run the rest, return the table."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..errors import EdgesimError
+from .executors import AGGREGATE_COLUMNS, Executor, make_executor
+from .plan import (
+    META_COLUMNS,
+    Domain,
+    SweepError,
+    SweepSpec,
+    is_sweep_mapping,
+    iter_tasks,
+    load_sweep_file,
+    parse_domain,
+    plan_runs,
+    spec_from_mapping,
+)
+from .progress import Progress
+from .store import ResultStore, rows_to_frame
+
+
+def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, SweepSpec | None, dict[str, Any]]:
+    """(raw scenario dict, source, base_dir, sweep spec if a sweep was given, sweep-file options)."""
+    from ..spec.load import read_scenario_dict
+    from ..spec.schema import ScenarioSpec
+
+    if isinstance(scenario, SweepSpec):
+        return scenario.scenario, scenario.source, scenario.base_dir, scenario, {}
+    if isinstance(scenario, ScenarioSpec):
+        # already resolved: every catalog field is inline, so the references are dropped (resolving them again
+        # would merge the catalog under fields that already came from it). Sweeping `device` needs a file or dict.
+        data = scenario.model_dump(mode="json", exclude={"source"}, exclude_none=True)
+        for unit in data.get("compute_units", []):
+            unit.pop("device", None)
+            unit.pop("device_unit", None)
+        for model in data.get("models", []):
+            model.pop("catalog", None)
+        return data, scenario.source, None, None, {}
+    if isinstance(scenario, (str, Path)):
+        path = Path(scenario)
+        data = read_scenario_dict(path)
+        if is_sweep_mapping(data):
+            spec, options = load_sweep_file(path)
+            return spec.scenario, spec.source, spec.base_dir, spec, options
+        return data, str(path), str(path.parent), None, {}
+    if isinstance(scenario, Mapping):
+        if is_sweep_mapping(scenario):
+            spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
+            return spec.scenario, spec.source, spec.base_dir, spec, options
+        return dict(scenario), "<dict>", None, None, {}
+    raise EdgesimError(f"sweep: scenario must be a file path, a dict, a ScenarioSpec or a SweepSpec, got {type(scenario).__name__}")
+
+
+def make_sweep_spec(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: Mapping[str, Mapping[str, Any]] | None = None,
+                    replications: int | None = None, samples: int | None = None, seed: int | None = None,
+                    duration_s: float | None = None, per_stream: bool | None = None, seed_mode: str | None = None,
+                    spec_source: str = "sweep()") -> tuple[SweepSpec, dict[str, Any]]:
+    """Combine a base scenario (or sweep file) with keyword overrides into a validated :class:`SweepSpec`."""
+    data, source, base_dir, given, options = _base_scenario(scenario)
+    spec = SweepSpec(scenario=data, source=source, base_dir=base_dir, spec_source=spec_source) if given is None else given
+    if parameters:
+        merged = dict(spec.parameters)
+        for path, values in parameters.items():
+            merged[str(path)] = values if isinstance(values, Domain) else parse_domain(values, spec_source, f"parameters.{path}")
+        spec.parameters = merged
+    if cases is not None:
+        spec.cases = {str(k): dict(v) for k, v in cases.items()}
+    if samples is not None:
+        spec.samples = samples
+        spec.mode = "random"
+    for name, value in (("replications", replications), ("seed", seed), ("duration_s", duration_s),
+                        ("per_stream", per_stream), ("seed_mode", seed_mode)):
+        if value is not None:
+            setattr(spec, name, value)
+    spec.validate()
+    return spec, options
+
+
+def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: Mapping[str, Mapping[str, Any]] | None = None,
+          replications: int | None = None, samples: int | None = None, seed: int | None = None,
+          duration_s: float | None = None, jobs: int | None = None, executor: str | Executor | None = None,
+          scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
+          per_stream: bool | None = None, seed_mode: str | None = None, progress: bool | None = None,
+          parquet: bool = False) -> pd.DataFrame:
+    """Run a scenario over a grid (or a random sample) of field values; one row per run.
+
+    Parameters
+    ----------
+    scenario : path, dict, ScenarioSpec or SweepSpec
+        The base scenario (a YAML file or a raw dict; paths apply before validation), or a sweep file
+        (a YAML mapping with ``scenario:``, see docs/sweeps.md), whose settings the keywords override.
+        A ScenarioSpec is already resolved: its catalog fields are inline and its ``device:`` / ``catalog:``
+        references are dropped, so sweeping ``compute_units.X.device`` needs the file or the raw dict.
+    parameters : mapping, optional
+        ``{dotted path: values}``: a list (grid), a single value, or a distribution
+        ``{"uniform": [low, high]}`` / ``{"loguniform": [...]}`` / ``{"randint": [low, high]}`` (random mode).
+        E.g. ``{"cameras.cam.fps": [15, 30], "compute_units.npu.device": ["hailo8", "hailo8l"]}``.
+    cases : mapping, optional
+        ``{case name: {dotted path: value}}``: explicit variants crossed with the grid (sites of a city).
+    replications : int, optional
+        Runs per configuration, each with its own seed (default 1).
+    samples : int, optional
+        Random sampling: this many draws instead of the full grid.
+    seed : int, optional
+        Sweep seed (default 0): every run's seed derives from it (``numpy.random.SeedSequence``).
+    duration_s : float, optional
+        Simulated seconds of every run (default: the scenario's).
+    jobs : int, optional
+        Worker processes (default: all usable cores; 1 runs serially).
+    executor : {"process", "serial", "dask"} or Executor, optional
+        Default ``process`` (``serial`` when ``jobs == 1``); ``dask`` starts a LocalCluster unless
+        ``scheduler`` names a running one.
+    scheduler : str, optional
+        Address of a running Dask scheduler (implies ``executor="dask"``).
+    out : path, optional
+        Directory for ``results.csv`` (written run by run) and ``sweep.json``. Runs already in it are
+        skipped (resume). None: nothing is written.
+    retry_failed : bool
+        Run again the runs recorded as failed in ``out``.
+    per_stream : bool, optional
+        Keep per-stream columns (default True); aggregates are always kept.
+    seed_mode : {"independent", "common"}, optional
+        ``common``: replication r of every configuration shares a seed (common random numbers).
+    progress : bool, optional
+        Progress bar on stderr (default: only when stderr is a terminal).
+    parquet : bool
+        Also write ``results.parquet`` in ``out`` at the end (needs pyarrow or fastparquet).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, in plan order: ``run_id, index, case, replication, seed, status, error, wall_s,
+        scenario_hash, edgesim_version``, the parameters (columns named by their paths), the aggregates
+        (``max_p99_latency_ms``, ``drop_rate``, ...) and the flattened summary (``system.avg_power_w``,
+        ``units.npu.utilization``, ``streams.cam_0/det.latency_ms.p99``, ...). ``df.attrs`` holds
+        ``parameters``, ``total``, ``skipped`` (resumed), ``failed`` and ``out``.
+    """
+    spec, options = make_sweep_spec(scenario, parameters, cases=cases, replications=replications, samples=samples,
+                                    seed=seed, duration_s=duration_s, per_stream=per_stream, seed_mode=seed_mode)
+    jobs = jobs if jobs is not None else options.get("jobs")
+    out = out if out is not None else options.get("out")
+    return run_sweep(spec, jobs=jobs, executor=executor, scheduler=scheduler, out=out, retry_failed=retry_failed,
+                     progress=progress, parquet=parquet)
+
+
+def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Executor | None = None,
+              scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
+              progress: bool | None = None, parquet: bool = False, out_option: str = "out") -> pd.DataFrame:
+    """Run a validated :class:`SweepSpec` (see :func:`sweep` for the keywords)."""
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise SweepError(spec.spec_source, "jobs", f"must be an integer >= 1, got {jobs!r}")
+    if parquet and out is None:
+        raise SweepError(spec.spec_source, "parquet", "needs an output directory (out)")
+    if parquet and not (importlib.util.find_spec("pyarrow") or importlib.util.find_spec("fastparquet")):
+        raise SweepError(spec.spec_source, "parquet", "writing Parquet needs pyarrow (pip install pyarrow); CSV is always written")
+    runs = plan_runs(spec)
+    store = ResultStore(out, option=out_option) if out is not None else None
+    finished = store.finished(retry_failed) if store is not None else set()
+    todo = [r for r in runs if r.run_id not in finished]
+    if store is not None:
+        store.write_spec({**spec.describe(), "runs": len(runs)})
+    rows: list[dict[str, Any]] = []
+    bar = Progress(len(runs), skipped=len(runs) - len(todo), enabled=progress)
+    try:
+        if todo:
+            if jobs is None and executor in (None, "process") and not scheduler:
+                from .executors import available_cores
+
+                jobs = min(available_cores(), len(todo))
+            with make_executor(executor, jobs=jobs, scheduler=scheduler) as ex:
+                for row in ex.run(iter_tasks(spec, todo)):
+                    if store is not None:
+                        store.append(row)
+                    else:
+                        rows.append(row)
+                    bar.update(ok=row.get("status") == "ok")
+    finally:
+        bar.close()
+        if store is not None:
+            store.close()
+    plan_index = {r.run_id: r.index for r in runs}
+    if store is not None:
+        store.compact()
+        df = store.dataframe(run_ids=plan_index)
+        store.close()
+    else:
+        df = rows_to_frame(rows)
+    df = _tidy(df, spec, plan_index)
+    df.attrs.update({"parameters": _param_names(spec), "total": len(runs), "skipped": len(runs) - len(todo),
+                     "failed": int((df["status"] != "ok").sum()) if "status" in df.columns else 0,
+                     "out": str(out) if out is not None else None})
+    if parquet and store is not None:
+        store.write_parquet(df)
+    return df
+
+
+def _param_names(spec: SweepSpec) -> list[str]:
+    names: list[str] = []
+    for overrides in spec.cases.values():
+        for path in overrides:
+            if path not in names:
+                names.append(path)
+    for path in spec.parameters:
+        if path not in names:
+            names.append(path)
+    return names
+
+
+def _tidy(df: pd.DataFrame, spec: SweepSpec, plan_index: Mapping[str, int]) -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame(columns=list(META_COLUMNS) + _param_names(spec))
+    df = df.copy()
+    df["index"] = df["run_id"].map(plan_index)
+    df = df.sort_values("index", kind="stable").reset_index(drop=True)
+    params = [p for p in _param_names(spec) if p in df.columns]
+    aggregates = [c for c in AGGREGATE_COLUMNS if c in df.columns]
+    first = [c for c in META_COLUMNS if c in df.columns] + params + aggregates
+    rest = [c for c in df.columns if c not in first]
+    return df[first + rest]
