@@ -80,14 +80,18 @@ def main() -> None:
     print(f"bare SimPy skeleton : {n_sk:>9d} jobs in {t_sk:7.3f} s = {rate_sk / 1e6:6.3f} M simulated inferences/s")
     print(f"edgesim (all stats) : {n_es:>9d} jobs in {t_es:7.3f} s = {rate_es / 1e6:6.3f} M simulated inferences/s")
     print(f"ratio edgesim / skeleton: {rate_es / rate_sk:.2f}x  (bar >= 1.0, aim 3.0)")
-    # memory: peak traced allocation per inference, for two durations (flat = does not grow with duration)
+    # memory: peak traced allocation at two durations; the growth per extra inference is what a long run costs
+    peaks = []
     for dur in (args.duration / 4, args.duration):
         tracemalloc.start()
         result = edgesim.simulate(spec, duration_s=dur)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        n = sum(u["inferences"] for u in result.summary["units"])
-        print(f"memory at {dur:g} s: peak {peak / 1e6:.2f} MB traced, {peak / max(n, 1):.1f} bytes per inference")
+        jobs = sum(s["offered"] for s in result.summary["streams"])
+        peaks.append((peak, jobs))
+        print(f"memory at {dur:g} simulated s: peak {peak / 1e6:.2f} MB traced ({jobs} jobs)")
+    (p1, n1), (p2, n2) = peaks
+    print(f"memory growth: {(p2 - p1) / max(n2 - n1, 1):.2f} bytes per extra job (latency store: 4 bytes per completed inference)")
 
 
 if __name__ == "__main__":
