@@ -70,18 +70,8 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CatalogMeasured(_Entry):
-    """A published measurement of one model on one unit (same fields as the scenario's MeasuredPoint)."""
-
-    model: str = Field(min_length=1)
-    fps: PositiveFloat
-    power_w: PositiveFloat | None = None
-    batch: PositiveInt = 1
-    precision: Precision | None = None
-    width_px: PositiveInt | None = None
-    height_px: PositiveInt | None = None
-    source: str = Field(min_length=1)
-    conditions: str = ""
+class CatalogMeasured(MeasuredPoint):
+    """A published measurement of one model on one unit: exactly the scenario's MeasuredPoint."""
 
 
 class CatalogPowerMode(_Entry):
