@@ -72,6 +72,11 @@ def render_summary(summary: dict) -> str:
     out.append("")
     out.append(f"system: {sys_['avg_power_w']:.3f} W average, {sys_['energy_j']:.4g} J; required {sys_['required_tops']:.4g} TOPS, "
                f"achieved {sys_['achieved_tops']:.4g} TOPS")
+    if sys_.get("power_budget_w") is not None:
+        verdict = "fits" if sys_["within_power_budget"] else "EXCEEDS"
+        peak = f", instantaneous peak {sys_['device_peak_power_w']:.3f} W" if sys_.get("device_peak_power_w") is not None else ""
+        out.append(f"power budget {sys_['power_budget_w']:g} W: {verdict} (device average {sys_['device_avg_power_w']:.3f} W, "
+                   f"worst interval {sys_['device_max_interval_power_w']:.3f} W{peak})")
     if sys_.get("battery_life_h") is not None:
         kind = "projected" if sys_.get("battery_life_is_projection") else "simulated"
         out.append(f"battery: {kind} life {sys_['battery_life_h']:.3f} h, final state of charge {sys_['final_soc']:.3f}")

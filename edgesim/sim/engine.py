@@ -210,6 +210,8 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         for unit in units.values():
             if unit.spec.memory_bus == bus_spec.name:
                 unit.bus = bus
+    for unit in units.values():
+        unit.use_fast_path()
     pipelines: list = []
     loads: list = []
     if spec.pipelines:

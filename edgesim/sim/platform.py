@@ -90,6 +90,7 @@ class PlatformSim:
         self.token = 0
         self._check_at = -1.0
         self._all_far_until_s = -math.inf
+        self.peak_w = 0.0
         self.battery_empty_s: float | None = None
         # thermal network
         self.net: ThermalNetwork | None = None
@@ -166,6 +167,8 @@ class PlatformSim:
         if self.net is not None:
             self._p_eff = self._node_power(np.array([u.power_w for u in self.units]))
         self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w
+        if self._base_w > self.peak_w:
+            self.peak_w = self._base_w  # instantaneous device peak (leakage aside)
 
     def advance(self, now: float) -> None:
         """Integrate temperatures, leakage energy and battery from the last change to ``now`` (exact)."""

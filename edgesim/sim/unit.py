@@ -337,6 +337,47 @@ class UnitSim:
                 return
         self._update_power(now)
 
+    def use_fast_path(self) -> None:
+        """Pick the lean completion handler when nothing needs the general one (one server, FIFO, no batching,
+        no shared bus, deterministic service): the common camera-to-accelerator case, kept cheap."""
+        if self.servers == 1 and self.heap is None and self.batching is None and self.bus is None and not self.exponential:
+            self._finish = self._finish_fifo1  # type: ignore[method-assign]
+
+    def _finish_fifo1(self, event: JobWake) -> None:
+        """``_finish`` specialised for one FIFO server: the same bookkeeping, fewer branches and calls."""
+        job = event.job
+        if event.token != job[J_TOKEN] or not job[J_ALIVE]:
+            return
+        now = self.env._now
+        self.advance(now)
+        self.running.clear()
+        self.n_busy = 0
+        self.completed += 1
+        if now >= self.warmup_s:
+            self.completed_in_window += 1
+        job[J_STREAM].on_complete(job, now)
+        if not self.off:
+            queue = self.queue
+            while queue:
+                nxt = queue.popleft()
+                if nxt[J_ALIVE]:
+                    owner = nxt[J_STREAM]
+                    owner.waiting.popleft()
+                    self.n_waiting -= 1
+                    nxt[J_START] = now
+                    work_s = owner.service_s
+                    nxt[J_WORK] = work_s
+                    nxt[J_T] = now
+                    nxt[J_RATE] = self.speed
+                    self.running.append(nxt)
+                    self.n_busy = 1
+                    self.dyn_sum_w = owner.dynamic_power_w
+                    self._update_power(now)
+                    self.env.schedule(JobWake(self._finish_fifo1, nxt, 0), NORMAL, work_s / self.speed)
+                    return
+        self.dyn_sum_w = 0.0
+        self._update_power(now)
+
     # -- dynamic batching -----------------------------------------------------------------------
     def _try_batch(self, now: float) -> None:
         """With the unit idle: start a batch if it is full or its oldest job has waited max_wait_s, else wait."""
