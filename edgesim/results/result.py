@@ -48,6 +48,7 @@ class SimulationResult:
     timeseries: pd.DataFrame
     trace: pd.DataFrame | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    device_timeseries: pd.DataFrame | None = None
 
     def streams_df(self) -> pd.DataFrame:
         rows = []
@@ -80,6 +81,9 @@ class SimulationResult:
         if self.trace is not None:
             written.append(out / "trace.csv")
             self.trace.to_csv(written[-1], index=False)
+        if self.device_timeseries is not None:
+            written.append(out / "device_timeseries.csv")
+            self.device_timeseries.to_csv(written[-1], index=False)
         if plot:
             from ..plots import plot_timeline
 
@@ -212,7 +216,23 @@ def build_result(state: Any) -> SimulationResult:
         trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
         trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
     extra = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
-    return SimulationResult(summary, timeseries, trace, extra=extra)
+    return SimulationResult(summary, timeseries, trace, extra=extra, device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
+
+
+def _device_timeseries(state: Any, timeseries: pd.DataFrame, series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """Per interval: the device's total power (units + platform loads), each node's mean temperature, and the
+    state of charge at the interval's end. None when the scenario models no platform."""
+    if state.platform is None:
+        return None
+    out = timeseries.groupby("time_s", sort=True)["power_w"].sum().rename("units_power_w").reset_index()
+    out["device_power_w"] = out["units_power_w"] + state.platform.platform_load_w
+    if "temperature (C)" in series:
+        temps = series["temperature (C)"].pivot(index="time_s", columns="name", values="value")
+        for name in temps.columns:
+            out[f"temp_{name}_c"] = temps[name].to_numpy()
+    if "state of charge" in series:
+        out["soc_end"] = series["state of charge"]["value"].to_numpy()[1:]
+    return out
 
 
 def _battery_summary(state: Any, platform: Any) -> dict[str, Any]:
@@ -262,7 +282,7 @@ def _timeseries(state: Any) -> pd.DataFrame:
     frames = []
     platform = state.platform
     for u in state.units:
-        energy_j, busy_s, queue_area_s, completed = u.series()
+        energy_j, busy_s, queue_area_s, completed, throttled_s, speed_area = u.series().T
         if platform is not None:
             leak = np.array([e[2][len(frames)] for e in platform.edges[: u.n_bins + 1]])
             energy_j = energy_j + np.diff(leak)
@@ -275,5 +295,7 @@ def _timeseries(state: Any) -> pd.DataFrame:
             "utilization": busy_s / (u.servers * width),
             "queue_mean": queue_area_s / width,
             "achieved_fps": completed / width,
+            "throttled_share": throttled_s / width,
+            "mean_speed_factor": speed_area / width,
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["time_s", "unit", "power_w", "utilization", "queue_mean"])

@@ -170,7 +170,7 @@ def latency_stats_ms(store: LatencyStore) -> dict[str, float | None]:
     if n == 0:
         return {"mean": None, "p50": None, "p90": None, "p95": None, "p99": None, "max": None}
     p50, p90, p95, p99 = (float(x) for x in np.percentile(store.values_s(), [50, 90, 95, 99]) * 1e3)
-    return {"mean": store.sum_s / n * 1e3, "p50": p50, "p90": p90, "p95": p95, "p99": p99, "max": store.max_s * 1e3}
+    return {"mean": float(store.sum_s) / n * 1e3, "p50": p50, "p90": p90, "p95": p95, "p99": p99, "max": float(store.max_s) * 1e3}
 
 
 class EnergyMeter:

@@ -86,6 +86,9 @@ class UnitSim:
         self._state_since_s = 0.0
         self.throttled = False
         self.throttled_s = 0.0
+        self._throttled_since_s = 0.0
+        self._speed_area = 0.0  # integral of the speed factor up to _speed_since_s (changes only with the DVFS state)
+        self._speed_since_s = 0.0
         self.throttle_events: list[tuple[float, str]] = []  # (time, "throttle" | "release"): few, not per job
         self.off = False
         self.shutdown_s: float | None = None
@@ -116,7 +119,7 @@ class UnitSim:
         # recording-interval edges: running totals noted at each edge (memory per interval, not per event)
         self.interval_s = interval_s
         self.n_bins = n_bins
-        self.edges: list[tuple[float, float, float, int]] = [(0.0, 0.0, 0.0, 0)]
+        self.edges: list[tuple] = [(0.0, 0.0, 0.0, 0, 0.0, 0.0)]
         self._bin_end_s = interval_s
         self.snapshot = (0.0, 0.0, 0.0)
 
@@ -155,7 +158,10 @@ class UnitSim:
             self._bin_end_s += self.interval_s
 
     def _note_edge(self) -> None:
-        self.edges.append((self.energy_j, self.busy_s, self.queue_area_s, self.completed))
+        t = self.last_t
+        throttled_s = self.throttled_s + (t - self._throttled_since_s if self.throttled else 0.0)
+        speed_area = self._speed_area + self.speed * (t - self._speed_since_s)
+        self.edges.append((self.energy_j, self.busy_s, self.queue_area_s, self.completed, throttled_s, speed_area))
 
     def close(self, end_s: float) -> None:
         """Integrate to the end of the run and note the last edge."""
@@ -169,10 +175,10 @@ class UnitSim:
         while len(self.edges) < self.n_bins + 1:
             self._note_edge()
 
-    def series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per-interval energy (J), busy server-seconds, queue area (job-s), completions: differences of totals."""
-        totals = np.diff(np.asarray(self.edges[: self.n_bins + 1], dtype=np.float64), axis=0)
-        return totals[:, 0], totals[:, 1], totals[:, 2], totals[:, 3]
+    def series(self) -> np.ndarray:
+        """Per interval (rows): energy (J), busy server-s, queue area (job-s), completions, throttled s and the
+        integral of the DVFS speed factor (s): differences of the totals noted at the interval edges."""
+        return np.diff(np.asarray(self.edges[: self.n_bins + 1], dtype=np.float64), axis=0)
 
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
@@ -469,6 +475,8 @@ class UnitSim:
             self.state_time_s[self.state] += now - self._state_since_s
         self._state_since_s = now
         self.state = state
+        self._speed_area += self.speed * (now - self._speed_since_s)
+        self._speed_since_s = now
         self.speed = self.model.speed_factor(state)
         self.dyn_scale = self._dyn_scale(state)
         for job in self._scheduled_jobs():

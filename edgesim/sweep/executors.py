@@ -269,12 +269,15 @@ class ProcessExecutor(Executor):
         self.workers = jobs or available_cores()
         self.max_restarts = max_restarts
         self._pool: Any = None
+        self._context: Any = None  # chosen at the first start, kept for restarts
 
     def _start(self) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context())
+            if self._context is None:
+                self._context = _pool_context()
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
         return self._pool
 
     def close(self) -> None:
@@ -322,7 +325,7 @@ class ProcessExecutor(Executor):
                 if broken:
                     lost = list(in_flight.values())
                     in_flight.clear()
-                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool.shutdown(wait=True, cancel_futures=True)  # its threads end before the next fork
                     self._pool = None
                     restarts += 1
                     for task in lost:
