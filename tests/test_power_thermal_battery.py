@@ -15,7 +15,7 @@ SERVICE_S = 1e-3  # at the reference (fast) state
 
 
 def hot_box(p_high_w=10.0, p_low_w=4.0, idle_w=1.0, r_k_per_w=5.0, c_j_per_k=20.0, ambient_c=45.0, threshold_c=80.0,
-            hysteresis_c=5.0, critical_c=120.0, duration_s=600.0, fps=2000.0) -> dict:
+            hysteresis_c=5.0, critical_c=120.0, duration_s=600.0, fps=2000.0, service_s=SERVICE_S) -> dict:
     """A unit kept saturated (camera far faster than the unit), one RC node to ambient.
 
     Full-load power: 10 W at 1 GHz (fast), 4 W at 0.5 GHz (slow; half speed). Steady state at full speed:
@@ -27,7 +27,7 @@ def hot_box(p_high_w=10.0, p_low_w=4.0, idle_w=1.0, r_k_per_w=5.0, c_j_per_k=20.
         "models": [{"name": "net", "ops_per_pixel": 1.0}],
         "compute_units": [{
             "name": "npu", "kind": "npu", "idle_power_w": idle_w, "max_power_w": p_high_w,
-            "measured": [{"model": "net", "fps": 1.0 / SERVICE_S, "power_w": p_high_w, "width_px": 10, "height_px": 10, "source": "test"}],
+            "measured": [{"model": "net", "fps": 1.0 / service_s, "power_w": p_high_w, "width_px": 10, "height_px": 10, "source": "test"}],
             "dvfs_states": [{"name": "fast", "frequency_hz": 1.0e9, "power_w": p_high_w},
                             {"name": "slow", "frequency_hz": 0.5e9, "power_w": p_low_w}],
             "thermal_node": "junction",
@@ -82,13 +82,13 @@ def test_release_happens_exactly_at_threshold_minus_hysteresis():
 
 def test_critical_temperature_shuts_the_unit_down_at_the_exact_time():
     # no lower DVFS state: only the critical trip acts. P R = 50 K: T -> 95 C; critical 90 C
-    data = hot_box(critical_c=90.0, threshold_c=85.0)
+    data = hot_box(critical_c=90.0, threshold_c=85.0, service_s=0.01, fps=200.0)
     data["compute_units"][0]["dvfs_states"] = []
     result = edgesim.simulate(edgesim.scenario_from_dict(data))
     unit, stream = result.summary["units"][0], result.summary["streams"][0]
     assert unit["shutdown_at_s"] == pytest.approx(rc_crossing_s(10.0, 5.0, 20.0, 45.0, 90.0), rel=1e-9)
     assert stream["offered"] == stream["completed"] + stream["dropped"] + stream["in_flight"]
-    assert stream["completed"] == pytest.approx(unit["shutdown_at_s"] / SERVICE_S, abs=2)
+    assert stream["completed"] == pytest.approx(unit["shutdown_at_s"] / 0.01, abs=2)
     assert unit["final_temp_c"] < 90.0  # cooling after shutdown (0 W)
 
 
@@ -164,7 +164,7 @@ def test_dvfs_initial_slow_state_halves_throughput_and_uses_mode_power():
 
 def test_linear_leakage_shifts_steady_state_exactly():
     # P = P0 + b (T - Tref) on a single node: steady state T = Ta + R (P0 + b (Ta - Tref)) / (1 - b R)
-    data = hot_box(duration_s=2000.0)
+    data = hot_box(duration_s=2000.0, service_s=0.1, fps=20.0)
     unit = data["compute_units"][0]
     for key in ("dvfs_states", "throttle"):
         unit.pop(key)
