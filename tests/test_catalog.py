@@ -374,3 +374,33 @@ def test_bad_top_level_key_and_missing_file(tmp_path):
         load_catalog([path])
     with pytest.raises(ScenarioError, match="cannot read"):
         load_catalog([tmp_path / "missing.yaml"])
+
+
+SCENARIO_USING_USER_CATALOG = """\
+name: user_catalog
+duration_s: 2
+catalog_files: [mine.yaml]
+cameras: [{name: cam, width_px: 320, height_px: 320, fps: 50}]
+models: [{name: mymodel, catalog: mymodel}]
+compute_units: [{name: npu, device: mydev}]
+streams: [{camera: cam, model: mymodel, unit: npu}]
+"""
+
+
+def test_scenario_uses_a_device_from_its_own_catalog_file(tmp_path, capsys):
+    from edgesim.cli import main
+
+    _write(tmp_path, "mine.yaml", USER_DEVICE)
+    scenario = _write(tmp_path, "scenario.yaml", SCENARIO_USING_USER_CATALOG)
+    assert main(["run", str(scenario), "--json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    stream = doc["streams"][0]
+    assert stream["service_source"] == "measured" and stream["service_ms"] == pytest.approx(10.0)
+    assert doc["units"][0]["device"] == "mydev"
+    # a malformed user catalog: exit 2, the file, the entry and the field named
+    _write(tmp_path, "mine.yaml", _malformed(USER_DEVICE, "max_power_w: 4.0", "max_power_w: -4.0"))
+    assert main(["run", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "mine.yaml" in err and "devices.mydev.units.npu.max_power_w" in err and "Traceback" not in err
