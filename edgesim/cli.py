@@ -46,13 +46,33 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
 def render_summary(summary: dict) -> str:
     """The human-readable report of one run."""
     out = [f"scenario {summary['scenario']}: {summary['duration_s']:g} s simulated (warm-up {summary['warmup_s']:g} s), seed {summary['seed']}", ""]
+    if summary["streams"]:
+        out += [_streams_table(summary), ""]
+    if summary.get("pipelines"):
+        rows = []
+        for p in summary["pipelines"]:
+            lat = p["latency_ms"]
+            rows.append([p["pipeline"], p["camera"], _fmt(p["offered_fps"], ".2f"), _fmt(p["achieved_fps"], ".2f"), str(p["dropped"]), str(p["late"]),
+                         _fmt(lat.get("mean"), ".2f"), _fmt(lat.get("p99"), ".2f"), _fmt(p["critical_path_ms"], ".2f"), _fmt(p["energy_per_frame_j"], ".4g")])
+        out += [format_table(rows, ["pipeline", "camera", "offered fps", "achieved fps", "dropped", "late", "mean ms", "p99 ms",
+                                    "critical path ms", "J/frame"]), ""]
+    if summary.get("loads"):
+        rows = [[l["name"], l["scenario"], l["model"], l["unit"], l["metric"], _fmt(l["value"], ".4g"), str(l["samples"])] + ([str(l["valid"])] if "valid" in l else [""])
+                for l in summary["loads"]]
+        out += [format_table(rows, ["load", "MLPerf scenario", "model", "unit", "metric", "value", "samples", "valid"]), ""]
+    return _units_and_system(summary, out)
+
+
+def _streams_table(summary: dict) -> str:
     rows = []
     for s in summary["streams"]:
         lat = s["latency_ms"]
         rows.append([s["camera"], s["model"], s["unit"], _fmt(s["offered_fps"], ".2f"), _fmt(s["achieved_fps"], ".2f"), str(s["dropped"]),
                      _fmt(lat["mean"], ".2f"), _fmt(lat["p95"], ".2f"), _fmt(lat["p99"], ".2f"), _fmt(lat["max"], ".2f"), s["service_source"]])
-    out.append(format_table(rows, ["camera", "model", "unit", "offered fps", "achieved fps", "dropped", "mean ms", "p95 ms", "p99 ms", "max ms", "service time from"]))
-    out.append("")
+    return format_table(rows, ["camera", "model", "unit", "offered fps", "achieved fps", "dropped", "mean ms", "p95 ms", "p99 ms", "max ms", "service time from"])
+
+
+def _units_and_system(summary: dict, out: list[str]) -> str:
     rows = []
     thermal = any(u.get("max_temp_c") is not None for u in summary["units"])
     for u in summary["units"]:

@@ -65,3 +65,11 @@ def test_out_writes_files(tmp_path, capsys):
     for name in ("summary.json", "streams.csv", "units.csv", "timeseries.csv", "trace.csv", "timeline.png"):
         assert (out / name).stat().st_size > 0
     assert json.loads((out / "summary.json").read_text())["scenario"] == "intersection_3cam"
+
+
+def test_soc_cannot_keep_up_at_the_white_papers_30_fps():
+    data = edgesim.spec.read_scenario_dict(SCENARIOS / "soc_heterogeneous.yaml")
+    data["cameras"][0]["fps"] = 30
+    summary = edgesim.simulate(edgesim.scenario_from_dict(data, base_dir=SCENARIOS), duration_s=4.0).summary
+    assert sum(p["completed"] for p in summary["pipelines"]) == 0
+    assert all(p["dropped"] > 0 for p in summary["pipelines"])

@@ -81,6 +81,10 @@ class SimulationResult:
         if self.trace is not None:
             written.append(out / "trace.csv")
             self.trace.to_csv(written[-1], index=False)
+        pipeline_trace = self.extra.get("pipeline_trace")
+        if pipeline_trace is not None and len(pipeline_trace):
+            written.append(out / "pipeline_trace.csv")
+            pipeline_trace.to_csv(written[-1], index=False)
         if self.device_timeseries is not None:
             written.append(out / "device_timeseries.csv")
             self.device_timeseries.to_csv(written[-1], index=False)
@@ -105,7 +109,7 @@ def build_result(state: Any) -> SimulationResult:
     in_flight_by_stream: dict[int, int] = {}
     for unit in state.units:
         for job in unit.in_flight():
-            if job[1] >= spec.warmup_s:
+            if job[1] >= spec.warmup_s and job[0].index < len(state.streams):
                 idx = job[0].index
                 in_flight_by_stream[idx] = in_flight_by_stream.get(idx, 0) + 1
     for s in state.streams:
@@ -202,13 +206,17 @@ def build_result(state: Any) -> SimulationResult:
         "streams": streams,
         "units": units,
         "system": system,
+        "pipelines": [p.summary(window_s) for p in state.pipelines],
+        "loads": [load.summary(window_s) for load in state.loads],
     }
     trace = None
     if state.streams and state.streams[0].trace is not None:
         rows = [row for s in state.streams for row in s.trace]
-        for unit in state.units:  # jobs still waiting or in service at the end
+        stream_ids = {s.index for s in state.streams}
+        for unit in state.units:  # jobs still waiting or in service at the end (streams'; pipelines trace their own)
             for job in unit.in_flight():
-                rows.append((job[0].index, job[2], job[1], job[3], np.nan, "in_flight"))
+                if job[0].index in stream_ids:
+                    rows.append((job[0].index, job[2], job[1], job[3], np.nan, "in_flight"))
         trace = pd.DataFrame(rows, columns=TRACE_COLUMNS).sort_values(["arrival_s", "stream"], kind="stable").reset_index(drop=True)
         names = {s.index: (s.camera, s.model.name, s.unit.name) for s in state.streams}
         trace.insert(1, "camera", trace["stream"].map(lambda i: names[i][0]))
@@ -216,6 +224,9 @@ def build_result(state: Any) -> SimulationResult:
         trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
         trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
     extra = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
+    if state.pipelines or state.loads:
+        rows = [row for sim in [*state.pipelines, *state.loads] for row in sim.trace_rows()]
+        extra["pipeline_trace"] = pd.DataFrame(rows) if rows else None
     return SimulationResult(summary, timeseries, trace, extra=extra, device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
 
 

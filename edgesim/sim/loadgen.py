@@ -24,7 +24,8 @@ energy follows the pipelines' rule (:data:`edgesim.sim.pipeline.STATIC_SHARE_RUL
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import simpy
@@ -36,7 +37,7 @@ from ..spec.schema import LoadSpec, ScenarioSpec
 from .pipeline import STATIC_SHARE_RULE, EnergyMeter, idle_job_s, latency_stats_ms
 from .unit import J_ARRIVAL, J_SEQ, UnitSim, Wake
 
-__all__ = ["LoadSim", "build_loads", "LOAD_INDEX_BASE"]
+__all__ = ["LOAD_INDEX_BASE", "LoadSim", "build_loads"]
 
 LOAD_INDEX_BASE = 2_000_000  # job-owner indices of load drivers: apart from streams and pipeline stages
 METRIC = {"single_stream": "p90_latency_ms", "multi_stream": "p99_latency_ms", "server": "p99_latency_ms", "offline": "samples_per_s"}

@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -52,11 +53,28 @@ from simpy.core import NORMAL
 
 from ..physics.service import ServiceEstimate, service_time
 from ..results.store import LatencyStore
-from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LinkSpec, ModelSpec, PipelineSpec, ScenarioSpec, StageSpec
+from ..spec.schema import (
+    CameraSpec,
+    ComputeUnitSpec,
+    CountSpec,
+    LinkSpec,
+    ModelSpec,
+    PipelineSpec,
+    ScenarioSpec,
+    StageSpec,
+)
 from .unit import J_ARRIVAL, J_SEQ, J_START, J_STREAM, UnitSim, Wake
 
-__all__ = ["link_unit_spec", "build_pipelines", "PipelineSim", "StageOwner", "STATIC_SHARE_RULE", "stage_estimate",
-           "stage_precision", "latency_stats_ms"]
+__all__ = [
+    "STATIC_SHARE_RULE",
+    "PipelineSim",
+    "StageOwner",
+    "build_pipelines",
+    "latency_stats_ms",
+    "link_unit_spec",
+    "stage_estimate",
+    "stage_precision",
+]
 
 STATIC_SHARE_RULE = ("dynamic energy: each job is charged its owner's dynamic power (x DVFS scale / servers) for its "
                      "actual duration, a batch split evenly among its jobs; static energy: a unit's idle power over the "
@@ -80,8 +98,8 @@ def link_unit_spec(link: LinkSpec) -> ComputeUnitSpec:
     dynamic_w = link.energy_j_per_byte * link.bandwidth_bytes_per_s
     sources = {"kind": "link", "max_power_w": "idle_power_w + energy_j_per_byte x bandwidth_bytes_per_s (power while transferring)"}
     sources.update({f"link.{k}": v for k, v in link.sources.items()})
-    fields: dict[str, Any] = dict(name=link.name, kind="link", idle_power_w=link.idle_power_w,
-                                  max_power_w=link.idle_power_w + dynamic_w, sources=sources)
+    fields: dict[str, Any] = {"name": link.name, "kind": "link", "idle_power_w": link.idle_power_w,
+                              "max_power_w": link.idle_power_w + dynamic_w, "sources": sources}
     if fields["max_power_w"] > 0:
         return ComputeUnitSpec(**fields)
     # a lossless, powerless link (0 W idle, 0 J/byte): the schema wants max_power_w > 0, the physics is fine with 0
@@ -193,7 +211,7 @@ class EnergyMeter:
         unit = self.unit
         start = job[J_START]
         share = 1.0 / unit.batch_sizes[-1] if unit.batching is not None and unit.batch_sizes else 1.0
-        d = (now - (start if start > w else w)) * share
+        d = (now - (max(w, start))) * share
         self.busy_s += d
         self.dyn_energy_j += self.dynamic_power_w * unit.dyn_scale / unit.servers * d
         self.jobs_completed += 1
@@ -232,7 +250,7 @@ def static_share_j(unit: UnitSim, busy_s: float, warmup_s: float, end_s: float) 
 class StageOwner(EnergyMeter):
     """One stage of one pipeline instance: the job-owner interface its unit (or link) relies on."""
 
-    def __init__(self, pipe: "PipelineSim", k: int, stage: StageSpec, unit: UnitSim, est: ServiceEstimate, latency_s: float,
+    def __init__(self, pipe: PipelineSim, k: int, stage: StageSpec, unit: UnitSim, est: ServiceEstimate, latency_s: float,
                  deadline_rel_s: float, batch_key: str, index: int):
         self.pipe = pipe
         self.k = k
@@ -319,6 +337,12 @@ class PipelineSim:
             placed.append(unit)
             latency.append(link.latency_s if link is not None else 0.0)
         self.idle_job_s = [idle_job_s(e, u) for e, u in zip(estimates, placed)]
+        pixels = [stage_pixels(stage, self.camera_spec) for stage in stages]
+        self.ops_per_job = [
+            models[st.model].ops_for(px) if st.model is not None else
+            st.ops_per_pixel * px if st.ops_per_pixel is not None else
+            st.ops_per_item if st.ops_per_item is not None else 0.0
+            for st, px in zip(stages, pixels)]
         self.stage_idle_s = []
         for k, stage in enumerate(stages):
             n_jobs = count_mean(stage.count)
@@ -350,7 +374,7 @@ class PipelineSim:
             self.owners.append(owner)
             unit.max_dynamic_w = max(unit.max_dynamic_w, owner.dynamic_power_w)
         # counts: fixed per stage; random ones drawn per frame, one draw per distinct CountSpec (shared)
-        self.fixed_counts = [int(round(s.count.mean)) if s.count.kind == "fixed" else 0 for s in stages]
+        self.fixed_counts = [round(s.count.mean) if s.count.kind == "fixed" else 0 for s in stages]
         groups: dict[CountSpec, list[int]] = {}
         for k, stage in enumerate(stages):
             if stage.count.kind != "fixed":
@@ -510,6 +534,7 @@ class PipelineSim:
                 "kind": "transfer" if stage.link is not None else "compute",
                 "cost": cost,
                 "count": {"kind": stage.count.kind, "mean": count_mean(stage.count)},
+                "ops_per_job": self.ops_per_job[k],
                 "after": list(stage.after),
                 "jobs": owner.jobs_completed,
                 "jobs_per_frame": owner.jobs_completed / self.completed if self.completed else None,
@@ -526,6 +551,8 @@ class PipelineSim:
                 "energy_j": energy["energy_j"],
             })
         in_flight = sum(1 for f in self.frames.values() if f[F_ARRIVAL] >= self.warmup_s and not f[F_DROPPED])
+        ops_per_frame = sum(ops * count_mean(o.stage.count) for ops, o in zip(self.ops_per_job, self.owners))
+        ops_done = sum(ops * o.jobs_completed for ops, o in zip(self.ops_per_job, self.owners))
         return {
             "pipeline": self.name,
             "camera": self.camera,
@@ -543,6 +570,9 @@ class PipelineSim:
             "latency_ms": latency_stats_ms(self.latencies),
             "critical_path_ms": self.critical_path_s * 1e3,
             "critical_path": self.critical_path,
+            "ops_per_frame": ops_per_frame,  # all compute stages (CPU pre/post-processing included), at the mean counts
+            "required_ops_per_s": ops_per_frame * self.camera_spec.fps,
+            "achieved_ops_per_s": ops_done / window_s,
             "energy_j": total_j,
             "energy_per_frame_j": total_j / self.completed if self.completed else None,
             "energy_by_unit_j": per_unit,
@@ -598,5 +628,3 @@ def build_pipelines(env: simpy.Environment, spec: ScenarioSpec, units: Mapping[s
             index_base += len(pipe.stages)
     return out
 
-
-Listener = Callable[[float, int], None]

@@ -333,15 +333,16 @@ class UnitSim:
             self.completed_in_window += 1
         if self.bus is not None and stream.memory_bytes:
             self.bus.leave(job, now)
+        # the next waiting job starts before the owner hears of this completion, so that anything the owner
+        # submits from on_complete queues behind the jobs already waiting
+        nxt = None if self.off else self._pop_alive()
+        if nxt is not None:
+            nxt[J_STREAM].waiting.popleft()
+            self.n_waiting -= 1
+            self._begin(nxt, now)
+        else:
+            self._update_power(now)
         stream.on_complete(job, now)
-        if not self.off:
-            nxt = self._pop_alive()
-            if nxt is not None:
-                nxt[J_STREAM].waiting.popleft()
-                self.n_waiting -= 1
-                self._begin(nxt, now)
-                return
-        self._update_power(now)
 
     def use_fast_path(self) -> None:
         """Pick the lean completion handler when nothing needs the general one (one server, FIFO, no batching,
@@ -361,7 +362,6 @@ class UnitSim:
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
-        job[J_STREAM].on_complete(job, now)
         if not self.off:
             queue = self.queue
             while queue:
@@ -380,13 +380,17 @@ class UnitSim:
                     self.dyn_sum_w = owner.dynamic_power_w
                     self._update_power(now)
                     self.env.schedule(JobWake(self._finish_fifo1, nxt, 0), NORMAL, work_s / self.speed)
+                    job[J_STREAM].on_complete(job, now)  # after the next job started (see _finish)
                     return
         self.dyn_sum_w = 0.0
         self._update_power(now)
+        job[J_STREAM].on_complete(job, now)
 
     # -- dynamic batching -----------------------------------------------------------------------
     def _try_batch(self, now: float) -> None:
         """With the unit idle: start a batch if it is full or its oldest job has waited max_wait_s, else wait."""
+        if self.n_busy:
+            return
         head = None
         for job in self._waiting_jobs():
             head = job
@@ -435,15 +439,15 @@ class UnitSim:
         self.running = []
         self.n_busy = 0
         self.dyn_sum_w = 0.0
+        if not self.off:
+            self._try_batch(now)  # the next batch starts before the owners hear of this one (see _finish)
+        if self.n_busy == 0:
+            self._update_power(now)
         for job in jobs:
             self.completed += 1
             if now >= self.warmup_s:
                 self.completed_in_window += 1
             job[J_STREAM].on_complete(job, now)
-        if not self.off:
-            self._try_batch(now)
-        if self.n_busy == 0:
-            self._update_power(now)
 
     def batch_time(self, owner: Any) -> tuple[float, float]:
         """t(b) = fixed_s + b x per_item_s for this owner's model: given, or from two measured batch sizes."""

@@ -253,6 +253,9 @@ def check_references(spec: ScenarioSpec) -> None:
             errors.append(ScenarioError(source, f"compute_units[{j}].efficiency_from_measured", f"no measured point for model {ref!r} on this unit"))
         elif ref is not None and ref not in models:
             errors.append(ScenarioError(source, f"compute_units[{j}].efficiency_from_measured", f"model {ref!r} is not declared under models (its ops per inference are needed)"))
+    from .pipeline_checks import check_pipelines
+
+    errors.extend(check_pipelines(spec))
     errors.extend(_check_thermal_references(spec))
     if errors:
         raise ScenarioErrors(errors)

@@ -25,7 +25,7 @@ def _known(names) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
-def check_pipelines(spec: "ScenarioSpec") -> list[ScenarioError]:
+def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
     """Problems with ``spec.pipelines``, ``spec.links`` and ``spec.loads`` (an empty list when there are none)."""
     from ..physics.service import ServiceTimeError
     from ..sim.pipeline import link_unit_spec, stage_estimate, stage_precision
