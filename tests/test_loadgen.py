@@ -139,3 +139,15 @@ def test_bad_loads_exit_2(tmp_path, capsys, load, field, words):
     code = main(["run", str(path)])
     err = capsys.readouterr().err
     assert code == 2 and field in err and words in err, err
+
+
+def test_mlperf_example_scenario_reports_each_metric():
+    from conftest import SCENARIOS
+
+    summary = edgesim.simulate(edgesim.load_scenario(SCENARIOS / "mlperf_resnet50_hailo8.yaml"), duration_s=5.0).summary
+    loads = {load["scenario"]: load for load in summary["loads"]}
+    service_ms = 1e3 / 1223  # catalog: white paper Fig. 4, Hailo-8 ResNet-50 1223 FPS
+    assert loads["single_stream"]["value"] == pytest.approx(service_ms, rel=1e-6)
+    assert loads["multi_stream"]["value"] == pytest.approx(8 * service_ms, rel=1e-6)
+    assert loads["offline"]["value"] == pytest.approx(1223, rel=1e-3)
+    assert loads["server"]["valid"] is True

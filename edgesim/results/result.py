@@ -172,6 +172,13 @@ def build_result(state: Any) -> SimulationResult:
             row["max_temp_c"] = float(platform.max_temp_c[node])
             row["final_temp_c"] = float(platform.temp_c[node])
         units.append(row)
+    pipelines = [p.summary(window_s) for p in state.pipelines]
+    loads = [load.summary(window_s) for load in state.loads]
+    # pipelines count every compute stage (CPU pre/post-processing too); loads have no rate to require
+    required_ops_per_s += sum(p["required_ops_per_s"] for p in pipelines)
+    achieved_ops += sum(p["achieved_ops_per_s"] for p in pipelines) * window_s
+    achieved_ops += sum(load.samples_completed * spec.model(load.spec.model).ops_for(load.spec.width_px * load.spec.height_px)
+                        for load in state.loads)
     system = {
         "energy_j": total_energy_j,
         "avg_power_w": total_energy_j / window_s,
@@ -206,8 +213,8 @@ def build_result(state: Any) -> SimulationResult:
         "streams": streams,
         "units": units,
         "system": system,
-        "pipelines": [p.summary(window_s) for p in state.pipelines],
-        "loads": [load.summary(window_s) for load in state.loads],
+        "pipelines": pipelines,
+        "loads": loads,
     }
     trace = None
     if state.streams and state.streams[0].trace is not None:
