@@ -10,6 +10,7 @@ from .errors import EdgesimError, ScenarioError  # noqa: E402
 from .results.result import SimulationResult  # noqa: E402
 from .spec.load import load_scenario, scenario_from_dict  # noqa: E402
 from .spec.schema import ScenarioSpec  # noqa: E402
+from .sweeps import fit, sweep  # noqa: E402
 
-__all__ = ["__version__", "simulate", "load_scenario", "scenario_from_dict", "ScenarioSpec", "SimulationResult",
-           "EdgesimError", "ScenarioError"]
+__all__ = ["__version__", "simulate", "sweep", "fit", "load_scenario", "scenario_from_dict", "ScenarioSpec",
+           "SimulationResult", "EdgesimError", "ScenarioError"]

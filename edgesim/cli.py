@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands living in their own modules (catalog, budget, sweep, fit), each optional."""
     registers = []
-    for module_name in ("edgesim.catalog.cli", "edgesim.analysis_cli", "edgesim.sweep.cli"):
+    for module_name in ("edgesim.catalog.cli", "edgesim.analysis_cli", "edgesim.sweeps.cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

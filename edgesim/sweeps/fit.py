@@ -10,7 +10,7 @@ spread over the bracket at once (k-section), so the bracket shrinks by a factor 
 
 A probe is feasible when every replication ran and meets every constraint. A failed run (an invalid
 configuration, a simulation error) counts as infeasible and its error is kept in the probe table.
-Constraints name result columns (see :func:`edgesim.sweep.executors.flatten_summary`):
+Constraints name result columns (see :func:`edgesim.sweeps.executors.flatten_summary`):
 ``max_p99_latency_ms <= 100``, ``drop_rate <= 0.01``, ``system.avg_power_w <= 10``, ``max_temp_c <= 85``,
 ``system.battery_life_h >= 8``. When a probe sees a feasible value above an infeasible one the
 monotonicity assumption is broken and the result says so (``monotone = False``).
@@ -160,13 +160,13 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
     replications : int
         Runs per probe; a probe is feasible only when all of them are.
     seed : int
-        Sweep seed (per-probe seeds derive from it as in :func:`edgesim.sweep`).
+        Sweep seed (per-probe seeds derive from it as in :func:`edgesim.sweeps`).
     duration_s : float, optional
         Simulated seconds per run.
     jobs : int, optional
         Points simulated per round (and worker processes); 1 is plain bisection in this process.
     executor, scheduler :
-        As in :func:`edgesim.sweep`.
+        As in :func:`edgesim.sweeps`.
 
     Returns
     -------

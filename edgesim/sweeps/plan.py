@@ -283,7 +283,7 @@ def build_scenario(base: Mapping[str, Any], params: Sequence[tuple[str, Any]], s
                    duration_s: float | None) -> dict[str, Any]:
     """The run's scenario dict: the base, then ``duration_s``, then each override in order, then the seed.
 
-    Raises :class:`~edgesim.sweep.paths.PathError` when a path does not resolve.
+    Raises :class:`~edgesim.sweeps.paths.PathError` when a path does not resolve.
     """
     data = copy.deepcopy(dict(base))
     if duration_s is not None:

@@ -1,4 +1,4 @@
-"""``edgesim sweep`` and ``edgesim fit``: thin wrappers over :func:`edgesim.sweep.sweep` and :func:`edgesim.sweep.fit`.
+"""``edgesim sweep`` and ``edgesim fit``: thin wrappers over :func:`edgesim.sweeps.sweep` and :func:`edgesim.sweeps.fit`.
 
 Exit codes: 0 every run succeeded; 1 the sweep finished but some runs failed (each recorded with its
 error); 2 a user error (bad option, scenario, sweep file or path), one line on stderr; 130 interrupted

@@ -16,7 +16,8 @@ never on the executor or the order, so every executor gives the same table (``wa
 
 A run that raises (bad combination, simulation error) is caught inside :func:`execute_run` and comes back
 as a row with ``status = "failed"`` and its error. Infrastructure failures (a worker process killed) are
-turned into such rows too: the process pool is restarted and the runs it lost are retried once.
+turned into such rows too: the process pool is restarted and the runs it lost are retried one at a time;
+one that kills its worker twice while running alone is recorded as failed (``WorkerDied``).
 """
 from __future__ import annotations
 
@@ -255,7 +256,7 @@ def _pool_context() -> Any:
         if threading.active_count() == 1:
             return mp.get_context("fork")
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["edgesim.sweep.executors", "edgesim.api", "edgesim.spec.load"])
+        ctx.set_forkserver_preload(["edgesim.sweeps.executors", "edgesim.api", "edgesim.spec.load"])
         return ctx
     return mp.get_context("spawn")
 
@@ -265,9 +266,8 @@ class ProcessExecutor(Executor):
 
     name = "process"
 
-    def __init__(self, jobs: int | None = None, max_restarts: int = 3):
+    def __init__(self, jobs: int | None = None):
         self.workers = jobs or available_cores()
-        self.max_restarts = max_restarts
         self._pool: Any = None
         self._context: Any = None  # chosen at the first start, kept for restarts
 
@@ -286,55 +286,64 @@ class ProcessExecutor(Executor):
             self._pool = None
 
     def run(self, tasks: Iterable[RunTask], fn: Callable[[RunTask], dict[str, Any]] = execute_run) -> Iterator[dict[str, Any]]:
+        """Yield result rows as runs finish.
+
+        When a worker dies, the pool is restarted and the runs that were in flight become suspects: each is
+        run again *alone*. One that kills its worker twice while running alone (a crash that repeats, not a
+        one-off) is recorded as failed (``WorkerDied``); the others complete normally. Then the sweep goes on
+        at full width.
+        """
         from concurrent.futures.process import BrokenProcessPool
 
         pending = iter(tasks)
-        retry: deque[RunTask] = deque()
-        lost_once: set[str] = set()
-        restarts = 0
+        suspects: deque[RunTask] = deque()
+        deaths: dict[str, int] = {}  # run_id -> times it killed its worker while running alone
         in_flight: dict[Future, RunTask] = {}
         window = 4 * self.workers
         try:
             while True:
                 pool = self._start()
+                isolated = bool(suspects)
+                batch: list[RunTask] = []
+                if suspects:
+                    if not in_flight:
+                        batch.append(suspects.popleft())
+                else:
+                    while len(in_flight) + len(batch) < window:
+                        task = next(pending, None)
+                        if task is None:
+                            break
+                        batch.append(task)
                 broken = False
-                while len(in_flight) < window:
-                    task = retry.popleft() if retry else next(pending, None)
-                    if task is None:
-                        break
+                for task in batch:
                     try:
                         in_flight[pool.submit(fn, task)] = task
                     except BrokenProcessPool:
-                        retry.appendleft(task)
+                        suspects.append(task)
                         broken = True
-                        break
                 if not in_flight and not broken:
                     return
                 if not broken:
                     done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
                     for fut in done:
-                        task = in_flight.pop(fut)
                         exc = fut.exception()
-                        if exc is None:
-                            yield fut.result()
-                        elif isinstance(exc, BrokenProcessPool):
+                        if isinstance(exc, BrokenProcessPool):
                             broken = True
-                            in_flight[fut] = task  # handled below with the rest of the lost runs
-                        else:
-                            yield failure_row(task, describe_error(exc))
+                            continue  # stays in in_flight: handled below with the other lost runs
+                        task = in_flight.pop(fut)
+                        yield fut.result() if exc is None else failure_row(task, describe_error(exc))
                 if broken:
                     lost = list(in_flight.values())
                     in_flight.clear()
                     self._pool.shutdown(wait=True, cancel_futures=True)  # its threads end before the next fork
                     self._pool = None
-                    restarts += 1
-                    for task in lost:
-                        if task.run_id in lost_once or restarts > self.max_restarts:
-                            yield failure_row(task, "WorkerDied: a worker process died while running this "
-                                              "configuration (killed, out of memory or crashed)")
-                        else:
-                            lost_once.add(task.run_id)
-                            retry.append(task)
+                    if isolated and len(lost) == 1:
+                        deaths[lost[0].run_id] = deaths.get(lost[0].run_id, 0) + 1
+                    if isolated and len(lost) == 1 and deaths[lost[0].run_id] >= 2:
+                        yield failure_row(lost[0], "WorkerDied: the worker process died while running this "
+                                          "configuration alone (killed, out of memory or crashed)")
+                    else:
+                        suspects.extend(lost)
         finally:
             for fut in in_flight:
                 fut.cancel()

@@ -4,7 +4,7 @@
 >>> df = edgesim.sweep("scenarios/intersection_3cam.yaml",
 ...                    {"compute_units.npu.device": ["hailo8", "hailo8l"], "cameras.cam.fps": [15, 30]},
 ...                    replications=3, duration_s=20, out="sweeps/intersection")      # doctest: +SKIP
->>> from edgesim.sweep import confidence_intervals, pareto_front
+>>> from edgesim.sweeps import confidence_intervals, pareto_front
 >>> confidence_intervals(df, ["max_p99_latency_ms", "system.avg_power_w"])          # doctest: +SKIP
 
 See docs/sweeps.md for the dotted paths, the sweep file format, seeds, resuming and the ``fit`` search.

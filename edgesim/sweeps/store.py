@@ -10,7 +10,7 @@ A sweep directory holds
   not end with a newline) and dropped when the directory is opened again.
 - ``sweep.json``: what the sweep was (scenario, parameters, seed), for people; resuming does not need it.
 
-Resuming: a run whose ``run_id`` (its content hash, see :mod:`edgesim.sweep.plan`) is in ``results.csv``
+Resuming: a run whose ``run_id`` (its content hash, see :mod:`edgesim.sweeps.plan`) is in ``results.csv``
 is not run again. Failed runs count as finished unless ``retry_failed``; a retried run's new row
 supersedes the old one when the table is read (and ``compact()`` drops superseded rows), so the table
 has each run exactly once.
