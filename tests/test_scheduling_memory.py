@@ -149,3 +149,21 @@ def test_batch_size_zero_is_bad_input(tmp_path, capsys):
     path.write_text(yaml.safe_dump(data))
     assert main(["run", str(path)]) == 2
     assert "compute_units[0].batching.max_batch" in capsys.readouterr().err
+
+
+def test_fair_scheduler_shares_an_overloaded_unit_equally_where_fifo_starves_the_last_stream():
+    # one camera, three models arriving together, a unit that serves 2 of the 3 jobs per frame
+    meas = [{"model": m, "fps": 1 / 15e-3, "width_px": 1, "height_px": 1, "source": "test"} for m in ("a", "b", "c")]
+
+    def run(scheduler):
+        data = {"name": "fair", "duration_s": 20.0, "warmup_s": 1.0, "seed": 0,
+                "cameras": [{"name": "cam", "width_px": 1, "height_px": 1, "fps": 33.3}],
+                "models": [{"name": m, "ops_per_pixel": 1} for m in ("a", "b", "c")],
+                "compute_units": [{"name": "u", "kind": "npu", "idle_power_w": 0, "max_power_w": 1, "scheduler": scheduler, "measured": meas}],
+                "streams": [{"camera": "cam", "model": m, "unit": "u", "queue_capacity": 2} for m in ("a", "b", "c")]}
+        return [s["achieved_fps"] for s in edgesim.simulate(edgesim.scenario_from_dict(data)).summary["streams"]]
+
+    fifo, fair = run("fifo"), run("fair")
+    assert min(fifo) < 0.5 * max(fifo)  # the stream whose jobs come last in each frame starves
+    assert max(fair) - min(fair) < 0.05 * max(fair)  # equal shares
+    assert sum(fair) == pytest.approx(sum(fifo), rel=0.02)  # same total throughput: the unit is saturated either way

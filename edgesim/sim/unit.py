@@ -97,6 +97,7 @@ class UnitSim:
         self.queue: deque = deque()
         self.heap: list | None = None if spec.scheduler == "fifo" else []
         self._push_seq = 0
+        self._fair_counts: dict[int, int] = {}  # id(owner) -> jobs of it started (the fair scheduler's clock)
         self.running: list[list] = []
         self.n_busy = 0  # servers in use (a batch occupies one)
         self.batching = spec.batching
@@ -209,7 +210,12 @@ class UnitSim:
             return
         self._push_seq += 1
         owner = job[J_STREAM]
-        key = -owner.priority if self.scheduler == "priority" else job[J_ARRIVAL] + owner.deadline_rel_s
+        if self.scheduler == "priority":
+            key = -owner.priority
+        elif self.scheduler == "edf":
+            key = job[J_ARRIVAL] + owner.deadline_rel_s
+        else:  # fair: the owner that has been served least goes first (round robin over streams under overload)
+            key = self._fair_counts.get(id(owner), 0) + len(owner.waiting)
         heapq.heappush(self.heap, (key, self._push_seq, job))
 
     def _pop_alive(self) -> list | None:
@@ -289,6 +295,8 @@ class UnitSim:
         """Start ``job`` now (integrals already advanced to now) and schedule its completion: one event."""
         stream = job[J_STREAM]
         job[J_START] = now
+        if self.scheduler == "fair":
+            self._fair_counts[id(stream)] = self._fair_counts.get(id(stream), 0) + 1
         self.running.append(job)
         self.n_busy += 1
         self.dyn_sum_w += stream.dynamic_power_w

@@ -210,7 +210,7 @@ class ComputeUnitSpec(Spec):
     thermal_node: str | None = None
     leakage_w_per_k: NonNegativeFloat = 0.0
     leakage_ref_temp_c: float = 25.0
-    scheduler: Literal["fifo", "priority", "edf"] = "fifo"
+    scheduler: Literal["fifo", "priority", "edf", "fair"] = "fifo"
     batching: BatchingSpec | None = None
     memory_bandwidth_bytes_per_s: PositiveFloat | None = None
     on_chip_memory_bytes: NonNegativeFloat | None = None
