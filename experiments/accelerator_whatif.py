@@ -96,10 +96,13 @@ def unit_cases(base: dict, unit_name: str, assume: float) -> tuple[dict[str, dic
     """One sweep case per catalog unit (the unit swapped whole, the networks at its best precision)."""
     derived = derived_efficiencies(base, unit_name)
     cases, info = {}, {}
+    # the scenario's own scheduling choice is not a device property: keep it across the swap
+    written = next(u for u in base["compute_units"] if u["name"] == unit_name)
+    keep = {k: written[k] for k in ("scheduler",) if k in written}
     for device, unit in common.catalog_units():
         key = f"{device}.{unit}"
         precision = best_precision(device, unit)
-        item: dict[str, Any] = {"name": unit_name, "device": device, "device_unit": unit}
+        item: dict[str, Any] = {"name": unit_name, "device": device, "device_unit": unit, **keep}
         assumed = key not in derived and precision is not None
         if assumed:
             item["efficiency"] = assume
