@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .cli_types import non_negative_int, positive_float
 from .errors import EdgesimError
 
 EXIT_USAGE = 2
@@ -124,26 +125,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -153,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario and report latency, FPS, power and energy")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--duration", type=_positive_float, help="simulated seconds (overrides duration_s)")
-    run.add_argument("--seed", type=_seed, help="root random seed (overrides seed)")
+    run.add_argument("--duration", type=positive_float, help="simulated seconds (overrides duration_s)")
+    run.add_argument("--seed", type=non_negative_int, help="root random seed (overrides seed)")
     run.add_argument("--json", action="store_true", help="print only the summary JSON on stdout")
     run.add_argument("--out", help="write summary.json, CSV tables and timeline.png to this directory")
     run.add_argument("--trace", action="store_true", help="record every job (memory grows with the run)")

@@ -127,10 +127,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> Path:
     ax.set_ylabel("TOPS (1e12 ops/s)")
     ax.set_title("Required vs achieved capacity (150k ops/pixel, 30 FPS)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

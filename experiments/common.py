@@ -56,6 +56,14 @@ def pyplot():
     return plt
 
 
+def save_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
+    """Lay out, write and close a figure; returns its path."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    pyplot().close(fig)
+    return path
+
+
 def out_dir(path: str | Path | None = None) -> Path:
     """The output folder (default ``experiments/out``), created if missing."""
     out = Path(path) if path is not None else DEFAULT_OUT

@@ -121,10 +121,7 @@ def _plot(rows: list[dict[str, Any]], idle_rows: list[dict[str, Any]], path: Pat
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     axes[0].set_yscale("log")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,10 +77,7 @@ def _plot(parts_by_case: dict[str, dict[str, float]], rows: list[dict[str, Any]]
     ax.set_ylim(0, max(bottom) * 1.25)
     ax.set_title("Laptop, 50 Wh: neural work on CPU+GPU vs offloaded (white paper Fig. 3)")
     ax.legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,7 +75,6 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> Path:
     plt = common.pyplot()
     import numpy as np
 
-    labels = [r["label"] for r in rows]
     x = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     sim = ax.bar(x - 0.2, [r["sim_fps_per_w"] for r in rows], 0.4, label="edgesim (simulated)", color="#1f77b4")
@@ -88,10 +87,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> Path:
     ax.set_ylabel("inferences / W (FPS/W)")
     ax.set_title("ResNet-50, 224x224, batch 1: efficiency at maximum throughput")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

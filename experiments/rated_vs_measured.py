@@ -202,10 +202,7 @@ def _plot(rows: list[dict[str, Any]], analytic: list[dict[str, Any]], path: Path
     ax2.set_xlabel("analytic ResNet-50 FPS/W vs measured point (%)")
     ax2.set_title("Analytic estimate depends on which model's efficiency is borrowed", fontsize=10)
     ax2.invert_yaxis()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -189,10 +189,7 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> Path:
     ax.set_title("Intersection (3 cams x 3 NNs): thermal resistance needed (orange: cannot keep up; label: delivered "
                  "share, power)", fontsize=9)
     ax.legend(fontsize=8, loc="upper center", ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return common.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,6 @@
 """Issue 3 in the simulator: throttling at the exact crossing time, shutdown, battery life, conservation."""
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np

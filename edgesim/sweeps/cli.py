@@ -13,40 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cli_types import non_negative_int, positive_float, positive_int
+
 EXIT_SOME_FAILED = 1
 
 DEFAULT_METRICS = ("max_p99_latency_ms", "drop_rate", "system.avg_power_w", "system.inferences_per_j",
                    "system.battery_life_h", "max_temp_c")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
 
 
 def _float(text: str) -> float:
@@ -60,13 +32,13 @@ def _float(text: str) -> float:
 
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", "-j", type=_positive_int, help="worker processes (default: all cores; 1 = serial)")
+    p.add_argument("--jobs", "-j", type=positive_int, help="worker processes (default: all cores; 1 = serial)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--scheduler", metavar="ADDRESS", help="run on a running Dask scheduler (tcp://host:8786)")
     group.add_argument("--dask-local", action="store_true", help="start a Dask LocalCluster (--jobs workers) and run on it")
-    p.add_argument("--seed", type=_nonneg_int, help="sweep seed: every run's seed derives from it (default 0)")
-    p.add_argument("--duration", type=_positive_float, help="simulated seconds of every run (overrides duration_s)")
-    p.add_argument("--replications", "-r", type=_positive_int, help="runs per configuration, each with its own seed")
+    p.add_argument("--seed", type=non_negative_int, help="sweep seed: every run's seed derives from it (default 0)")
+    p.add_argument("--duration", type=positive_float, help="simulated seconds of every run (overrides duration_s)")
+    p.add_argument("--replications", "-r", type=positive_int, help="runs per configuration, each with its own seed")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -81,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("scenario", help="scenario YAML file, or a sweep YAML file (with 'scenario:' and 'parameters:')")
     sw.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=V1,V2,...",
                     help="a dotted path and its values (YAML scalars; mappings in {...} replace a whole item); repeatable")
-    sw.add_argument("--samples", type=_positive_int, help="random sampling: this many points instead of the full grid")
+    sw.add_argument("--samples", type=positive_int, help="random sampling: this many points instead of the full grid")
     sw.add_argument("--out", "-o", help="directory for results.csv (written run by run; rerun to resume) and sweep.json")
     sw.add_argument("--retry-failed", action="store_true", help="run again the runs recorded as failed in --out")
     sw.add_argument("--seed-mode", choices=("independent", "common"),
@@ -106,12 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     kind = ft.add_mutually_exclusive_group()
     kind.add_argument("--integer", dest="integer", action="store_true", default=None, help="search integers")
     kind.add_argument("--float", dest="integer", action="store_false", help="search real values (to --tol)")
-    ft.add_argument("--tol", type=_positive_float, help="float search: stop when the bracket is narrower (default range/1000)")
-    ft.add_argument("--max-p99-ms", type=_positive_float, help="bound on the worst stream's p99 latency (ms)")
+    ft.add_argument("--tol", type=positive_float, help="float search: stop when the bracket is narrower (default range/1000)")
+    ft.add_argument("--max-p99-ms", type=positive_float, help="bound on the worst stream's p99 latency (ms)")
     ft.add_argument("--max-drop-rate", type=_float, help="bound on dropped / offered frames, all streams")
-    ft.add_argument("--max-power-w", type=_positive_float, help="bound on the system's average power (W)")
+    ft.add_argument("--max-power-w", type=positive_float, help="bound on the system's average power (W)")
     ft.add_argument("--max-temp-c", type=_float, help="bound on the hottest unit's temperature (C), when simulated")
-    ft.add_argument("--min-battery-h", type=_positive_float, help="lower bound on battery life (h), when simulated")
+    ft.add_argument("--min-battery-h", type=positive_float, help="lower bound on battery life (h), when simulated")
     ft.add_argument("--constraint", dest="constraints", action="append", default=[], metavar="COL<=V",
                     help="any result column bound, e.g. 'units.npu.utilization<=0.8'; repeatable")
     ft.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=V",
