@@ -45,7 +45,9 @@ class JobWake(Wake):
     __slots__ = ("job", "token")
 
     def __init__(self, callback: Callable[[Any], None], job: list, token: int):
-        super().__init__(callback)
+        self.callbacks = [callback]  # Wake's fields set here directly: this is the per-job hot path
+        self._ok = True
+        self._value = None
         self.job = job
         self.token = token
 
@@ -353,13 +355,13 @@ class UnitSim:
         stream.on_complete(job, now)
 
     def use_fast_path(self) -> None:
-        """Pick the lean completion handler when nothing needs the general one (one server, FIFO, no batching,
-        no shared bus, deterministic service): the common camera-to-accelerator case, kept cheap."""
-        if self.servers == 1 and self.heap is None and self.batching is None and self.bus is None and not self.exponential:
-            self._finish = self._finish_fifo1  # type: ignore[method-assign]
+        """Pick the lean completion handler when nothing needs the general one (one server, no batching, no
+        shared bus, deterministic service): the common camera-to-accelerator case, kept cheap."""
+        if self.servers == 1 and self.batching is None and self.bus is None and not self.exponential:
+            self._finish = self._finish_single  # type: ignore[method-assign]
 
-    def _finish_fifo1(self, event: JobWake) -> None:
-        """``_finish`` specialised for one FIFO server: the same bookkeeping, fewer branches and calls."""
+    def _finish_single(self, event: JobWake) -> None:
+        """``_finish`` specialised for one server: the same bookkeeping, fewer branches and calls."""
         job = event.job
         if event.token != job[J_TOKEN] or not job[J_ALIVE]:
             return
@@ -370,29 +372,37 @@ class UnitSim:
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
+        nxt = None
         if not self.off:
-            queue = self.queue
-            while queue:
-                nxt = queue.popleft()
-                if nxt[J_ALIVE]:
-                    owner = nxt[J_STREAM]
-                    owner.waiting.popleft()
-                    self.n_waiting -= 1
-                    nxt[J_START] = now
-                    work_s = owner.service_s
-                    nxt[J_WORK] = work_s
-                    nxt[J_T] = now
-                    nxt[J_RATE] = self.speed
-                    self.running.append(nxt)
-                    self.n_busy = 1
-                    self.dyn_sum_w = owner.dynamic_power_w
-                    self._update_power(now)
-                    self.env.schedule(JobWake(self._finish_fifo1, nxt, 0), NORMAL, work_s / self.speed)
-                    job[J_STREAM].on_complete(job, now)  # after the next job started (see _finish)
-                    return
-        self.dyn_sum_w = 0.0
-        self._update_power(now)
-        job[J_STREAM].on_complete(job, now)
+            if self.heap is None:
+                queue = self.queue
+                while queue:
+                    nxt = queue.popleft()
+                    if nxt[J_ALIVE]:
+                        break
+                    nxt = None
+            else:
+                nxt = self._pop_alive()
+        if nxt is not None:
+            owner = nxt[J_STREAM]
+            owner.waiting.popleft()
+            self.n_waiting -= 1
+            nxt[J_START] = now
+            work_s = owner.service_s
+            nxt[J_WORK] = work_s
+            nxt[J_T] = now
+            nxt[J_RATE] = self.speed
+            if self.scheduler == "fair":
+                self._fair_counts[id(owner)] = self._fair_counts.get(id(owner), 0) + 1
+            self.running.append(nxt)
+            self.n_busy = 1
+            self.dyn_sum_w = owner.dynamic_power_w
+            self._update_power(now)
+            self.env.schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / self.speed)
+        else:
+            self.dyn_sum_w = 0.0
+            self._update_power(now)
+        job[J_STREAM].on_complete(job, now)  # after the next job started (see _finish)
 
     # -- dynamic batching -----------------------------------------------------------------------
     def _try_batch(self, now: float) -> None:
