@@ -36,10 +36,6 @@ class ServiceEstimate:
     memory_bytes: float = 0.0
     overhead_s: float = 0.0
 
-    @property
-    def ops_per_s_equivalent(self) -> float:  # pragma: no cover - convenience
-        return 1.0 / self.service_s
-
 
 def _measured_pixels(point: MeasuredPoint, model: ModelSpec | None) -> int | None:
     if point.width_px and point.height_px:

@@ -1,8 +1,10 @@
-"""The event engine: cameras emit frames, frames fan out into jobs, jobs queue FIFO at their unit.
+"""The event engine: cameras emit frames, frames fan out into jobs (streams) or pipelines, jobs queue at
+their unit under its scheduler; load generators drive units the MLPerf way.
 
 Speed by design: one SimPy event per frame (the camera's next arrival) and one per job (its completion,
 scheduled when it starts). No per-job process, no Resource request/release. Between two events a unit's
-power is constant, so energy, busy time and queue area are integrated exactly at each state change.
+power is constant, so energy, busy time and queue area are integrated exactly at each state change; heat,
+leakage and the battery are integrated the same way by the platform (``platform.py``).
 """
 from __future__ import annotations
 
