@@ -111,17 +111,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = check_writable_dir(args.out) if args.out else None
     spec = load_scenario(args.scenario)
     result = simulate(spec, duration_s=args.duration, seed=args.seed, trace=args.trace or None)
+    written = []
     if out is not None:
         try:
-            result.write(out)
+            written = result.write(out)
         except OSError as exc:
             raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None
     if args.json:
         print(result.to_json())
     else:
         print(render_summary(result.summary))
-        if out is not None:
-            print(f"\nwrote summary.json, streams.csv, units.csv, timeseries.csv{', trace.csv' if args.trace else ''}, timeline.png to {out}")
+        if written:
+            print(f"\nwrote {', '.join(p.name for p in written)} to {out}")
     return 0
 
 

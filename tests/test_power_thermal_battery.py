@@ -218,3 +218,17 @@ def test_bad_battery_input_exits_2(tmp_path, capsys, battery, field):
     assert main(["run", str(bad)]) == 2
     err = capsys.readouterr().err
     assert field in err and "Traceback" not in err
+
+
+def test_trace_records_every_power_change_and_the_device_state_then():
+    result = edgesim.simulate(edgesim.scenario_from_dict(hot_box(duration_s=200.0, service_s=0.01, fps=200.0)), trace=True)
+    power = result.extra["power_trace"]
+    device = result.extra["device_trace"]
+    assert set(power["dvfs_state"]) == {"fast", "slow"}
+    assert (power["time_s"].diff().dropna() >= 0).all()
+    # the recorded temperature at each change follows the exact solution: never above the throttle threshold
+    assert device["temp_junction_c"].max() <= 80.0 + 1e-6
+    # energy from the change log (power held between changes) equals the unit's exact energy
+    t = np.append(power["time_s"].to_numpy(), 200.0)
+    energy_j = float(np.sum(power["power_w"].to_numpy() * np.diff(t)))
+    assert energy_j == pytest.approx(result.summary["units"][0]["energy_j"], rel=1e-9)

@@ -81,10 +81,11 @@ class SimulationResult:
         if self.trace is not None:
             written.append(out / "trace.csv")
             self.trace.to_csv(written[-1], index=False)
-        pipeline_trace = self.extra.get("pipeline_trace")
-        if pipeline_trace is not None and len(pipeline_trace):
-            written.append(out / "pipeline_trace.csv")
-            pipeline_trace.to_csv(written[-1], index=False)
+        for key in ("pipeline_trace", "power_trace", "device_trace"):  # with --trace: records at every change
+            frame = self.extra.get(key)
+            if frame is not None and len(frame):
+                written.append(out / f"{key}.csv")
+                frame.to_csv(written[-1], index=False)
         if self.device_timeseries is not None:
             written.append(out / "device_timeseries.csv")
             self.device_timeseries.to_csv(written[-1], index=False)
@@ -231,6 +232,13 @@ def build_result(state: Any) -> SimulationResult:
         trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
         trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
     extra = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
+    if state.units and state.units[0].power_trace is not None:
+        extra["power_trace"] = pd.DataFrame([(t, u.name, p, st) for u in state.units for t, p, st in u.power_trace],
+                                            columns=["time_s", "unit", "power_w", "dvfs_state"]).sort_values("time_s", kind="stable")
+        platform = state.platform
+        if platform is not None and platform.state_trace is not None:
+            nodes = [f"temp_{n}_c" for n in platform.net.node_names] if platform.net is not None else []
+            extra["device_trace"] = pd.DataFrame(platform.state_trace, columns=["time_s", "device_power_w", "soc", *nodes])
     if state.pipelines or state.loads:
         rows = [row for sim in [*state.pipelines, *state.loads] for row in sim.trace_rows()]
         extra["pipeline_trace"] = pd.DataFrame(rows) if rows else None

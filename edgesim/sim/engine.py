@@ -228,6 +228,11 @@ def run_simulation(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     if spec.thermal is not None or spec.battery is not None or spec.platform_loads:
         platform = PlatformSim(env, spec, list(units.values()), duration_s, interval_s, n_bins)
     state = RunState(spec, duration_s, seed, cameras, list(units.values()), streams, platform, pipelines, loads, duration_s)
+    if trace:  # every power change (and, with a platform, the device state then): memory grows with the run
+        for unit in state.units:
+            unit.power_trace = [(0.0, unit.power_w, unit.state)]
+        if platform is not None:
+            platform.state_trace = []
     if on_build is not None:
         on_build(state)
     for cam in cameras:

@@ -91,6 +91,7 @@ class PlatformSim:
         self._check_at = -1.0
         self._all_far_until_s = -math.inf
         self.peak_w = 0.0
+        self.state_trace: list | None = None  # with tracing: (time, device power, soc, node temps...) per change
         self.battery_empty_s: float | None = None
         # thermal network
         self.net: ThermalNetwork | None = None
@@ -218,6 +219,10 @@ class PlatformSim:
     def power_changed(self, now: float) -> None:
         """A unit's power changed at ``now`` (integrals already advanced): re-plan crossings once this instant."""
         self._refresh_powers()
+        if self.state_trace is not None:
+            soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
+            temps = tuple(self.temp_c) if self.net is not None else ()
+            self.state_trace.append((now, self._base_w, soc, *temps))
         self.request_check(now)
 
     def request_check(self, now: float) -> None:

@@ -73,6 +73,7 @@ class UnitSim:
         self._exp_i = 0
         self.warmup_s = warmup_s
         self.platform: Any = None  # set by the platform when heat, leakage or a battery are modeled
+        self.power_trace: list | None = None  # with tracing: (time, power, DVFS state) at every change
         # power model and DVFS
         self.model = power_model(spec)
         self.servers = spec.servers
@@ -204,6 +205,8 @@ class UnitSim:
                 self.platform.power_changed(now)
             else:
                 self.power_w = power_w
+            if self.power_trace is not None:
+                self.power_trace.append((now, power_w, self.state))
 
     # -- queue (FIFO deque, or a heap for priority / EDF) --------------------------------------------
     def _push(self, job: list) -> None:
