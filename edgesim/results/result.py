@@ -107,10 +107,11 @@ def build_result(state: Any) -> SimulationResult:
     streams = []
     achieved_ops = 0.0
     required_ops_per_s = 0.0
+    stream_ids = {s.index for s in state.streams}  # units also hold pipeline and load jobs: count only streams'
     in_flight_by_stream: dict[int, int] = {}
     for unit in state.units:
         for job in unit.in_flight():
-            if job[1] >= spec.warmup_s and job[0].index < len(state.streams):
+            if job[1] >= spec.warmup_s and job[0].index in stream_ids:
                 idx = job[0].index
                 in_flight_by_stream[idx] = in_flight_by_stream.get(idx, 0) + 1
     for s in state.streams:
@@ -220,7 +221,6 @@ def build_result(state: Any) -> SimulationResult:
     trace = None
     if state.streams and state.streams[0].trace is not None:
         rows = [row for s in state.streams for row in s.trace]
-        stream_ids = {s.index for s in state.streams}
         for unit in state.units:  # jobs still waiting or in service at the end (streams'; pipelines trace their own)
             for job in unit.in_flight():
                 if job[0].index in stream_ids:
