@@ -403,3 +403,14 @@ def test_scenarios_run_and_keep_their_invariants(name):
         assert all(r["dropped"] == 0 for r in rows)
     else:  # the white paper's workload over-subscribes the one Hailo-8: frames are dropped
         assert sum(r["dropped"] for r in rows) > 0
+
+
+def test_a_model_stage_runs_at_its_own_crop_size():
+    from edgesim.spec.schema import CameraSpec, StageSpec
+    from edgesim.sim.pipeline import stage_pixels
+
+    cam = CameraSpec(name="c", width_px=1920, height_px=1080, fps=30)
+    assert stage_pixels(StageSpec(name="s", unit="u", model="m", width_px=224, height_px=224), cam) == 224 * 224
+    assert stage_pixels(StageSpec(name="s", unit="u", model="m"), cam) == 1920 * 1080
+    with pytest.raises(ValueError, match="both width_px and height_px"):
+        StageSpec(name="s", unit="u", model="m", width_px=224)

@@ -116,9 +116,8 @@ def stage_precision(stage: StageSpec, unit: ComputeUnitSpec) -> str | None:
 
 
 def stage_pixels(stage: StageSpec, camera: CameraSpec) -> int:
-    """Pixels one job of the stage works on: the stage's own width x height where the schema has them, else the frame's."""
-    w, h = getattr(stage, "width_px", None), getattr(stage, "height_px", None)
-    return int(w) * int(h) if w and h else camera.pixels
+    """Pixels one job of the stage works on: the stage's own width x height (e.g. a crop), else the frame's."""
+    return stage.width_px * stage.height_px if stage.width_px and stage.height_px else camera.pixels
 
 
 def stage_estimate(stage: StageSpec, camera: CameraSpec, unit: ComputeUnitSpec, models: Mapping[str, ModelSpec],

@@ -370,6 +370,8 @@ class StageSpec(Spec):
     bytes_per_item: PositiveFloat | None = None
     count: CountSpec = CountSpec()
     after: tuple[str, ...] = ()
+    width_px: PositiveInt | None = None  # the stage's own input size (e.g. a 224 x 224 crop); default the frame's
+    height_px: PositiveInt | None = None
     queue_capacity: PositiveInt = 4
     drop_policy: DropPolicy = "never_drop"
     priority: int = 0
@@ -382,6 +384,8 @@ class StageSpec(Spec):
             raise ValueError("a compute stage needs exactly one of model, ops_per_pixel, ops_per_item")
         if self.link is not None and sum(x is not None for x in (self.bytes_per_pixel, self.bytes_per_item)) != 1:
             raise ValueError("a transfer stage needs exactly one of bytes_per_pixel, bytes_per_item")
+        if (self.width_px is None) != (self.height_px is None):
+            raise ValueError("give both width_px and height_px, or neither")
         return self
 
 
