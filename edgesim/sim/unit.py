@@ -399,8 +399,11 @@ class UnitSim:
                 self._fair_counts[id(owner)] = self._fair_counts.get(id(owner), 0) + 1
             self.running.append(nxt)
             self.n_busy = 1
-            self.dyn_sum_w = owner.dynamic_power_w
-            self._update_power(now)
+            dyn_w = owner.dynamic_power_w
+            self.dyn_sum_w = dyn_w
+            # one server: u is 0 or 1, so any utilization curve gives static + scaled dynamic (as _update_power)
+            if self.static_power_w + self.dyn_scale * dyn_w != self.power_w:
+                self._update_power(now)
             self.env.schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / self.speed)
         else:
             self.dyn_sum_w = 0.0
