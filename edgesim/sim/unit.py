@@ -1,8 +1,10 @@
-"""A compute unit as SimPy glue: FIFO queue, ``servers`` parallel job slots, DVFS state, shutdown.
+"""A compute unit (or a link) as SimPy glue: its queue under a scheduler (FIFO, priority, EDF, fair),
+``servers`` parallel job slots, dynamic batching, a share of a memory bus, DVFS state, shutdown.
 
 Power comes from :class:`edgesim.physics.power.PowerModel`; the unit only tracks which jobs run and
 integrates the piecewise-constant power between its own events. Temperature-dependent leakage, heat and
-the battery live in :class:`edgesim.sim.platform.PlatformSim`, which is told of every power change.
+the battery live in :class:`edgesim.sim.platform.PlatformSim`, which is told of every power change; bus
+sharing in :class:`edgesim.sim.bus.MemoryBusSim`.
 """
 from __future__ import annotations
 
@@ -208,7 +210,7 @@ class UnitSim:
             if self.power_trace is not None:
                 self.power_trace.append((now, power_w, self.state))
 
-    # -- queue (FIFO deque, or a heap for priority / EDF) --------------------------------------------
+    # -- queue (FIFO deque, or a heap for priority / EDF / fair) --------------------------------------------
     def _push(self, job: list) -> None:
         if self.heap is None:
             self.queue.append(job)
