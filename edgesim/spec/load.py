@@ -223,7 +223,8 @@ def check_references(spec: ScenarioSpec) -> None:
 
     source = spec.source
     errors: list[ScenarioError] = []
-    for key, items in (("cameras", spec.cameras), ("models", spec.models), ("compute_units", spec.compute_units)):
+    for key, items in (("cameras", spec.cameras), ("models", spec.models), ("compute_units", spec.compute_units),
+                       ("links", spec.links), ("pipelines", spec.pipelines), ("loads", spec.loads)):
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.name in seen:

@@ -42,19 +42,13 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
     unit_index = {u.name: j for j, u in enumerate(spec.compute_units)}
     links = {}
     for i, link in enumerate(spec.links):
-        if link.name in links:
-            err(f"links[{i}].name", f"duplicate name {link.name!r}")
-        elif link.name in units:
+        if link.name in units:  # duplicates among links: load.check_references
             err(f"links[{i}].name", f"{link.name!r} is already the name of a compute unit (compute_units[{unit_index[link.name]}]); "
                 "links and units share one namespace")
         links.setdefault(link.name, link)
 
-    seen_pipes: dict[str, int] = {}
-    for i, pipe in enumerate(spec.pipelines):
+    for i, pipe in enumerate(spec.pipelines):  # duplicate names: load.check_references, with every other list
         at = f"pipelines[{i}]"
-        if pipe.name in seen_pipes:
-            err(f"{at}.name", f"duplicate pipeline name {pipe.name!r} (also pipelines[{seen_pipes[pipe.name]}])")
-        seen_pipes.setdefault(pipe.name, i)
         camera = cameras.get(pipe.camera)
         if camera is None:
             err(f"{at}.camera", f"no camera named {pipe.camera!r} (known: {_known(cameras)})")
@@ -130,12 +124,8 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
             first = min(names[m] for m in members)
             err(f"{at}.stages[{first}].after", "the stages form a cycle: " + " -> ".join(members + [members[0]]))
 
-    seen_loads: dict[str, int] = {}
     for i, load in enumerate(spec.loads):
         at = f"loads[{i}]"
-        if load.name in seen_loads:
-            err(f"{at}.name", f"duplicate load name {load.name!r} (also loads[{seen_loads[load.name]}])")
-        seen_loads.setdefault(load.name, i)
         ok = True
         if load.model not in models:
             ok = False
