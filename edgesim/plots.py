@@ -8,7 +8,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .results.result import SimulationResult
 
 
-def plot_timeline(result: "SimulationResult", path: str | Path) -> Path:
+def plot_timeline(result: SimulationResult, path: str | Path) -> Path:
     """Power, utilization and queue length per unit over time, plus any extra series the run recorded.
 
     Extra series (temperature, state of charge, achieved FPS) are drawn when the result has them in

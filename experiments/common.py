@@ -17,9 +17,10 @@ import csv
 import math
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import single_queue
+
 from edgesim.cli import main
 
 

@@ -13,11 +13,10 @@ import json
 
 import pytest
 import yaml
+from conftest import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
-
-from conftest import SCENARIOS
 
 TOPS = 1e12
 

@@ -12,12 +12,11 @@ import json
 import time
 
 import pytest
+from conftest import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
 from edgesim.spec.load import read_scenario_dict
-
-from conftest import SCENARIOS
 
 IP_CAMERA = SCENARIOS / "ip_camera_4w.yaml"
 POE_CAMERA = SCENARIOS / "poe_camera_class3.yaml"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from conftest import ROOT, SCENARIOS
 
 import edgesim
-from conftest import ROOT, SCENARIOS
 
 sys.path.insert(0, str(ROOT / "experiments"))
 

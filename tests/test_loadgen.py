@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import edgesim
-
 from edgesim.cli import main
 from edgesim.sim.engine import run_simulation
 from edgesim.spec.load import scenario_from_dict

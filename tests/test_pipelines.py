@@ -406,8 +406,8 @@ def test_scenarios_run_and_keep_their_invariants(name):
 
 
 def test_a_model_stage_runs_at_its_own_crop_size():
-    from edgesim.spec.schema import CameraSpec, StageSpec
     from edgesim.sim.pipeline import stage_pixels
+    from edgesim.spec.schema import CameraSpec, StageSpec
 
     cam = CameraSpec(name="c", width_px=1920, height_px=1080, fps=30)
     assert stage_pixels(StageSpec(name="s", unit="u", model="m", width_px=224, height_px=224), cam) == 224 * 224

@@ -5,9 +5,9 @@ import json
 import math
 
 import pytest
+from conftest import SCENARIOS
 
 import edgesim
-from conftest import SCENARIOS
 from edgesim.analysis import required_capacity_ops_per_s
 from edgesim.cli import main
 

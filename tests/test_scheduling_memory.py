@@ -1,7 +1,6 @@
 """Issue 4 on a unit: roofline and shared memory bandwidth, priority and EDF scheduling, dynamic batching."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import single_queue
 from scipy import stats
 
-from conftest import single_queue
 from edgesim.cli import main as cli_main
 from edgesim.sweeps import (
     PathError,

@@ -25,16 +25,17 @@ import os
 import re
 import types
 import typing
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Mapping, Sequence, Union
+from typing import Annotated, Any, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edgesim.errors import ScenarioError, ScenarioErrors
-from edgesim.yamlio import safe_load
 from edgesim.spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, Precision, UnitKind
+from edgesim.yamlio import safe_load
 
 __all__ = [
     "ENV_VAR",
@@ -111,7 +112,7 @@ class CatalogUnit(_Entry):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CatalogUnit":
+    def _consistent(self) -> CatalogUnit:
         if self.max_power_w < self.idle_power_w:
             raise ValueError(f"max_power_w ({self.max_power_w} W) is below idle_power_w ({self.idle_power_w} W)")
         if self.typical_power_w is not None and not (self.idle_power_w <= self.typical_power_w <= self.max_power_w):
@@ -146,7 +147,7 @@ class CatalogDevice(_Entry):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _default_unit_exists(self) -> "CatalogDevice":
+    def _default_unit_exists(self) -> CatalogDevice:
         if self.default_unit not in self.units:
             raise ValueError(f"default_unit {self.default_unit!r} is not one of the units {sorted(self.units)}")
         bad = [u for u in self.units if not _NAME_RE.match(u)]
@@ -176,7 +177,7 @@ class CatalogModel(_Entry):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _ops_are_twice_macs(self) -> "CatalogModel":
+    def _ops_are_twice_macs(self) -> CatalogModel:
         if self.macs_per_inference is not None:
             expected = 2.0 * self.macs_per_inference
             if abs(self.ops_per_inference - expected) > _OPS_MACS_RTOL * expected:
@@ -251,7 +252,7 @@ def _covered(path: str, sources: Mapping[str, str]) -> bool:
 
 def unsourced(obj: BaseModel) -> list[str]:
     """Numeric paths of ``obj`` that have no (non-empty) key in ``obj.sources``."""
-    sources: Mapping[str, str] = getattr(obj, "sources")
+    sources: Mapping[str, str] = obj.sources
     return [p for p in numeric_paths(obj) if not _covered(p, sources)]
 
 

@@ -9,8 +9,8 @@ Two sources, and every result says which one it used:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
 from .roofline import MemoryTraffic, memory_traffic, roofline_service_s

@@ -1,7 +1,7 @@
 """Frame arrival instants of one camera (pure numpy; no SimPy). Generated in chunks so memory stays flat."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

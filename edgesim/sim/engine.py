@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import simpy
@@ -24,7 +24,6 @@ from .arrivals import arrival_times_s
 from .bus import MemoryBusSim
 from .platform import PlatformSim
 from .unit import J_ARRIVAL, J_SEQ, J_START, UnitSim, Wake
-
 
 
 def stable_key(name: str) -> int:
@@ -45,7 +44,7 @@ class StreamSim:
     camera: str
     camera_spec: CameraSpec
     model: ModelSpec
-    unit: "UnitSim"
+    unit: UnitSim
     spec: StreamSpec
     estimate: ServiceEstimate
     warmup_s: float

@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL, StopSimulation
 
-from ..physics.battery import IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery, EnergyState, battery_draw_w
+from ..physics.battery import EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery, battery_draw_w
 from ..physics.thermal import ThermalNetwork
 from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
 from .unit import UnitSim, Wake
@@ -273,7 +273,7 @@ class PlatformSim:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
 
-    def _plan(self, watch: "Watch", horizon_s: float) -> tuple[float, str] | None:
+    def _plan(self, watch: Watch, horizon_s: float) -> tuple[float, str] | None:
         """Exact time to this watch's next crossing at the current powers, and what happens then."""
         if watch.unit < 0:
             draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.battery_spec.dcdc_efficiency)
@@ -289,7 +289,7 @@ class PlatformSim:
             return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
         return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c, horizon_s, "up"), "throttle"
 
-    def _bound(self, watch: "Watch", kind: str, horizon_s: float) -> float:
+    def _bound(self, watch: Watch, kind: str, horizon_s: float) -> float:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given)."""
         if watch.unit < 0:
             if self._leaky:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -245,7 +246,7 @@ class UnitSim:
         return [j for j in entries if j[J_ALIVE]]
 
     # -- jobs ----------------------------------------------------------------------------------
-    def submit(self, stream: "StreamSim", arrival_s: float, seq: int) -> None:
+    def submit(self, stream: StreamSim, arrival_s: float, seq: int) -> None:
         """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the stream's drop policy."""
         job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]
         if arrival_s >= self.warmup_s:
@@ -277,7 +278,7 @@ class UnitSim:
     def _drop(self, job: list, now: float) -> None:
         job[J_STREAM].on_drop(job, now)
 
-    def _service_s(self, stream: "StreamSim") -> float:
+    def _service_s(self, stream: StreamSim) -> float:
         if not self.exponential:
             return stream.service_s
         if self._exp_i == len(self._exp):

@@ -6,15 +6,15 @@ Every problem becomes a :class:`~edgesim.errors.ScenarioError` naming the file, 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
-
-from ..yamlio import safe_load
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
+from ..yamlio import safe_load
 from .schema import ScenarioSpec
 
 

@@ -51,7 +51,7 @@ class CameraSpec(Spec):
     stagger: bool = False  # replicas' phases spread evenly over one frame period (unsynchronized cameras)
 
     @model_validator(mode="after")
-    def _jitter_keeps_order(self) -> "CameraSpec":
+    def _jitter_keeps_order(self) -> CameraSpec:
         if self.arrival.kind == "jitter" and 2 * self.arrival.jitter_s >= 1.0 / self.fps:
             raise ValueError(
                 f"arrival.jitter_s = {self.arrival.jitter_s} s must be below half the frame period "
@@ -85,7 +85,7 @@ class ModelSpec(Spec):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _one_cost(self) -> "ModelSpec":
+    def _one_cost(self) -> ModelSpec:
         if self.ops_per_pixel is None and self.ops_per_inference is None:
             raise ValueError("give ops_per_pixel, or ops_per_inference with ref_width_px and ref_height_px")
         if self.ops_per_inference is not None and (self.ref_width_px is None or self.ref_height_px is None):
@@ -151,7 +151,7 @@ class ThrottleSpec(Spec):
     state: str | None = None
 
     @model_validator(mode="after")
-    def _order(self) -> "ThrottleSpec":
+    def _order(self) -> ThrottleSpec:
         if self.threshold_c >= self.critical_c:
             raise ValueError(f"threshold_c ({self.threshold_c} C) must be below critical_c ({self.critical_c} C)")
         return self
@@ -218,7 +218,7 @@ class ComputeUnitSpec(Spec):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _power_order(self) -> "ComputeUnitSpec":
+    def _power_order(self) -> ComputeUnitSpec:
         if self.max_power_w < self.idle_power_w:
             raise ValueError(f"max_power_w ({self.max_power_w} W) is below idle_power_w ({self.idle_power_w} W)")
         names = [s.name for s in self.dvfs_states]
@@ -305,7 +305,7 @@ class BatterySpec(Spec):
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _kibam_needs_k(self) -> "BatterySpec":
+    def _kibam_needs_k(self) -> BatterySpec:
         if self.model == "kibam" and self.kibam_k_per_s is None:
             raise ValueError("model kibam needs kibam_k_per_s (rate constant, 1/s)")
         return self
@@ -377,7 +377,7 @@ class StageSpec(Spec):
     priority: int = 0
 
     @model_validator(mode="after")
-    def _placed_and_costed(self) -> "StageSpec":
+    def _placed_and_costed(self) -> StageSpec:
         if (self.unit is None) == (self.link is None):
             raise ValueError("a stage is placed on exactly one of unit or link")
         if self.unit is not None and sum(x is not None for x in (self.model, self.ops_per_pixel, self.ops_per_item)) != 1:
@@ -451,7 +451,7 @@ class ScenarioSpec(Spec):
     source: str = "<dict>"
 
     @model_validator(mode="after")
-    def _warmup_inside(self) -> "ScenarioSpec":
+    def _warmup_inside(self) -> ScenarioSpec:
         if not (self.streams or self.pipelines or self.loads):
             raise ValueError("nothing to run: give streams, pipelines or loads")
         if (self.streams or self.pipelines) and not self.cameras:

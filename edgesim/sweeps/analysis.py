@@ -13,8 +13,8 @@ good on all, strictly better on one). Objectives are ``{column: "min" | "max"}``
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd

@@ -123,7 +123,7 @@ def _executor_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..cli import check_writable_dir
-    from .analysis import confidence_intervals, parse_objectives, pareto_front, plot_pareto
+    from .analysis import confidence_intervals, pareto_front, parse_objectives, plot_pareto
     from .plan import plan_runs
     from .runner import make_sweep_spec, run_sweep
     from .store import ResultStore

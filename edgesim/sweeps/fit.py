@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -172,8 +173,9 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
     -------
     FitResult
     """
-    from ..spec.load import read_scenario_dict
     from pathlib import Path
+
+    from ..spec.load import read_scenario_dict
 
     if isinstance(scenario, (str, Path)):
         base = read_scenario_dict(scenario)

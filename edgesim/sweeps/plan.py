@@ -27,9 +27,10 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -385,7 +386,7 @@ def label(value: Any) -> Any:
     return value
 
 
-def iter_tasks(spec: SweepSpec, runs: Iterable[PlannedRun]) -> Iterable["RunTask"]:
+def iter_tasks(spec: SweepSpec, runs: Iterable[PlannedRun]) -> Iterable[RunTask]:
     from .executors import RunTask
 
     for run in runs:
