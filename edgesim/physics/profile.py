@@ -6,8 +6,9 @@ weights do not. One op is one multiply or one add (ops = 2 x MACs).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 __all__ = ["OP_CLASSES", "OpClass", "ModelProfile"]
 
