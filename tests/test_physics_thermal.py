@@ -5,11 +5,17 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad, solve_ivp
 
-from edgesim.physics.thermal import ThermalNetwork, rc_step_temp_c, rc_time_to_reach_s
+from edgesim.physics.thermal import (
+    ClampedLeakageNetwork,
+    LinearLeakage,
+    ThermalNetwork,
+    rc_step_temp_c,
+    rc_time_to_reach_s,
+)
 
 AMBIENT_C = 25.0
 # Junction -> case -> ambient: a small die on a big case (time constants ~0.7 s and ~140 s).
@@ -330,6 +336,10 @@ def test_bad_rc_arguments_raise():
     t1=st.floats(0.0, 100.0), t2=st.floats(0.0, 100.0), p1=st.floats(0.0, 10.0), p2=st.floats(0.0, 10.0),
     target=st.floats(10.0, 90.0), up=st.booleans(),
 )
+# A fast die (tau ~ 8 ms) crossing within milliseconds of a ~1500 s horizon (5 x the longest time constant):
+# the root must be refined relative to itself, not to the bracket.
+@example(c1=0.015625, c2=37.0, r1=0.5, r2=7.0, r_die_amb=None, t1=0.0, t2=74.0, p1=6.0, p2=4.0, target=18.0,
+         up=True)
 def test_crossing_is_first_and_exact_on_random_networks(c1, c2, r1, r2, r_die_amb, t1, t2, p1, p2, target, up):
     ambient_r = {"case": r2} if r_die_amb is None else {"case": r2, "die": r_die_amb}
     net = ThermalNetwork(["die", "case"], [c1, c2], AMBIENT_C,
@@ -347,3 +357,111 @@ def test_crossing_is_first_and_exact_on_random_networks(c1, c2, r1, r2, r_die_am
         assert sign * (t1 - target) >= 0.0
     elif t < math.inf:
         assert net.step(t0, p, t)[0] == pytest.approx(target, rel=1e-10)
+
+
+# ------------------------------------------------------------------------------------------- time constants
+def test_time_constants_are_longest_first_and_match_eigenvalues():
+    net = ThermalNetwork(
+        ["die", "package", "sink"], [0.05, 2.0, 60.0], AMBIENT_C,
+        resistance_k_per_w={("die", "package"): 1.0, ("package", "sink"): 2.0},
+        ambient_resistance_k_per_w={"sink": 1.5},
+    )
+    taus = net.time_constants_s
+    assert np.all(np.diff(taus) < 0.0)  # strictly longest first
+    # Reference: eigenvalues of C^-1 G (not symmetric; same spectrum as the symmetric form).
+    a = net.conductance_w_per_k / net.capacity_j_per_k[:, None]
+    lam = np.sort(np.linalg.eigvals(a).real)
+    np.testing.assert_allclose(taus, 1.0 / lam, rtol=1e-12)
+    # The slowest mode is the sink's: ~ C_sink x R_sink_amb plus the others, far above the die's.
+    assert taus[0] > 60.0 * 1.5
+    assert taus[-1] < 0.05 * 1.0
+
+
+# ------------------------------------------------------------------------------------------- clamped leakage
+def _clamped_reference(net: ClampedLeakageNetwork, t0, p, dt):
+    """solve_ivp of the same piecewise-linear ODE (max(0, ...) written out), with the leakage energy."""
+    n = net.base.n_nodes
+    terms = net.leakage
+
+    def rhs(_t, y):
+        temp = y[:n]
+        leak = np.array([term.power_w(temp[net.base.index(term.node)]) for term in terms])
+        return np.concatenate((net.derivative_k_per_s(temp, p), leak))
+
+    sol = solve_ivp(rhs, (0.0, dt), np.concatenate((t0, np.zeros(len(terms)))), method="DOP853",
+                    rtol=1e-12, atol=1e-12)
+    return sol.y[:n, -1], sol.y[n:, -1]
+
+
+def leaky_two_node(ambient_c: float, b: float = 0.1) -> ClampedLeakageNetwork:
+    return ClampedLeakageNetwork(
+        ["junction", "case"], [C1_J_PER_K, C2_J_PER_K], ambient_c,
+        resistance_k_per_w={("junction", "case"): R1_K_PER_W},
+        ambient_resistance_k_per_w={"case": R2_K_PER_W},
+        leakage=[LinearLeakage("junction", b, 25.0)],
+    )
+
+
+def test_clamped_leakage_is_zero_below_reference_in_a_cold_ambient():
+    net = leaky_two_node(ambient_c=16.0)
+    assert net.leakage_power_w([16.0, 16.0])[0] == 0.0  # the unclamped form would give -0.9 W
+    # No source power: the network stays at a 16 C ambient, the leakage never goes negative.
+    step = net.advance([16.0, 16.0], [0.0, 0.0], 1000.0)
+    np.testing.assert_allclose(step.temp_c, [16.0, 16.0], atol=1e-12)
+    assert step.leakage_energy_j[0] == 0.0
+    assert step.switches == 0
+
+
+@pytest.mark.parametrize("power_w, dt", [(1.5, 400.0), (0.8, 2000.0), (3.0, 50.0)])
+def test_clamped_leakage_crossing_reference_matches_solve_ivp(power_w, dt):
+    # 16 C ambient: the junction warms through its 25 C reference, where the leakage term switches on.
+    net = leaky_two_node(ambient_c=16.0)
+    t0, p = np.array([16.0, 16.0]), np.array([power_w, 0.0])
+    step = net.advance(t0, p, dt)
+    ref_temp, ref_energy = _clamped_reference(net, t0, p, dt)
+    np.testing.assert_allclose(step.temp_c, ref_temp, atol=1e-8)
+    assert step.leakage_energy_j[0] == pytest.approx(ref_energy[0], rel=1e-7, abs=1e-9)
+    assert step.switches >= (1 if step.temp_c[0] > 25.0 else 0)
+    # Splitting the interval anywhere changes nothing (the solution is exact, not stepped).
+    half = net.advance(net.advance(t0, p, dt / 3.0).temp_c, p, 2.0 * dt / 3.0)
+    np.testing.assert_allclose(half.temp_c, step.temp_c, atol=1e-9)
+
+
+def test_clamped_leakage_cooling_back_below_reference_switches_off():
+    net = leaky_two_node(ambient_c=16.0)
+    hot = np.array([60.0, 40.0])
+    step = net.advance(hot, [0.0, 0.0], 3000.0)
+    ref_temp, ref_energy = _clamped_reference(net, hot, np.zeros(2), 3000.0)
+    np.testing.assert_allclose(step.temp_c, ref_temp, atol=1e-8)
+    assert step.leakage_energy_j[0] == pytest.approx(ref_energy[0], rel=1e-7)
+    assert step.switches == 1
+    assert step.temp_c[0] < 25.0
+
+
+def test_clamped_leakage_conserves_energy():
+    net = leaky_two_node(ambient_c=16.0)
+    t0, p, dt = np.array([16.0, 16.0]), np.array([2.0, 0.5]), 700.0
+    step = net.advance(t0, p, dt)
+    stored_j = float(net.base.capacity_j_per_k @ (step.temp_c - t0))
+    to_ambient_j = float(net.base.ambient_conductance_w_per_k @ (step.mean_temp_c - 16.0)) * dt
+    supplied_j = float(p.sum()) * dt + float(step.leakage_energy_j.sum())
+    assert stored_j + to_ambient_j == pytest.approx(supplied_j, rel=1e-10)
+
+
+def test_clamped_leakage_agrees_with_linear_form_above_reference():
+    # Always above T_ref the clamp never acts: same as ThermalNetwork's folded linear leakage.
+    net = leaky_two_node(ambient_c=30.0)
+    linear = ThermalNetwork(["junction", "case"], [C1_J_PER_K, C2_J_PER_K], 30.0,
+                            resistance_k_per_w={("junction", "case"): R1_K_PER_W},
+                            ambient_resistance_k_per_w={"case": R2_K_PER_W},
+                            leakage_w_per_k={"junction": 0.1})
+    t0, p = np.array([30.0, 30.0]), np.array([2.0, 0.0])
+    p_lin = p + np.array([0.1 * (30.0 - 25.0), 0.0])
+    np.testing.assert_allclose(net.step(t0, p, 500.0), linear.step(t0, p_lin, 500.0), rtol=1e-13)
+
+
+def test_clamped_leakage_runaway_raises():
+    with pytest.raises(ValueError, match="thermal runaway"):
+        leaky_two_node(ambient_c=16.0, b=0.2)  # 1 / (R1 + R2) = 0.143 W/K < b
+    with pytest.raises(ValueError, match="w_per_k"):
+        LinearLeakage("junction", -0.1)
