@@ -2,22 +2,87 @@
 
 A scenario file is parsed (YAML), its catalog references are resolved (``device: hailo8``), and the
 result is validated into a :class:`ScenarioSpec`. Nothing downstream reads raw YAML.
+
+Every number is finite (no NaN, no infinity) and lies in a stated range. The ranges are not physical
+constants from a source: they are sanity bounds, set orders of magnitude beyond any edge device (a 65,536 px
+side, a million fps, 1e18 ops/s, 1 MW), so that no product or quotient of two inputs can overflow to infinity
+(which JSON cannot hold) and no count can ask for more objects than a machine holds. Each is named below
+(``MAX_...``) and its message says the bound.
 """
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+__all__ = [
+    "ABSOLUTE_ZERO_C", "MAX_BYTES", "MAX_COUNT", "MAX_DURATION_S", "MAX_FPS", "MAX_OPS_PER_INFERENCE",
+    "MAX_OPS_PER_PIXEL", "MAX_OPS_PER_S", "MIN_FRACTION", "MAX_PIXELS_PER_SIDE", "MAX_POWER_W", "MAX_TEMP_C", "MIN_RECORD_INTERVAL_S",
+    "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraSpec", "ComputeUnitSpec", "CountSpec",
+    "DropPolicy", "DvfsStateSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
+    "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "ScenarioSpec", "Spec",
+    "StageSpec", "StreamSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "UnitKind",
+]
 
 Precision = Literal["int4", "int8", "fp16", "bf16", "fp32"]
 UnitKind = Literal["cpu", "gpu", "npu", "dla", "tpu", "vpu", "link"]
 DropPolicy = Literal["drop_oldest", "drop_newest", "never_drop"]
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Sanity bounds (not measured figures; see the module docstring). Each is far beyond any edge system.
+MAX_PIXELS_PER_SIDE = 65_536  # px: a 4.3 gigapixel frame
+MAX_FPS = 1e6  # frames (or inferences, queries) per second
+MAX_COUNT = 10_000  # replicas of one camera; servers of one unit
+MAX_DURATION_S = 1e9  # s of simulated time (31.7 years)
+MIN_TIME_S = 1e-12  # s: the shortest positive duration accepted (a picosecond)
+MIN_RECORD_INTERVAL_S = 1e-6  # s: the finest recording bin
+MAX_OPS_PER_PIXEL = 1e12  # ops per input pixel (ResNet-50 class: 1.5e5)
+MAX_OPS_PER_INFERENCE = 1e18  # ops per inference or per item
+MAX_OPS_PER_S = 1e18  # ops/s: peak of one unit (largest accelerators: ~1e16)
+MIN_OPS_PER_S = 1.0  # ops/s
+MAX_POWER_W = 1e6  # W
+MAX_BYTES = 1e15  # bytes moved or held per inference (a petabyte)
+MAX_BYTES_PER_S = 1e15  # bytes/s of a link or memory bus
+MIN_BYTES_PER_S = 1.0  # bytes/s
+MAX_FREQUENCY_HZ = 1e12
+MIN_FREQUENCY_HZ = 1.0
+ABSOLUTE_ZERO_C = -273.15  # C
+MAX_TEMP_C = 1000.0  # C
+MAX_QUEUE = 10_000_000  # jobs waiting per stream / samples per query
+MIN_FRACTION = 1e-6  # smallest efficiency, state of charge or converter efficiency accepted
+
+
+PositiveFloat = Annotated[float, Field(gt=0, le=1e18, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, le=1e18, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(gt=0)]
-Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Fraction = Annotated[float, Field(ge=MIN_FRACTION, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
+RefName = Annotated[str, Field(min_length=1, max_length=200)]
+
+Pixels = Annotated[int, Field(gt=0, le=MAX_PIXELS_PER_SIDE)]
+Fps = Annotated[float, Field(gt=0, le=MAX_FPS, allow_inf_nan=False)]
+Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+QueueLength = Annotated[int, Field(gt=0, le=MAX_QUEUE)]
+DurationS = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+TimeS = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+PositiveTimeS = Annotated[float, Field(ge=MIN_TIME_S, le=MAX_DURATION_S, allow_inf_nan=False)]
+OpsPerPixel = Annotated[float, Field(gt=0, le=MAX_OPS_PER_PIXEL, allow_inf_nan=False)]
+Ops = Annotated[float, Field(gt=0, le=MAX_OPS_PER_INFERENCE, allow_inf_nan=False)]
+OpsPerS = Annotated[float, Field(ge=MIN_OPS_PER_S, le=MAX_OPS_PER_S, allow_inf_nan=False)]
+PowerW = Annotated[float, Field(ge=0, le=MAX_POWER_W, allow_inf_nan=False)]
+PositivePowerW = Annotated[float, Field(gt=0, le=MAX_POWER_W, allow_inf_nan=False)]
+Bytes = Annotated[float, Field(ge=0, le=MAX_BYTES, allow_inf_nan=False)]
+PositiveBytes = Annotated[float, Field(gt=0, le=MAX_BYTES, allow_inf_nan=False)]
+BytesPerS = Annotated[float, Field(ge=MIN_BYTES_PER_S, le=MAX_BYTES_PER_S, allow_inf_nan=False)]
+FrequencyHz = Annotated[float, Field(ge=MIN_FREQUENCY_HZ, le=MAX_FREQUENCY_HZ, allow_inf_nan=False)]
+TemperatureC = Annotated[float, Field(ge=ABSOLUTE_ZERO_C, le=MAX_TEMP_C, allow_inf_nan=False)]
+TemperatureDeltaK = Annotated[float, Field(gt=0, le=MAX_TEMP_C - ABSOLUTE_ZERO_C, allow_inf_nan=False)]
+
+
+def _not_empty(key: str, items: tuple[object, ...]) -> tuple[object, ...]:
+    """Refuse an empty list (checked after the items validate, so a bad item is not also reported as 'empty')."""
+    if not items:
+        raise ValueError(f"{key} needs at least one entry")
+    return items
 
 
 class Spec(BaseModel):
@@ -35,19 +100,19 @@ class ArrivalSpec(Spec):
     """
 
     kind: Literal["periodic", "jitter", "poisson"] = "periodic"
-    phase_s: NonNegativeFloat = 0.0
-    jitter_s: NonNegativeFloat = 0.0
+    phase_s: TimeS = 0.0
+    jitter_s: TimeS = 0.0
 
 
 class CameraSpec(Spec):
     """A camera (or any frame source). ``count`` > 1 replicates it as ``name_0 .. name_{count-1}``."""
 
     name: Name
-    width_px: PositiveInt
-    height_px: PositiveInt
-    fps: PositiveFloat
+    width_px: Pixels
+    height_px: Pixels
+    fps: Fps
     arrival: ArrivalSpec = ArrivalSpec()
-    count: PositiveInt = 1
+    count: Count = 1
     stagger: bool = False  # replicas' phases spread evenly over one frame period (unsynchronized cameras)
 
     @model_validator(mode="after")
@@ -73,15 +138,15 @@ class ModelSpec(Spec):
 
     name: Name
     catalog: str | None = None
-    ops_per_pixel: PositiveFloat | None = None
-    ops_per_inference: PositiveFloat | None = None
-    ref_width_px: PositiveInt | None = None
-    ref_height_px: PositiveInt | None = None
+    ops_per_pixel: OpsPerPixel | None = None
+    ops_per_inference: Ops | None = None
+    ref_width_px: Pixels | None = None
+    ref_height_px: Pixels | None = None
     precision: Precision = "int8"
-    weight_bytes: NonNegativeFloat | None = None
-    activation_bytes: NonNegativeFloat | None = None  # bytes moved for activations per inference at the ref resolution
-    input_bytes_per_pixel: NonNegativeFloat = 3.0  # the input tensor (uint8 RGB); scales with pixels
-    overhead_s: NonNegativeFloat = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
+    weight_bytes: Bytes | None = None
+    activation_bytes: Bytes | None = None  # bytes moved for activations per inference at the ref resolution
+    input_bytes_per_pixel: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 3.0  # uint8 RGB; scales with pixels
+    overhead_s: TimeS = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -115,13 +180,13 @@ class MeasuredPoint(Spec):
     is scaled by pixel count (and the result says so).
     """
 
-    model: str
-    fps: PositiveFloat
-    power_w: PositiveFloat | None = None
-    batch: PositiveInt = 1
+    model: RefName
+    fps: Annotated[float, Field(ge=1e-9, le=MAX_FPS * 1e3, allow_inf_nan=False)]
+    power_w: PositivePowerW | None = None
+    batch: Annotated[int, Field(gt=0, le=1_000_000)] = 1
     precision: Precision | None = None
-    width_px: PositiveInt | None = None
-    height_px: PositiveInt | None = None
+    width_px: Pixels | None = None
+    height_px: Pixels | None = None
     source: str = Field(min_length=1)
     conditions: str = ""
 
@@ -131,9 +196,9 @@ class DvfsStateSpec(Spec):
     f x V^2, or the state's measured full-load ``power_w`` where given (e.g. a Jetson nvpmodel mode)."""
 
     name: Name
-    frequency_hz: PositiveFloat
-    voltage_v: PositiveFloat | None = None
-    power_w: PositiveFloat | None = None
+    frequency_hz: FrequencyHz
+    voltage_v: Annotated[float, Field(ge=1e-3, le=1e4, allow_inf_nan=False)] | None = None
+    power_w: PositivePowerW | None = None
     source: str = ""
 
 
@@ -145,9 +210,9 @@ class ThrottleSpec(Spec):
     down for the rest of the run (its queued and running jobs are dropped and counted).
     """
 
-    threshold_c: float
-    hysteresis_c: PositiveFloat = 5.0
-    critical_c: float
+    threshold_c: TemperatureC
+    hysteresis_c: TemperatureDeltaK = 5.0
+    critical_c: TemperatureC
     state: str | None = None
 
     @model_validator(mode="after")
@@ -160,8 +225,8 @@ class ThrottleSpec(Spec):
 class BatchTimeSpec(Spec):
     """t(b) = fixed_s + b x per_item_s for one model on one unit."""
 
-    fixed_s: NonNegativeFloat
-    per_item_s: PositiveFloat
+    fixed_s: TimeS
+    per_item_s: PositiveTimeS
     source: str = ""
 
 
@@ -170,8 +235,8 @@ class BatchingSpec(Spec):
     ``max_wait_s`` for more. A batch of b takes t(b) = fixed_s + b x per_item_s (``batch_time``, per model; default
     from two measured points of the model at different batch sizes, else fixed_s = 0: no batching gain)."""
 
-    max_batch: PositiveInt = 8
-    max_wait_s: NonNegativeFloat = 0.0
+    max_batch: Annotated[int, Field(gt=0, le=1_000_000)] = 8
+    max_wait_s: TimeS = 0.0
     batch_time: dict[str, BatchTimeSpec] = {}
 
 
@@ -179,7 +244,7 @@ class PowerCurveSpec(Spec):
     """Dynamic power against instantaneous utilization u = busy servers / servers: u (linear) or u^exponent."""
 
     kind: Literal["linear", "power_law"] = "linear"
-    exponent: PositiveFloat = 1.0
+    exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
 
 
 class ComputeUnitSpec(Spec):
@@ -193,27 +258,27 @@ class ComputeUnitSpec(Spec):
     kind: UnitKind
     device: str | None = None
     device_unit: str | None = None
-    peak_ops_per_s: dict[Precision, PositiveFloat] = {}
-    idle_power_w: NonNegativeFloat
-    max_power_w: PositiveFloat
+    peak_ops_per_s: dict[Precision, OpsPerS] = {}
+    idle_power_w: PowerW
+    max_power_w: PositivePowerW
     efficiency: Fraction | None = None
-    efficiency_by_model: dict[str, Fraction] = {}
+    efficiency_by_model: dict[RefName, Fraction] = {}
     efficiency_from_measured: str | None = None
     measured: tuple[MeasuredPoint, ...] = ()
     service_time_distribution: Literal["deterministic", "exponential"] = "deterministic"
-    servers: PositiveInt = 1
+    servers: Count = 1
     power_curve: PowerCurveSpec = PowerCurveSpec()
     dvfs_states: tuple[DvfsStateSpec, ...] = ()
     reference_dvfs_state: str | None = None
     initial_dvfs_state: str | None = None
     throttle: ThrottleSpec | None = None
     thermal_node: str | None = None
-    leakage_w_per_k: NonNegativeFloat = 0.0
-    leakage_ref_temp_c: float = 25.0
+    leakage_w_per_k: Annotated[float, Field(ge=0, le=1e3, allow_inf_nan=False)] = 0.0
+    leakage_ref_temp_c: TemperatureC = 25.0
     scheduler: Literal["fifo", "priority", "edf", "fair"] = "fifo"
     batching: BatchingSpec | None = None
-    memory_bandwidth_bytes_per_s: PositiveFloat | None = None
-    on_chip_memory_bytes: NonNegativeFloat | None = None
+    memory_bandwidth_bytes_per_s: BytesPerS | None = None
+    on_chip_memory_bytes: Bytes | None = None
     memory_bus: str | None = None  # name of a shared DRAM bus (memory_buses); its bandwidth is shared fairly
     sources: dict[str, str] = {}
 
@@ -252,17 +317,17 @@ class StreamSpec(Spec):
     camera: str
     model: str
     unit: str
-    queue_capacity: PositiveInt = 4
+    queue_capacity: QueueLength = 4
     drop_policy: DropPolicy = "drop_oldest"
-    priority: int = 0  # scheduler: priority serves higher first
-    deadline_s: PositiveFloat | None = None  # relative to frame arrival; default one frame period (1 / fps)
+    priority: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] = 0  # scheduler: priority serves higher first
+    deadline_s: PositiveTimeS | None = None  # relative to frame arrival; default one frame period (1 / fps)
 
 
 class ThermalNodeSpec(Spec):
     """A lumped thermal node (a junction, a shared heatsink or case) with heat capacity in J/K."""
 
     name: Name
-    capacity_j_per_k: PositiveFloat
+    capacity_j_per_k: Annotated[float, Field(ge=1e-9, le=1e12, allow_inf_nan=False)]
     source: str = ""
 
 
@@ -270,7 +335,7 @@ class ThermalLinkSpec(Spec):
     """A thermal resistance (K/W) between two nodes, or between a node and ``ambient``."""
 
     between: tuple[str, str]
-    resistance_k_per_w: PositiveFloat
+    resistance_k_per_w: Annotated[float, Field(ge=1e-9, le=1e12, allow_inf_nan=False)]
     source: str = ""
 
 
@@ -278,10 +343,15 @@ class ThermalSpec(Spec):
     """The thermal network: nodes joined by resistances, ambient at ``ambient_c``. Units heat the node named by
     their ``thermal_node``; several units may share one node (an SoC) or one heatsink."""
 
-    ambient_c: float = 25.0
-    initial_temp_c: float | None = None
-    nodes: tuple[ThermalNodeSpec, ...] = Field(min_length=1)
-    links: tuple[ThermalLinkSpec, ...] = Field(min_length=1)
+    ambient_c: TemperatureC = 25.0
+    initial_temp_c: TemperatureC | None = None
+    nodes: tuple[ThermalNodeSpec, ...]
+    links: tuple[ThermalLinkSpec, ...]
+
+    @field_validator("nodes", "links")
+    @classmethod
+    def _some(cls, items: tuple[object, ...], info: ValidationInfo) -> tuple[object, ...]:
+        return _not_empty(info.field_name or "list", items)
 
 
 class BatterySpec(Spec):
@@ -293,21 +363,24 @@ class BatterySpec(Spec):
     """
 
     model: Literal["ideal", "peukert", "kibam"] = "ideal"
-    capacity_wh: PositiveFloat
-    nominal_voltage_v: PositiveFloat = 11.1
-    cutoff_soc: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    capacity_wh: Annotated[float, Field(ge=1e-9, le=1e9, allow_inf_nan=False)]
+    nominal_voltage_v: Annotated[float, Field(ge=1e-3, le=1e4, allow_inf_nan=False)] = 11.1
+    cutoff_soc: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     initial_soc: Fraction = 1.0
     dcdc_efficiency: Fraction = 1.0
-    peukert_exponent: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
-    rated_hours: PositiveFloat = 1.0
-    kibam_c: Annotated[float, Field(gt=0, lt=1)] = 0.625
-    kibam_k_per_s: PositiveFloat | None = None
+    peukert_exponent: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.0
+    rated_hours: Annotated[float, Field(ge=1e-6, le=1e9, allow_inf_nan=False)] = 1.0
+    kibam_c: Annotated[float, Field(ge=1e-6, le=1 - 1e-6, allow_inf_nan=False)] = 0.625
+    kibam_k_per_s: Annotated[float, Field(ge=1e-12, le=1e6, allow_inf_nan=False)] | None = None
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _kibam_needs_k(self) -> BatterySpec:
         if self.model == "kibam" and self.kibam_k_per_s is None:
             raise ValueError("model kibam needs kibam_k_per_s (rate constant, 1/s)")
+        if self.initial_soc <= self.cutoff_soc:
+            raise ValueError(f"initial_soc ({self.initial_soc}) must be above cutoff_soc ({self.cutoff_soc}): "
+                             "the battery would start empty")
         return self
 
 
@@ -315,7 +388,7 @@ class PlatformLoadSpec(Spec):
     """A constant load on the platform (display, radio, rest of the system) in W; heats ``thermal_node`` if set."""
 
     name: Name
-    power_w: NonNegativeFloat
+    power_w: PowerW
     thermal_node: str | None = None
     source: str = ""
 
@@ -324,7 +397,7 @@ class MemoryBusSpec(Spec):
     """A DRAM interface shared by the units that name it: active memory-bound jobs share its bandwidth fairly."""
 
     name: Name
-    bandwidth_bytes_per_s: PositiveFloat
+    bandwidth_bytes_per_s: BytesPerS
     source: str = ""
 
 
@@ -333,10 +406,10 @@ class LinkSpec(Spec):
     ``latency_s`` added after the transfer (it does not occupy the link), ``energy_j_per_byte`` drawn per byte."""
 
     name: Name
-    bandwidth_bytes_per_s: PositiveFloat
-    latency_s: NonNegativeFloat = 0.0
-    energy_j_per_byte: NonNegativeFloat = 0.0
-    idle_power_w: NonNegativeFloat = 0.0
+    bandwidth_bytes_per_s: BytesPerS
+    latency_s: TimeS = 0.0
+    energy_j_per_byte: Annotated[float, Field(ge=0, le=1e3, allow_inf_nan=False)] = 0.0
+    idle_power_w: PowerW = 0.0
     sources: dict[str, str] = {}
 
 
@@ -344,10 +417,10 @@ class CountSpec(Spec):
     """How many jobs of a stage one frame makes: ``fixed`` (mean), ``poisson`` (mean) or ``uniform`` in [low, high]."""
 
     kind: Literal["fixed", "poisson", "uniform"] = "fixed"
-    mean: NonNegativeFloat = 1.0
-    low: Annotated[int, Field(ge=0)] = 0
-    high: Annotated[int, Field(ge=0)] = 0
-    source: str = ""
+    mean: Annotated[float, Field(ge=0, le=MAX_COUNT, allow_inf_nan=False)] = 1.0
+    low: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
+    high: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
+    source: str = ""  # low <= high is checked with the pipeline (model.pipeline_checks)
 
 
 class StageSpec(Spec):
@@ -363,18 +436,18 @@ class StageSpec(Spec):
     unit: str | None = None
     link: str | None = None
     model: str | None = None
-    ops_per_pixel: PositiveFloat | None = None
-    ops_per_item: PositiveFloat | None = None
+    ops_per_pixel: OpsPerPixel | None = None
+    ops_per_item: Ops | None = None
     precision: Precision | None = None
-    bytes_per_pixel: PositiveFloat | None = None
-    bytes_per_item: PositiveFloat | None = None
+    bytes_per_pixel: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = None
+    bytes_per_item: PositiveBytes | None = None
     count: CountSpec = CountSpec()
     after: tuple[str, ...] = ()
-    width_px: PositiveInt | None = None  # the stage's own input size (e.g. a 224 x 224 crop); default the frame's
-    height_px: PositiveInt | None = None
-    queue_capacity: PositiveInt = 4
+    width_px: Pixels | None = None  # the stage's own input size (e.g. a 224 x 224 crop); default the frame's
+    height_px: Pixels | None = None
+    queue_capacity: QueueLength = 4
     drop_policy: DropPolicy = "never_drop"
-    priority: int = 0
+    priority: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] = 0
 
     @model_validator(mode="after")
     def _placed_and_costed(self) -> StageSpec:
@@ -394,8 +467,13 @@ class PipelineSpec(Spec):
 
     name: Name
     camera: str
-    stages: tuple[StageSpec, ...] = Field(min_length=1)
-    deadline_s: PositiveFloat | None = None  # default one frame period
+    stages: tuple[StageSpec, ...]
+    deadline_s: PositiveTimeS | None = None  # default one frame period
+
+    @field_validator("stages")
+    @classmethod
+    def _some(cls, items: tuple[object, ...]) -> tuple[object, ...]:
+        return _not_empty("stages", items)
 
 
 class LoadSpec(Spec):
@@ -411,18 +489,18 @@ class LoadSpec(Spec):
     scenario: Literal["single_stream", "multi_stream", "server", "offline"]
     model: str
     unit: str
-    width_px: PositiveInt
-    height_px: PositiveInt
-    samples_per_query: PositiveInt = 8
-    target_qps: PositiveFloat | None = None
-    latency_bound_s: PositiveFloat | None = None
-    offline_samples: PositiveInt = 24576
+    width_px: Pixels
+    height_px: Pixels
+    samples_per_query: QueueLength = 8
+    target_qps: Fps | None = None
+    latency_bound_s: PositiveTimeS | None = None
+    offline_samples: QueueLength = 24576
 
 
 class RecordSpec(Spec):
     """What is recorded. ``interval_s``: bin width of the power, utilization and queue time series."""
 
-    interval_s: PositiveFloat = 1.0
+    interval_s: Annotated[float, Field(ge=MIN_RECORD_INTERVAL_S, le=MAX_DURATION_S, allow_inf_nan=False)] = 1.0
     trace: bool = False
 
 
@@ -431,13 +509,13 @@ class ScenarioSpec(Spec):
 
     name: Name
     description: str = ""
-    duration_s: PositiveFloat
-    warmup_s: NonNegativeFloat = 0.0
-    seed: Annotated[int, Field(ge=0)] = 0
+    duration_s: DurationS
+    warmup_s: TimeS = 0.0
+    seed: Annotated[int, Field(ge=0, le=2**128)] = 0
     catalog_files: tuple[str, ...] = ()
     cameras: tuple[CameraSpec, ...] = ()
-    models: tuple[ModelSpec, ...] = Field(min_length=1)
-    compute_units: tuple[ComputeUnitSpec, ...] = Field(min_length=1)
+    models: tuple[ModelSpec, ...]
+    compute_units: tuple[ComputeUnitSpec, ...]
     streams: tuple[StreamSpec, ...] = ()
     pipelines: tuple[PipelineSpec, ...] = ()
     links: tuple[LinkSpec, ...] = ()
@@ -445,10 +523,15 @@ class ScenarioSpec(Spec):
     thermal: ThermalSpec | None = None
     battery: BatterySpec | None = None
     platform_loads: tuple[PlatformLoadSpec, ...] = ()
-    power_budget_w: PositiveFloat | None = None  # the supply's limit (e.g. PoE class 3: 12.95 W at the device)
+    power_budget_w: PositivePowerW | None = None  # the supply's limit (e.g. PoE class 3: 12.95 W at the device)
     memory_buses: tuple[MemoryBusSpec, ...] = ()
     record: RecordSpec = RecordSpec()
     source: str = "<dict>"
+
+    @field_validator("models", "compute_units")
+    @classmethod
+    def _some(cls, items: tuple[object, ...], info: ValidationInfo) -> tuple[object, ...]:
+        return _not_empty(info.field_name or "list", items)
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> ScenarioSpec:
