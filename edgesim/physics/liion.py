@@ -1,0 +1,493 @@
+"""Li-ion cell and pack as a Thevenin equivalent circuit fed by a constant-POWER load.
+
+The cell (Plett, *Battery Management Systems* vol. 1, ch. 2; PyBaMM's ``equivalent_circuit.Thevenin``)::
+
+    V = OCV(z) - I R0 - sum_j V_j                 terminal voltage, V
+    dz/dt   = -I / (3600 Q)                        state of charge z in [0, 1], Q in Ah
+    dV_j/dt = -V_j / (R_j C_j) + I / C_j           one RC pair per diffusion/polarization time constant
+
+with ``I > 0`` on discharge. A load drawing ``P_load`` through a DC-DC converter of efficiency ``eta`` takes
+``P = P_load / eta`` from the terminals, and the current solves ``P = V I``, the smaller root of
+``R0 I^2 - E I + P = 0`` with ``E = OCV(z) - sum_j V_j``::
+
+    I = (E - sqrt(E^2 - 4 R0 P)) / (2 R0) = 2 P / (E + sqrt(E^2 - 4 R0 P))
+
+(the second form has no cancellation at small ``R0 P``). Above ``P_max = E^2 / (4 R0)`` no current delivers
+the power: the pack collapses, which ends the discharge like the voltage cut-off does.
+
+Temperature (held constant over an interval, degC): ``R0`` and every ``R_j`` follow Arrhenius,
+``R(T) = R_ref exp(Ea / R_gas (1/T - 1/T_ref))`` (``Ea = 0``: no dependence); the usable capacity is
+``Q(T) = Q_ref f(T)`` with ``f`` a piecewise-linear table (default 1). ``C_j`` is scaled to keep each
+``tau_j = R_j C_j`` fixed.
+
+Pack of ``s`` cells in series and ``p`` in parallel (identical, balanced cells): ``OCV x s``,
+``R x s / p``, ``C x p / s``, ``Q x p``.
+
+Integration: no closed form exists for a nonlinear OCV at constant power, so every interval is integrated
+with ``scipy.integrate.solve_ivp`` (DOP853, ``rtol`` 1e-10) with terminal events at the voltage cut-off, at
+the power limit and at ``z = 0``; the event time is located by the solver's root finding on its dense output
+(error well below 1e-6 of the discharge time). The integration carries the charge drawn, the energy taken
+from the OCV source and the heat in each resistor, so energy conservation can be checked:
+``int OCV I dt = int P dt + int I^2 R0 dt + sum_j (int V_j^2 / R_j dt + C_j (V_j(t)^2 - V_j(0)^2) / 2)``.
+
+Pure numpy/scipy; no SimPy.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+__all__ = [
+    "OcvCurve",
+    "RcPair",
+    "LiIonCell",
+    "LiIonPack",
+    "LiIonState",
+    "LiIonStep",
+    "terminal_current_a",
+]
+
+_GAS_J_PER_MOL_K = 8.314462618
+_ZERO_C_IN_K = 273.15
+_S_PER_H = 3600.0
+EndReason = Literal["none", "cutoff_voltage", "power_limit", "empty"]
+
+
+def terminal_current_a(emf_v: float, r0_ohm: float, power_w: float) -> float:
+    """Current, A, that delivers ``power_w`` (W) from a source ``emf_v`` (V) behind ``r0_ohm`` (Ohm).
+
+    The smaller root of ``R0 I^2 - E I + P = 0``: ``I = 2 P / (E + sqrt(E^2 - 4 R0 P))``; ``P / E`` when
+    ``R0 = 0``. Returns ``nan`` when ``P > E^2 / (4 R0)`` (no current delivers that power).
+    """
+    if power_w == 0.0:
+        return 0.0
+    disc = emf_v * emf_v - 4.0 * r0_ohm * power_w
+    if disc < 0.0 or emf_v <= 0.0:
+        return math.nan
+    return 2.0 * power_w / (emf_v + math.sqrt(disc))
+
+
+@dataclass(frozen=True)
+class OcvCurve:
+    """Open-circuit voltage of one cell vs state of charge, piecewise linear between points.
+
+    Parameters
+    ----------
+    soc : sequence of float
+        State-of-charge breakpoints, strictly increasing, within [0, 1] and covering both ends.
+    ocv_v : sequence of float
+        Open-circuit voltage at each breakpoint, V (non-decreasing).
+    """
+
+    soc: tuple[float, ...]
+    ocv_v: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        soc = np.asarray(self.soc, dtype=float)
+        v = np.asarray(self.ocv_v, dtype=float)
+        if soc.ndim != 1 or soc.shape != v.shape or soc.size < 2:
+            raise ValueError("ocv: soc and ocv_v must be 1-D of the same length >= 2")
+        if not np.all(np.diff(soc) > 0.0) or soc[0] > 0.0 or soc[-1] < 1.0:
+            raise ValueError("ocv.soc: must increase strictly and cover [0, 1]")
+        if not np.all(np.diff(v) >= 0.0) or not np.all(v > 0.0):
+            raise ValueError("ocv.ocv_v: must be positive and non-decreasing in soc")
+        object.__setattr__(self, "soc", tuple(float(x) for x in soc))
+        object.__setattr__(self, "ocv_v", tuple(float(x) for x in v))
+
+    @classmethod
+    def linear(cls, ocv_empty_v: float, ocv_full_v: float) -> OcvCurve:
+        """``OCV(z) = V_empty + (V_full - V_empty) z``."""
+        return cls((0.0, 1.0), (ocv_empty_v, ocv_full_v))
+
+    def voltage_v(self, soc: float) -> float:
+        """OCV at ``soc``, V (held at the end values outside [0, 1])."""
+        return float(np.interp(soc, self.soc, self.ocv_v))
+
+
+@dataclass(frozen=True)
+class RcPair:
+    """One parallel RC element: resistance ``resistance_ohm`` (Ohm), capacitance ``capacitance_f`` (F)."""
+
+    resistance_ohm: float
+    capacitance_f: float
+
+    def __post_init__(self) -> None:
+        if not (self.resistance_ohm > 0.0 and math.isfinite(self.resistance_ohm)):
+            raise ValueError(f"resistance_ohm: must be finite and > 0, got {self.resistance_ohm!r}")
+        if not (self.capacitance_f > 0.0 and math.isfinite(self.capacitance_f)):
+            raise ValueError(f"capacitance_f: must be finite and > 0, got {self.capacitance_f!r}")
+
+    @property
+    def tau_s(self) -> float:
+        """Time constant ``R C``, s."""
+        return self.resistance_ohm * self.capacitance_f
+
+
+@dataclass(frozen=True)
+class LiIonCell:
+    """Parameters of one Li-ion cell (Thevenin model) at the reference temperature.
+
+    Parameters
+    ----------
+    capacity_ah : float
+        Capacity at ``ref_temp_c`` between ``soc`` 0 and 1, Ah.
+    ocv : OcvCurve
+        Open-circuit voltage vs state of charge.
+    r0_ohm : float
+        Series (ohmic) resistance at ``ref_temp_c``, Ohm (>= 0).
+    rc_pairs : sequence of RcPair
+        RC elements at ``ref_temp_c`` (zero or more).
+    cutoff_v : float
+        Discharge cut-off voltage, V.
+    ref_temp_c : float
+        Reference temperature of the parameters, degC.
+    resistance_activation_j_per_mol : float
+        Arrhenius activation energy ``Ea`` of every resistance, J/mol (0: no temperature dependence).
+    capacity_temp_c, capacity_factor : sequence of float
+        Table of usable-capacity fraction ``f(T)`` vs temperature, degC (piecewise linear, held at the
+        ends); empty means ``f = 1``.
+    """
+
+    capacity_ah: float
+    ocv: OcvCurve
+    r0_ohm: float
+    rc_pairs: tuple[RcPair, ...] = ()
+    cutoff_v: float = 3.0
+    ref_temp_c: float = 25.0
+    resistance_activation_j_per_mol: float = 0.0
+    capacity_temp_c: tuple[float, ...] = ()
+    capacity_factor: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not (self.capacity_ah > 0.0 and math.isfinite(self.capacity_ah)):
+            raise ValueError(f"capacity_ah: must be finite and > 0, got {self.capacity_ah!r}")
+        if not (self.r0_ohm >= 0.0 and math.isfinite(self.r0_ohm)):
+            raise ValueError(f"r0_ohm: must be finite and >= 0, got {self.r0_ohm!r}")
+        if not (0.0 < self.cutoff_v < self.ocv.ocv_v[-1]):
+            raise ValueError(f"cutoff_v: must be in (0, OCV at full = {self.ocv.ocv_v[-1]}), got {self.cutoff_v!r}")
+        if not self.resistance_activation_j_per_mol >= 0.0:
+            raise ValueError("resistance_activation_j_per_mol: must be >= 0")
+        object.__setattr__(self, "rc_pairs", tuple(self.rc_pairs))
+        if len(self.capacity_temp_c) != len(self.capacity_factor):
+            raise ValueError("capacity_temp_c, capacity_factor: must have the same length")
+        if self.capacity_temp_c and (not np.all(np.diff(self.capacity_temp_c) > 0.0)
+                                     or not all(f > 0.0 for f in self.capacity_factor)):
+            raise ValueError("capacity_temp_c must increase strictly and capacity_factor be > 0")
+        object.__setattr__(self, "capacity_temp_c", tuple(self.capacity_temp_c))
+        object.__setattr__(self, "capacity_factor", tuple(self.capacity_factor))
+
+    def resistance_factor(self, temp_c: float) -> float:
+        """Arrhenius factor ``exp(Ea / R_gas (1/T - 1/T_ref))`` on every resistance at ``temp_c`` (degC)."""
+        if self.resistance_activation_j_per_mol == 0.0:
+            return 1.0
+        t_k, ref_k = temp_c + _ZERO_C_IN_K, self.ref_temp_c + _ZERO_C_IN_K
+        return math.exp(self.resistance_activation_j_per_mol / _GAS_J_PER_MOL_K * (1.0 / t_k - 1.0 / ref_k))
+
+    def capacity_fraction(self, temp_c: float) -> float:
+        """Usable-capacity fraction ``f(T)`` at ``temp_c`` (degC)."""
+        if not self.capacity_temp_c:
+            return 1.0
+        return float(np.interp(temp_c, self.capacity_temp_c, self.capacity_factor))
+
+
+@dataclass(frozen=True)
+class LiIonState:
+    """State of a pack: state of charge ``soc`` (fraction) and the RC voltages ``rc_voltage_v`` (pack level, V)."""
+
+    soc: float
+    rc_voltage_v: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiIonStep:
+    """What happened over one interval of :meth:`LiIonPack.advance`.
+
+    Attributes
+    ----------
+    state : LiIonState
+        State at the end.
+    elapsed_s : float
+        Time simulated, s (the interval, or less if ``end`` stopped it with ``stop_at_end``).
+    end : str
+        ``"none"``, or why the load was cut: ``"cutoff_voltage"``, ``"power_limit"`` or ``"empty"``.
+    end_time_s : float
+        Time of that cut within the interval, s (``nan`` if none).
+    charge_ah : float
+        Charge drawn, Ah.
+    delivered_j : float
+        Energy at the pack terminals, J (``P x`` time under load).
+    ocv_energy_j : float
+        Energy taken from the open-circuit source, ``int OCV I dt``, J.
+    heat_j : float
+        Heat in ``R0`` and every ``R_j``, J.
+    end_voltage_v : float
+        Terminal voltage at the end under the load then applied (0 A after a cut), V.
+    """
+
+    state: LiIonState
+    elapsed_s: float
+    end: EndReason
+    end_time_s: float
+    charge_ah: float
+    delivered_j: float
+    ocv_energy_j: float
+    heat_j: float
+    end_voltage_v: float
+
+
+@dataclass(frozen=True)
+class LiIonPack:
+    """``series`` x ``parallel`` identical cells behind a DC-DC converter, at temperature ``temp_c``.
+
+    Parameters
+    ----------
+    cell : LiIonCell
+        The cell.
+    series, parallel : int
+        Cells in series and strings in parallel (>= 1).
+    dcdc_efficiency : float
+        Converter efficiency in (0, 1]: the pack supplies ``P_load / eta``.
+    temp_c : float
+        Cell temperature, degC (constant; sets R and Q through the cell's tables).
+    rtol : float
+        Relative tolerance of ``solve_ivp``.
+    """
+
+    cell: LiIonCell
+    series: int = 1
+    parallel: int = 1
+    dcdc_efficiency: float = 1.0
+    temp_c: float = 25.0
+    rtol: float = 1e-10
+    _r_scale: float = field(init=False, repr=False, default=1.0)
+
+    def __post_init__(self) -> None:
+        if self.series < 1 or self.parallel < 1:
+            raise ValueError(f"series, parallel: must be >= 1, got {self.series}, {self.parallel}")
+        if not 0.0 < self.dcdc_efficiency <= 1.0:
+            raise ValueError(f"dcdc_efficiency: must be in (0, 1], got {self.dcdc_efficiency!r}")
+        object.__setattr__(self, "_r_scale", self.series / self.parallel * self.cell.resistance_factor(self.temp_c))
+
+    # ------------------------------------------------------------------ pack parameters
+    @property
+    def capacity_ah(self) -> float:
+        """Usable capacity at ``temp_c``, Ah."""
+        return self.cell.capacity_ah * self.parallel * self.cell.capacity_fraction(self.temp_c)
+
+    @property
+    def r0_ohm(self) -> float:
+        """Series resistance of the pack at ``temp_c``, Ohm."""
+        return self.cell.r0_ohm * self._r_scale
+
+    @property
+    def rc_resistance_ohm(self) -> np.ndarray:
+        """RC resistances of the pack at ``temp_c``, Ohm."""
+        return np.array([rc.resistance_ohm for rc in self.cell.rc_pairs]) * self._r_scale
+
+    @property
+    def rc_tau_s(self) -> np.ndarray:
+        """RC time constants, s (unchanged by pack size and temperature)."""
+        return np.array([rc.tau_s for rc in self.cell.rc_pairs])
+
+    @property
+    def cutoff_v(self) -> float:
+        """Pack cut-off voltage, V."""
+        return self.cell.cutoff_v * self.series
+
+    def ocv_v(self, soc: float) -> float:
+        """Pack open-circuit voltage at ``soc``, V."""
+        return self.cell.ocv.voltage_v(soc) * self.series
+
+    def energy_wh(self) -> float:
+        """Open-circuit energy from full to empty, ``Q int_0^1 OCV dz``, Wh (what an ideal battery would hold)."""
+        soc = np.asarray(self.cell.ocv.soc)
+        v = np.asarray(self.cell.ocv.ocv_v) * self.series
+        inside = (soc >= 0.0) & (soc <= 1.0)
+        return float(np.trapezoid(v[inside], soc[inside])) * self.capacity_ah
+
+    # ------------------------------------------------------------------ state
+    def initial_state(self, soc: float = 1.0) -> LiIonState:
+        """At rest (RC voltages 0) at ``soc``."""
+        if not 0.0 <= soc <= 1.0:
+            raise ValueError(f"soc: must be in [0, 1], got {soc!r}")
+        return LiIonState(float(soc), (0.0,) * len(self.cell.rc_pairs))
+
+    def battery_power_w(self, load_power_w: float) -> float:
+        """Power at the pack terminals, W, for ``load_power_w`` (W) behind the converter."""
+        if not (load_power_w >= 0.0 and math.isfinite(load_power_w)):
+            raise ValueError(f"load_power_w: must be finite and >= 0 (discharge only), got {load_power_w!r}")
+        return load_power_w / self.dcdc_efficiency
+
+    def current_a(self, state: LiIonState, load_power_w: float) -> float:
+        """Pack current, A, under ``load_power_w`` (W); ``nan`` beyond the power limit."""
+        emf_v = self.ocv_v(state.soc) - sum(state.rc_voltage_v)
+        return terminal_current_a(emf_v, self.r0_ohm, self.battery_power_w(load_power_w))
+
+    def terminal_voltage_v(self, state: LiIonState, load_power_w: float) -> float:
+        """Terminal voltage under ``load_power_w`` (W), V; ``nan`` beyond the power limit."""
+        i = self.current_a(state, load_power_w)
+        return self.ocv_v(state.soc) - sum(state.rc_voltage_v) - i * self.r0_ohm
+
+    def max_load_power_w(self, state: LiIonState) -> float:
+        """Largest load power the pack can deliver now, ``eta E^2 / (4 R0)``, W (inf if ``R0 = 0``)."""
+        emf_v = self.ocv_v(state.soc) - sum(state.rc_voltage_v)
+        return math.inf if self.r0_ohm == 0.0 else self.dcdc_efficiency * emf_v * emf_v / (4.0 * self.r0_ohm)
+
+    def is_empty(self, state: LiIonState, load_power_w: float) -> bool:
+        """True at (or within 1e-9 V of) the cut-off under ``load_power_w``, beyond the power limit, or at ``soc = 0``."""
+        v = self.terminal_voltage_v(state, load_power_w)
+        return state.soc <= 0.0 or not (v > self.cutoff_v + 1e-9)
+
+    # ------------------------------------------------------------------ integration
+    def advance(
+        self,
+        state: LiIonState,
+        dt_s: float,
+        *,
+        load_power_w: float | None = None,
+        current_a: float | None = None,
+        stop_at_end: bool = False,
+    ) -> LiIonStep:
+        """Integrate over ``dt_s`` at constant load power (or constant current), cutting the load at the end.
+
+        Parameters
+        ----------
+        state : LiIonState
+            State at the start.
+        dt_s : float
+            Interval, s (>= 0; may be ``math.inf`` with ``stop_at_end``).
+        load_power_w : float, optional
+            Constant power of the load behind the converter, W.
+        current_a : float, optional
+            Constant pack current instead, A (>= 0); the converter is then bypassed.
+        stop_at_end : bool
+            Stop at the cut-off instead of relaxing at 0 A for the rest of the interval.
+
+        Returns
+        -------
+        LiIonStep
+            End state, the cut-off instant if one was reached, and the energy accounts.
+        """
+        if (load_power_w is None) == (current_a is None):
+            raise ValueError("advance: give exactly one of load_power_w or current_a")
+        if not dt_s >= 0.0 or (math.isinf(dt_s) and not stop_at_end):
+            raise ValueError(f"dt_s: must be >= 0 (inf only with stop_at_end), got {dt_s!r}")
+        power_w = self.battery_power_w(load_power_w) if load_power_w is not None else math.nan
+        fixed_a = float(current_a) if current_a is not None else math.nan
+        if current_a is not None and not (fixed_a >= 0.0 and math.isfinite(fixed_a)):
+            raise ValueError(f"current_a: must be finite and >= 0, got {current_a!r}")
+        n_rc = len(self.cell.rc_pairs)
+        r_rc = self.rc_resistance_ohm
+        c_rc = self.rc_tau_s / r_rc if n_rc else np.zeros(0)
+        r0 = self.r0_ohm
+        q_c = self.capacity_ah * _S_PER_H
+        y0 = np.concatenate(([state.soc], np.asarray(state.rc_voltage_v, dtype=float), np.zeros(4)))
+        by_power = current_a is None
+
+        def emf(y: np.ndarray) -> float:
+            return self.ocv_v(y[0]) - float(y[1:1 + n_rc].sum())
+
+        def current(y: np.ndarray) -> float:
+            if not by_power:
+                return fixed_a
+            i = terminal_current_a(emf(y), r0, power_w)
+            return 0.0 if math.isnan(i) else i  # beyond the limit: the power event stops the run
+
+        def rhs(_t: float, y: np.ndarray) -> np.ndarray:
+            i = current(y)
+            v_rc = y[1:1 + n_rc]
+            ocv = self.ocv_v(y[0])
+            heat = i * i * r0 + float((v_rc * v_rc / r_rc).sum()) if n_rc else i * i * r0
+            return np.concatenate(([-i / q_c], -v_rc / self.rc_tau_s + i / c_rc if n_rc else [],
+                                   [i / _S_PER_H, ocv * i, heat, 0.0]))
+
+        def cutoff_event(_t: float, y: np.ndarray) -> float:
+            i = current(y)
+            return emf(y) - i * r0 - self.cutoff_v
+
+        def power_event(_t: float, y: np.ndarray) -> float:
+            if not by_power or r0 == 0.0:
+                return 1.0
+            e = emf(y)
+            return e * e - 4.0 * r0 * power_w
+
+        def empty_event(_t: float, y: np.ndarray) -> float:
+            return float(y[0])
+
+        events = [cutoff_event, power_event, empty_event]
+        for ev in events:
+            ev.terminal = True  # type: ignore[attr-defined]
+            ev.direction = -1.0  # type: ignore[attr-defined]
+        reasons: tuple[EndReason, ...] = ("cutoff_voltage", "power_limit", "empty")
+
+        loaded = by_power and power_w > 0.0 or (not by_power and fixed_a > 0.0)
+        end: EndReason = "none"
+        end_time = math.nan
+        y = y0
+        t_load = 0.0
+        if loaded and (cutoff_event(0.0, y0) <= 0.0 or power_event(0.0, y0) < 0.0 or y0[0] <= 0.0):
+            end, end_time = ("cutoff_voltage" if y0[0] > 0.0 else "empty"), 0.0
+        elif loaded and dt_s > 0.0:
+            horizon = dt_s
+            if math.isinf(horizon):  # the pack is empty by Q / I_min, I_min = P / OCV_max
+                i_min = power_w / self.ocv_v(1.0) if by_power else fixed_a
+                horizon = 2.0 * state.soc * q_c / i_min + 10.0 * float(self.rc_tau_s.max(initial=0.0)) + 1.0
+            sol = solve_ivp(rhs, (0.0, horizon), y0, method="DOP853", rtol=self.rtol,
+                            atol=self._atol(n_rc), events=events)
+            y = sol.y[:, -1]
+            t_load = float(sol.t[-1])
+            for k, times in enumerate(sol.t_events):
+                if len(times):
+                    end, end_time = reasons[k], float(times[0])
+                    y = sol.y_events[k][0]
+                    t_load = end_time
+                    break
+        elif not loaded:
+            t_load = dt_s
+            y = y0.copy()
+            if n_rc and dt_s > 0.0:
+                y[1:1 + n_rc] = y0[1:1 + n_rc] * np.exp(-dt_s / self.rc_tau_s)
+                # relaxation through R_j: the capacitor energy becomes heat
+                y[-2] += 0.5 * float((c_rc * (y0[1:1 + n_rc] ** 2 - y[1:1 + n_rc] ** 2)).sum())
+        delivered = (power_w if by_power else math.nan) * t_load if loaded else 0.0
+        if loaded and not by_power:
+            delivered = float(y[-3] - y[-2]) - 0.5 * float((c_rc * (y[1:1 + n_rc] ** 2 - y0[1:1 + n_rc] ** 2)).sum())
+        elapsed = t_load
+        after = LiIonState(float(max(y[0], 0.0)), tuple(float(v) for v in y[1:1 + n_rc]))
+        heat = float(y[-2])
+        if loaded and end != "none" and not stop_at_end and dt_s > t_load:
+            rest = self.advance(after, dt_s - t_load, current_a=0.0)
+            after, heat, elapsed = rest.state, heat + rest.heat_j, dt_s
+        if loaded and end == "none":
+            end_v = self.terminal_voltage_v(after, power_w * self.dcdc_efficiency) if by_power else (
+                self.ocv_v(after.soc) - sum(after.rc_voltage_v) - fixed_a * r0)
+        else:
+            end_v = self.ocv_v(after.soc) - sum(after.rc_voltage_v)
+        return LiIonStep(state=after, elapsed_s=elapsed, end=end, end_time_s=end_time,
+                         charge_ah=float(y[-4]), delivered_j=float(delivered), ocv_energy_j=float(y[-3]),
+                         heat_j=heat, end_voltage_v=float(end_v))
+
+    def _atol(self, n_rc: int) -> np.ndarray:
+        # soc ~ 1, RC voltages ~ mV..V, charge ~ Ah, energies ~ J..MJ: absolute floors well below each scale.
+        return np.concatenate(([1e-12], np.full(n_rc, 1e-12), [1e-12, 1e-6, 1e-6, 1.0]))
+
+    def step(self, state: LiIonState, load_power_w: float, dt_s: float) -> LiIonState:
+        """State after ``dt_s`` (s) at ``load_power_w`` (W); the load is cut at the cut-off, then the pack rests."""
+        return self.advance(state, dt_s, load_power_w=load_power_w).state
+
+    def time_to_cutoff_s(self, state: LiIonState, load_power_w: float) -> float:
+        """Time, s, until the terminal voltage under ``load_power_w`` (W) reaches the cut-off (or the power
+        limit, or ``soc = 0``); ``math.inf`` at zero load."""
+        if self.battery_power_w(load_power_w) == 0.0:
+            return math.inf
+        run = self.advance(state, math.inf, load_power_w=load_power_w, stop_at_end=True)
+        return run.end_time_s if run.end != "none" else math.inf
+
+    def soc(self, state: LiIonState) -> float:
+        """State of charge, fraction of the usable capacity at ``temp_c``."""
+        return state.soc
+
