@@ -306,6 +306,42 @@ def test_onnx_silu_is_fused_and_residual_add_written():
     assert p.ops_by_class["elementwise"] == 3 * 256
 
 
+def _onnx_zoo_file(name: str) -> Path:
+    """A real architecture from the onnx package's backend test data (weights replaced by ConstantOfShape)."""
+    onnx = _onnx()
+    path = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / f"light_{name}.onnx"
+    if not path.is_file():
+        pytest.skip(f"{path} is not shipped with this onnx build")
+    return path
+
+
+def test_onnx_real_resnet50_matches_the_layer_list_and_published_counts():
+    from edgesim.profiles import profile_from_onnx
+
+    p = profile_from_onnx(_onnx_zoo_file("resnet50"))
+    built = _build_profiles().resnet((3, 4, 6, 3), True).profile("resnet50", 224, 224, "test")
+    for cls in ("conv", "pointwise", "matmul"):
+        assert p.ops_by_class[cls] == pytest.approx(built.ops_by_class[cls], rel=1e-6), cls
+    assert mac_class_ops(p.ops_by_class) == pytest.approx(8.178e9, rel=1e-3)  # torchvision 4.089 GMACs
+    assert p.activation_bytes_int8 == pytest.approx(built.activation_bytes_int8, rel=2e-3)
+    assert p.max_layer_activation_bytes_int8 == built.max_layer_activation_bytes_int8
+    assert p.n_layers == built.n_layers == 54
+    assert p.params == pytest.approx(25.557e6, rel=0.01)
+
+
+@pytest.mark.parametrize(("name", "params", "gmacs"), [("vgg19", 143667240, 19.63), ("bvlc_alexnet", 60965224, None)])
+def test_onnx_real_classic_networks_match_published_counts(name, params, gmacs):
+    from edgesim.profiles import profile_from_onnx
+
+    p = profile_from_onnx(_onnx_zoo_file(name))
+    assert p.params == params  # Caffe model zoo parameter counts
+    if gmacs is not None:  # VGG-19: 19.6 G multiply-adds (Simonyan & Zisserman 2015, as commonly tabulated)
+        assert mac_class_ops(p.ops_by_class) / 2e9 == pytest.approx(gmacs, rel=0.01)
+    if name == "bvlc_alexnet":  # the two-tower grouped convolutions count as grouped (depthwise class)
+        assert p.ops_by_class["depthwise"] > p.ops_by_class["conv"] > 0
+        assert "LRN" in p.extra["uncounted_ops"]
+
+
 def test_onnx_import_command(tmp_path, capsys):
     onnx = _onnx()
     from onnx import helper

@@ -12,9 +12,9 @@ Needs the optional ``onnx`` package (``pip install 'edgesim[onnx]'``). Tensor si
   (one per input element), ``Resize`` / ``Upsample`` (one per output element) -> ``pool_resize``.
 * Shape and data-movement operators (``Reshape``, ``Concat``, ``Transpose``, ``QuantizeLinear`` ...) cost no
   ops and write nothing of their own; any other operator type is listed in ``extra["uncounted_ops"]``.
-* Parameters: elements of the floating-point and 8-bit initializers an operator reads as an operand
-  (weights, biases, normalisation statistics, also through DequantizeLinear); shape operands (Reshape's
-  shape, Resize's scales) and integer constants are not parameters.
+* Parameters: elements of the constant floating-point and 8-bit tensors an operator reads as an operand
+  (weights, biases, normalisation statistics: initializers, Constant / ConstantOfShape outputs, dequantised
+  weights); shape operands (Reshape's shape, Resize's scales) and integer constants are not parameters.
 * Activations: an elementwise operator whose activation inputs all come from one layer is fused into that
   layer (ReLU, SiLU's Sigmoid and Mul after a convolution); a layer's output is written once if anything
   outside its fused group reads it, or it is a graph output.
@@ -53,6 +53,7 @@ _ELEMENTWISE = frozenset({
 _POOL = frozenset({"MaxPool", "AveragePool", "LpPool"})
 _GLOBAL_POOL = frozenset({"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool", "ReduceMean"})
 _RESIZE = frozenset({"Resize", "Upsample"})
+_PARAM_DTYPES = frozenset({1, 2, 3, 10, 11, 16})  # FLOAT, UINT8, INT8, FLOAT16, DOUBLE, BFLOAT16
 _TRANSPARENT = -1  # node_group value of data-movement nodes: readers look through them
 _SOFTMAX_LOOKBACK = 4  # elementwise steps (scale, mask) allowed between an attention product and its softmax
 
@@ -108,8 +109,8 @@ def _fix_symbolic_batch(model: Any) -> Any:
     return fixed
 
 
-def _shapes(model: Any, label: str) -> dict[str, tuple[int, ...]]:
-    """Every tensor whose shape is fully known after shape inference, by name."""
+def _shapes(model: Any, label: str) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """Every tensor whose shape is fully known after shape inference, and every tensor's element type, by name."""
     import onnx  # noqa: PLC0415 optional dependency (edgesim[onnx])
 
     try:
@@ -117,16 +118,19 @@ def _shapes(model: Any, label: str) -> dict[str, tuple[int, ...]]:
     except Exception as exc:  # onnx raises InferenceError / ValidationError subclasses of Exception
         raise OnnxImportError(f"{label}: shape inference failed ({exc})") from None
     shapes: dict[str, tuple[int, ...]] = {}
+    dtypes: dict[str, int] = {}
     g = inferred.graph
     for vi in list(g.input) + list(g.value_info) + list(g.output):
         if not vi.type.HasField("tensor_type") or not vi.type.tensor_type.HasField("shape"):
             continue
+        dtypes[vi.name] = int(vi.type.tensor_type.elem_type)
         dims = vi.type.tensor_type.shape.dim
         if all(d.HasField("dim_value") for d in dims):
             shapes[vi.name] = tuple(int(d.dim_value) for d in dims)
     for t in g.initializer:
         shapes[t.name] = tuple(int(d) for d in t.dims)
-    return shapes
+        dtypes[t.name] = int(t.data_type)
+    return shapes, dtypes
 
 
 def _attr(node: Any, name: str, default: Any) -> Any:
@@ -221,20 +225,17 @@ def _fed_by_attention(node: Any, attention_products: set[str], producer: Mapping
     return False
 
 
-def _count_params(graph: Any, constant: set[str], consumers: Mapping[str, list[Any]]) -> float:
-    """Elements of the floating-point and 8-bit initializers that reach an operator as an operand (through
-    constant-only data movement such as DequantizeLinear); shape operands (Reshape's shape, Resize's scales) are not."""
-    dtype_ok = {1, 2, 3, 10, 11, 16}  # FLOAT, UINT8, INT8, FLOAT16, DOUBLE, BFLOAT16
-
-    def used_as_operand(tensor: str, depth: int = 0) -> bool:
-        for c in consumers.get(tensor, []):
-            if c.op_type not in _DATA_MOVEMENT and c.op_type not in _RESIZE:
-                return True
-            if depth < 8 and any(o in constant and used_as_operand(o, depth + 1) for o in c.output):
-                return True
-        return False
-
-    return float(sum(math.prod(t.dims) for t in graph.initializer if t.data_type in dtype_ok and used_as_operand(t.name)))
+def _count_params(graph: Any, constant: set[str], shapes: Mapping[str, tuple[int, ...]], dtypes: Mapping[str, int]) -> float:
+    """Elements of the constant floating-point and 8-bit tensors an operator reads as an operand: initializers,
+    Constant / ConstantOfShape outputs, dequantised weights. Counted where used (each tensor once); operands of
+    shape and data-movement operators (Reshape's shape, Resize's scales, the int8 input of a DequantizeLinear
+    counted through its output) are not parameters."""
+    used: set[str] = set()
+    for node in graph.node:
+        if node.op_type in _DATA_MOVEMENT or node.op_type in _RESIZE:
+            continue
+        used.update(i for i in node.input if i in constant and dtypes.get(i) in _PARAM_DTYPES and i in shapes)
+    return float(sum(math.prod(shapes[t]) for t in used))
 
 
 def profile_from_onnx(path_or_model: str | Path | Any, name: str | None = None) -> ModelProfile:
@@ -259,7 +260,7 @@ def profile_from_onnx(path_or_model: str | Path | Any, name: str | None = None) 
         Missing file, not an ONNX model, onnx not installed, or a counted node whose sizes cannot be inferred.
     """
     model, label = _load(path_or_model)
-    shapes = _shapes(model, label)
+    shapes, dtypes = _shapes(model, label)
     graph = model.graph
     width, height, batch, pixel_scaled = _reference_input(model, shapes)
 
@@ -310,7 +311,7 @@ def profile_from_onnx(path_or_model: str | Path | Any, name: str | None = None) 
         for o in node.output:
             group_of[o] = gid
 
-    params = _count_params(graph, constant, consumers)
+    params = _count_params(graph, constant, shapes, dtypes)
 
     def effective_consumers(tensor: str, seen: set[str]) -> list[Any]:
         result: list[Any] = []
