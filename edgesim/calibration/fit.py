@@ -1,0 +1,226 @@
+"""Robust fit of one engine's performance parameters to its measurements, in log space.
+
+The forward model is exactly :func:`edgesim.physics.performance.predict` (vectorized over the points):
+per-class compute at ``peak x exp(log_eff_conv + log_rel_class)``, precision speed-ups, the input stream over
+the memory bandwidth, a per-batch fixed cost (overhead plus the weights beyond on-chip memory reloaded), the
+engine's saturation batch for Offline rows and the host round trip on latencies.
+
+Residuals are ``(log predicted - log measured) / sigma_obs`` with a soft-L1 loss
+(``scipy.optimize.least_squares(loss="soft_l1")``): a point off by far more than ``sigma_obs`` pulls linearly,
+not quadratically. The prior (:mod:`edgesim.calibration.prior`) adds one residual per parameter,
+``(theta - mean) / sd``, so an engine with few points stays near its kind's prior and the fit reports which
+parameters its data did not determine. Parameter uncertainty comes from the Jacobian at the solution.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from edgesim.calibration.measurements import Measurement
+from edgesim.calibration.prior import PARAM_NAMES, Prior
+from edgesim.physics.performance import BYTES_PER_ELEMENT, EngineParams
+from edgesim.physics.profile import OP_CLASSES
+
+__all__ = ["SIGMA_OBS", "EngineContext", "FitResult", "GroupData", "engine_params", "fit_group", "log_predict", "precisions_of"]
+
+SIGMA_OBS = 0.15
+"""Scale of an observation residual in log units (about 15%): beyond it the soft-L1 loss is linear."""
+
+_PRECISIONS = ("int8", "fp16", "fp32")
+
+
+def precisions_of(reference: str) -> tuple[str, str, str]:
+    """The reference precision followed by the two others (the order of ``log_speedup_a``, ``_b``)."""
+    return (reference,) + tuple(p for p in _PRECISIONS if p != reference)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """What the fit knows about an engine before seeing its points.
+
+    Attributes
+    ----------
+    group : str
+        Engine group name.
+    kind : str
+        Engine kind.
+    peak_ops_per_s : float or None
+        Datasheet dense peak at ``reference_precision`` (None: unpublished; rates are then absolute,
+        relative to 1e12 ops/s).
+    reference_precision : str
+        The precision of the peak.
+    memory_bandwidth_bytes_per_s : float or None
+        DRAM bandwidth.
+    """
+
+    group: str
+    kind: str
+    peak_ops_per_s: float | None
+    reference_precision: str = "int8"
+    memory_bandwidth_bytes_per_s: float | None = None
+
+    @property
+    def peak_ref(self) -> float:
+        return self.peak_ops_per_s if self.peak_ops_per_s else 1e12
+
+
+@dataclass(frozen=True)
+class GroupData:
+    """Points of one engine as arrays (one row per measurement)."""
+
+    ops: np.ndarray          # (n, n_classes) ops per inference at the measured input
+    weight_params: np.ndarray  # (n,) parameters
+    input_elems: np.ndarray  # (n,) input elements (w x h x 3)
+    prec_idx: np.ndarray     # (n,) index into precisions_of(reference)
+    batch: np.ndarray        # (n,) inferences in flight; 0 = Offline
+    is_latency: np.ndarray   # (n,) bool
+    log_meas: np.ndarray     # (n,) log of inferences/s or seconds
+    canonical: tuple[str, ...]
+
+    @classmethod
+    def from_measurements(cls, points: Sequence[Measurement], reference_precision: str) -> GroupData:
+        order = precisions_of(reference_precision)
+        ops, params, elems, pidx, batch, lat, logm, canon = [], [], [], [], [], [], [], []
+        for m in points:
+            assert m.profile is not None
+            by_class = m.profile.ops_at(m.width_px, m.height_px)
+            ops.append([by_class.get(c, 0.0) for c in OP_CLASSES])
+            params.append(m.profile.params)
+            elems.append(m.width_px * m.height_px * 3.0)
+            pidx.append(order.index(m.precision))
+            batch.append(m.batch)
+            lat.append(m.quantity == "latency")
+            logm.append(math.log(m.value))
+            canon.append(m.canonical)
+        return cls(np.asarray(ops, float).reshape(-1, len(OP_CLASSES)), np.asarray(params, float), np.asarray(elems, float),
+                   np.asarray(pidx, int), np.asarray(batch, float), np.asarray(lat, bool), np.asarray(logm, float), tuple(canon))
+
+    def subset(self, keep: np.ndarray) -> GroupData:
+        return GroupData(self.ops[keep], self.weight_params[keep], self.input_elems[keep], self.prec_idx[keep], self.batch[keep],
+                         self.is_latency[keep], self.log_meas[keep], tuple(c for c, k in zip(self.canonical, keep) if k))
+
+    def __len__(self) -> int:
+        return len(self.log_meas)
+
+
+def log_predict(theta: np.ndarray, ctx: EngineContext, data: GroupData, log_offset: np.ndarray | None = None) -> np.ndarray:
+    """Log of the predicted value of each point (inferences/s or seconds), as :func:`physics.performance.predict`.
+
+    ``log_offset`` multiplies throughput (and divides time) by ``exp(offset)``: a per-model factor.
+    """
+    rate = ctx.peak_ref * np.exp(theta[0] + np.concatenate(([0.0], theta[1:7])))  # (n_classes,)
+    speed = np.exp(np.array([0.0, theta[7], theta[8]]))[data.prec_idx]
+    compute_s = (data.ops / rate).sum(axis=1) / speed
+    bpe = np.array([BYTES_PER_ELEMENT[p] for p in precisions_of(ctx.reference_precision)])[data.prec_idx]
+    if ctx.memory_bandwidth_bytes_per_s:
+        memory_s = data.input_elems * bpe / ctx.memory_bandwidth_bytes_per_s
+        item_s = np.maximum(compute_s, memory_s)
+    else:
+        item_s = compute_s
+    if log_offset is not None:
+        item_s = item_s * np.exp(-log_offset)
+    weights_s = np.maximum(0.0, data.weight_params * bpe - math.exp(theta[11])) / math.exp(theta[10])
+    fixed_s = math.exp(theta[9]) + weights_s
+    b = np.where(data.batch > 0, data.batch, 1.0 + math.exp(theta[13]))
+    batch_s = fixed_s + b * item_s
+    return np.where(data.is_latency, np.log(batch_s + math.exp(theta[12])), np.log(b / batch_s))
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted engine.
+
+    Attributes
+    ----------
+    theta, sd : ndarray
+        Log parameters (:data:`PARAM_NAMES`) and their posterior standard deviations.
+    prior_used : tuple of str
+        Parameters the points did not determine (posterior sd >= 0.6 x prior sd): they carry the prior.
+    residuals : ndarray
+        ``log measured - log predicted`` of each point.
+    n_points : int
+    cost : float
+    """
+
+    theta: np.ndarray
+    sd: np.ndarray
+    prior_sd: np.ndarray
+    prior_used: tuple[str, ...]
+    residuals: np.ndarray
+    n_points: int
+    cost: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        rms = float(np.sqrt(np.mean(self.residuals ** 2))) if self.n_points else float("nan")
+        used = ", ".join(self.prior_used) if self.prior_used else "none"
+        return f"{self.n_points} points, rms log residual {rms:.3f}; prior used for: {used}"
+
+
+def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.ndarray | None = None,
+              theta0: np.ndarray | None = None, max_nfev: int | None = None) -> FitResult:
+    """Fit one engine's parameters to its points by robust least squares with a prior.
+
+    Parameters
+    ----------
+    ctx : EngineContext
+    data : GroupData
+        The points (may be empty: the result is the prior).
+    prior : Prior
+    log_offset : ndarray, optional
+        Per point model factors (log), held fixed.
+    theta0 : ndarray, optional
+        Starting point (default: the prior mean).
+    max_nfev : int, optional
+        Evaluation budget (for warm-started refits).
+
+    Returns
+    -------
+    FitResult
+    """
+    mu, sd = prior.arrays()
+    if ctx.peak_ops_per_s is None:
+        sd = sd.copy()
+        sd[0] = 5.0
+    x0 = mu.copy() if theta0 is None else np.asarray(theta0, float).copy()
+
+    def fun(theta: np.ndarray) -> np.ndarray:
+        r_obs = (log_predict(theta, ctx, data, log_offset) - data.log_meas) / SIGMA_OBS if len(data) else np.empty(0)
+        return np.concatenate((r_obs, (theta - mu) / sd))
+
+    sol = least_squares(fun, x0, loss="soft_l1", f_scale=1.0, method="trf", max_nfev=max_nfev, x_scale=1.0)
+    theta = sol.x
+    jac = sol.jac
+    try:
+        cov = np.linalg.inv(jac.T @ jac)
+        post_sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    except np.linalg.LinAlgError:
+        post_sd = sd.copy()
+    resid = data.log_meas - log_predict(theta, ctx, data, log_offset) if len(data) else np.empty(0)
+    used = tuple(n for n, s, p in zip(PARAM_NAMES, post_sd, sd) if s >= 0.6 * p)
+    return FitResult(theta=theta, sd=post_sd, prior_sd=sd, prior_used=used, residuals=resid, n_points=len(data), cost=float(sol.cost))
+
+
+def engine_params(theta: np.ndarray, ctx: EngineContext, name: str, supported: Sequence[str],
+                  idle_power_w: float = 0.0, dynamic_power_w: float = 0.0, active_floor: float = 0.5,
+                  power_modes: Mapping[str, object] | None = None) -> EngineParams:
+    """The :class:`EngineParams` of a fitted (or prior) parameter vector.
+
+    ``supported`` lists the precisions the engine runs (the reference is always included).
+    """
+    rate = ctx.peak_ref * np.exp(theta[0] + np.concatenate(([0.0], theta[1:7])))
+    order = precisions_of(ctx.reference_precision)
+    speed = {order[0]: 1.0, order[1]: math.exp(theta[7]), order[2]: math.exp(theta[8])}
+    prec = {p: speed[p] for p in order if p in supported or p == ctx.reference_precision}
+    return EngineParams(
+        name=name, kind=ctx.kind, rate_ops_per_s={c: float(r) for c, r in zip(OP_CLASSES, rate)},
+        reference_precision=ctx.reference_precision, precision_speedup=prec, overhead_s=math.exp(theta[9]),
+        memory_bandwidth_bytes_per_s=ctx.memory_bandwidth_bytes_per_s, on_chip_memory_bytes=math.exp(theta[11]),
+        reload_bytes_per_s=math.exp(theta[10]), host_latency_s=math.exp(theta[12]), offline_batch=1.0 + math.exp(theta[13]),
+        idle_power_w=idle_power_w, dynamic_power_w=dynamic_power_w, active_floor=active_floor,
+        power_modes=dict(power_modes or {}),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,126 @@
+"""Priors of an engine's performance parameters, learnt across engines of the same kind.
+
+The fit (:mod:`edgesim.calibration.fit`) works on log parameters (:data:`PARAM_NAMES`). The class rates are
+fractions of the device's datasheet peak (``log_eff_conv``) and ratios to the dense-convolution rate
+(``log_rel_*``), so a prior learnt on one NPU carries to another of a different size; the precision speed-ups,
+overheads and memory parameters are absolute.
+
+:func:`hyper_prior` is the weak starting point (documented assumptions, wide), used before anything is learnt;
+:func:`learn_priors` replaces each parameter's mean and spread by the median and robust spread of the engines
+of that kind whose data determined it. An engine with few or no points is predicted from its kind's prior, and
+the fit says which parameters came from it.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["PARAM_NAMES", "PRIOR_KINDS", "Prior", "hyper_prior", "learn_priors", "prior_kind"]
+
+PARAM_NAMES: tuple[str, ...] = (
+    "log_eff_conv",            # dense-conv rate / datasheet peak at the reference precision
+    "log_rel_depthwise", "log_rel_pointwise", "log_rel_matmul", "log_rel_attention", "log_rel_elementwise",
+    "log_rel_pool_resize",     # each class's rate / the dense-conv rate
+    "log_speedup_a", "log_speedup_b",   # the two non-reference precisions' throughput / reference's
+    "log_overhead_s",          # fixed cost per batch call
+    "log_reload_bytes_per_s",  # weights beyond on-chip memory reloaded once per batch at this rate
+    "log_on_chip_bytes",       # weights that stay resident
+    "log_host_latency_s",      # host round trip added to latency only
+    "log_offline_extra",       # offline_batch = 1 + exp(.)
+)
+
+PRIOR_KINDS = ("npu", "gpu", "cpu", "tpu", "vpu")
+
+
+def prior_kind(kind: str) -> str:
+    """The kind whose prior an engine uses (a DLA or an unstated on-device engine uses the NPU prior)."""
+    return {"dla": "npu", "gpu+2dla": "gpu", "unstated": "npu"}.get(kind, kind)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Independent normal priors on the log parameters.
+
+    Attributes
+    ----------
+    kind : str
+        Engine kind it applies to.
+    mean, sd : tuple of float
+        Per parameter of :data:`PARAM_NAMES`.
+    learnt_from : mapping of str to int
+        Per parameter, how many engines determined it (0: the hyper-prior's assumption).
+    """
+
+    kind: str
+    mean: tuple[float, ...]
+    sd: tuple[float, ...]
+    learnt_from: Mapping[str, int]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.mean, dtype=float), np.asarray(self.sd, dtype=float)
+
+    def with_wide_scale(self, sd: float = 5.0) -> Prior:
+        """This prior with an uninformative ``log_eff_conv`` (for an engine with no published peak)."""
+        sds = list(self.sd)
+        sds[0] = sd
+        return Prior(self.kind, self.mean, tuple(sds), self.learnt_from)
+
+
+# Hyper-prior: weak, documented assumptions (log units, natural log). Not data: each is replaced by what the
+# engines of a kind show once they are fitted (learn_priors).
+#   eff_conv 0.3 of peak (sd x e^1.5); depthwise 1/10 of conv, pointwise 1/2, matmul 1/2, attention 1/4,
+#   elementwise 1/2, pool 1/2 (sd x e^1.5); a wider precision half as fast per step; overhead 0.2 ms;
+#   reload at 10 GB/s; 8 MB on chip (sd x e^2: 1 MB..60 MB); host round trip 0.5 ms; offline batch 1 + 4.
+_HYPER_MEAN = (math.log(0.3), math.log(0.1), math.log(0.5), math.log(0.5), math.log(0.25), math.log(0.5), math.log(0.5),
+               math.log(0.5), math.log(0.25), math.log(2e-4), math.log(1e10), math.log(8e6), math.log(5e-4), math.log(4.0))
+_HYPER_SD = (1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 1.5)
+
+
+def hyper_prior(kind: str) -> Prior:
+    """The weak starting prior of a kind (the same assumptions for every kind)."""
+    return Prior(prior_kind(kind), _HYPER_MEAN, _HYPER_SD, {n: 0 for n in PARAM_NAMES})
+
+
+_MIN_SD = 0.25
+_DETERMINED = 0.6  # a parameter is determined by an engine's data when its posterior sd < 0.6 x prior sd
+
+
+def learn_priors(fits: Iterable[tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]],
+                 base: Mapping[str, Prior] | None = None) -> dict[str, Prior]:
+    """Priors per kind from fitted engines.
+
+    Parameters
+    ----------
+    fits : iterable of (kind, has_peak, theta, posterior_sd, prior_sd)
+        One per fitted engine.
+    base : mapping of kind to Prior, optional
+        Where a kind has fewer than two engines that determined a parameter, that parameter keeps ``base``'s
+        value (default: the hyper-prior).
+
+    Returns
+    -------
+    dict of kind to Prior
+        The median of the determined values and their robust spread (1.4826 x MAD, at least 0.25).
+    """
+    by_kind: dict[str, list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for kind, has_peak, theta, sd, prior_sd in fits:
+        by_kind.setdefault(prior_kind(kind), []).append((has_peak, theta, sd, prior_sd))
+    out: dict[str, Prior] = {}
+    for kind in sorted(set(by_kind) | set(PRIOR_KINDS)):
+        start = (base or {}).get(kind) or hyper_prior(kind)
+        mean, sdv = list(start.mean), list(start.sd)
+        learnt = dict(start.learnt_from)
+        for k, name in enumerate(PARAM_NAMES):
+            vals = [t[k] for has_peak, t, s, ps in by_kind.get(kind, [])
+                    if s[k] < _DETERMINED * ps[k] and (has_peak or k != 0)]
+            if len(vals) >= 2:
+                v = np.asarray(vals)
+                med = float(np.median(v))
+                mad = float(np.median(np.abs(v - med))) * 1.4826
+                mean[k], sdv[k] = med, max(mad, _MIN_SD)
+                learnt[name] = len(vals)
+        out[kind] = Prior(kind, tuple(mean), tuple(sdv), learnt)
+    return out
