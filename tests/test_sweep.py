@@ -28,8 +28,10 @@ from edgesim.sweeps import (
     set_path,
     sweep,
 )
+from edgesim.sweeps.domain import parse_domain
+from edgesim.sweeps.errors import SweepError
 from edgesim.sweeps.paths import parse_assignment, parse_path
-from edgesim.sweeps.plan import SweepError, SweepSpec, parse_domain
+from edgesim.sweeps.plan import SweepSpec
 from edgesim.sweeps.store import ResultStore
 
 GRID = {"cameras.cam.fps": [20, 50], "compute_units.unit.idle_power_w": [0.5, 1.0]}
@@ -236,33 +238,54 @@ def test_a_row_cut_short_by_a_crash_is_dropped(tmp_path):
 # failures
 # ------------------------------------------------------------------------------------------------
 
-def test_a_failing_configuration_is_recorded_and_the_others_complete(tmp_path, capsys):
-    params = {"cameras.cam.fps": [20, 0, 50]}  # fps 0 is invalid
-    df = sweep(small(), params, out=tmp_path / "s", executor="serial")
-    assert df["status"].tolist() == ["ok", "failed", "ok"]
-    bad = df.iloc[1]
-    assert "cameras[0].fps" in bad["error"] and "greater than 0" in bad["error"]
-    assert df.attrs["failed"] == 1
-    assert df.loc[df["status"] == "ok", "system.energy_j"].notna().all()
-    # a device swap the models cannot run on (no int8 on jetson_nano's GPU) is a failed run too
+def test_an_invalid_plan_is_refused_before_any_run(tmp_path, capsys):
+    out = tmp_path / "s"
+    with pytest.raises(SweepError, match=r"run 1 \(cameras.cam.fps=0\): cameras\[0\].fps: Input should be greater than 0"):
+        sweep(small(), {"cameras.cam.fps": [20, 0, 50]}, out=out, executor="serial")
+    assert not (out / "results.csv").exists()  # nothing ran
     d = small()
     d["compute_units"] = [{"name": "unit", "device": "hailo8"}]
     d["models"] = [{"name": "net", "ops_per_pixel": 150000.0, "precision": "int8"}]
+    with pytest.raises(SweepError, match=r"run 1 \(compute_units.unit.device=hailo9\): .*hailo9"):  # unknown device
+        sweep(d, {"compute_units.unit.device": ["hailo8", "hailo9"]}, executor="serial")
+    # a device that cannot run the model is not a plan error: recorded as a failed run, the sweep goes on
     swap = sweep(d, {"compute_units.unit.device": ["hailo8", "hailo8l", "jetson_nano"]}, executor="serial")
     assert swap["status"].tolist() == ["ok", "failed", "failed"]
-    assert "efficiency" in swap.loc[1, "error"]  # the catalog's hailo8l has no measured point: give an efficiency
-    assert "int8" in swap.loc[2, "error"]
+    assert "efficiency" in swap.loc[1, "error"] and "int8" in swap.loc[2, "error"]
     items = [{"name": "unit", "device": "hailo8"}, {"name": "unit", "device": "hailo8l", "efficiency": 0.38}]
     swap = sweep(d, {"compute_units.unit": items}, executor="serial")  # whole-item swap
     assert swap["status"].tolist() == ["ok", "ok"]
     assert swap.loc[0, "units.unit.device"] == "hailo8" and swap.loc[1, "units.unit.device"] == "hailo8l"
     assert swap.loc[0, "streams.cam/net.service_ms"] < swap.loc[1, "streams.cam/net.service_ms"]
-    # the CLI: exit 1 when some runs failed, the table still printed
+    # the CLI: exit 2, one line naming the file, the run and the field, nothing run
     scenario = tmp_path / "s.yaml"
     scenario.write_text(yaml.safe_dump(small()))
-    code = cli_main(["sweep", str(scenario), "--set", "cameras.cam.fps=20,0", "--jobs", "1", "--quiet"])
+    code = cli_main(["sweep", str(scenario), "--set", "cameras.cam.fps=20,fast", "--jobs", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"edgesim: error: {scenario}: run 1 (cameras.cam.fps=fast): cameras[0].fps: "), err
+
+
+def test_a_run_failing_while_running_is_recorded_and_the_others_complete(tmp_path, monkeypatch, capsys):
+    import edgesim.sweeps.executors as executors
+
+    real = executors.simulate
+
+    def flaky(spec, *a, **kw):
+        if spec.cameras[0].fps == 40:
+            raise RuntimeError("simulated crash")
+        return real(spec, *a, **kw)
+
+    monkeypatch.setattr(executors, "simulate", flaky)
+    df = sweep(small(), {"cameras.cam.fps": [20, 40, 50]}, out=tmp_path / "s", executor="serial")
+    assert df["status"].tolist() == ["ok", "failed", "ok"]
+    assert "RuntimeError: simulated crash" in df.loc[1, "error"] and df.attrs["failed"] == 1
+    assert df.loc[df["status"] == "ok", "system.energy_j"].notna().all()
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(small()))
+    code = cli_main(["sweep", str(scenario), "--set", "cameras.cam.fps=20,40", "--jobs", "1", "--quiet"])
     captured = capsys.readouterr()
-    assert code == 1 and "1 failed" in captured.err and "greater than 0" in captured.err
+    assert code == 1 and "1 failed" in captured.err and "simulated crash" in captured.err
     assert "runs ok" in captured.out
 
 
@@ -455,7 +478,7 @@ def _kills_its_worker(task):
 
 def test_a_killed_worker_is_replaced_and_its_runs_retried():
     from edgesim.sweeps import ProcessExecutor
-    from edgesim.sweeps.plan import iter_tasks
+    from edgesim.sweeps.plan import iter_tasks  # noqa: PLC0415
 
     spec = _spec(dict(GRID, **{"cameras.cam.fps": [20, 21, 50]}))
     runs = plan_runs(spec)

@@ -7,38 +7,34 @@
 >>> from edgesim.sweeps import confidence_intervals, pareto_front
 >>> confidence_intervals(df, ["max_p99_latency_ms", "system.avg_power_w"])          # doctest: +SKIP
 
-See docs/sweeps.md for the dotted paths, the sweep file format, seeds, resuming and the ``fit`` search.
+Where things are: dotted paths and ``--set`` syntax (:mod:`.paths`), the plan (:mod:`.domain`, :mod:`.plan`,
+:mod:`.sweepfile`, :mod:`.validate`), one run (:mod:`.task`, :mod:`.rows`, :mod:`.command`), running
+(:mod:`.executors`, :mod:`.runner`, :mod:`.store`, :mod:`.progress`), reading the table (:mod:`.columns`,
+:mod:`.stats`, :mod:`.compare`, :mod:`.constraints`, :mod:`.pareto`, :mod:`.summary`, :mod:`.plot`,
+:mod:`.report`), the "what fits" search (:mod:`.fit`). See docs/sweeps.md.
 """
-from .analysis import (
-    confidence_intervals,
-    group_columns,
-    metric_columns,
-    parameter_columns,
-    pareto_front,
-    pareto_mask,
-    plot_pareto,
-)
-from .executors import (
-    AGGREGATE_COLUMNS,
-    DaskExecutor,
-    Executor,
-    ProcessExecutor,
-    RunTask,
-    SerialExecutor,
-    execute_run,
-    flatten_summary,
-    make_executor,
-)
-from .fit import Constraint, FitResult, fit, parse_constraint
-from .paths import PathError, get_path, parse_path, set_path
-from .plan import SweepError, SweepSpec, load_sweep_file, plan_runs, run_seed
+from .columns import AGGREGATE_COLUMNS, META_COLUMNS, group_columns, metric_columns, parameter_columns
+from .compare import REL_TOL
+from .constraints import Constraint, parse_constraint
+from .errors import SweepError
+from .executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, execute_run, make_executor
+from .fit import FitResult, fit
+from .pareto import pareto_front, pareto_mask
+from .paths import PathError, get_path, parse_assignment, parse_path, set_path
+from .plan import SweepSpec, plan_runs
+from .plot import plot_pareto
+from .rows import flatten_summary
 from .runner import make_sweep_spec, run_sweep, sweep
+from .stats import confidence_intervals
 from .store import ResultStore
+from .sweepfile import load_sweep_file
+from .task import RunTask
 
 __all__ = [
-    "sweep", "run_sweep", "make_sweep_spec", "fit", "FitResult", "Constraint", "parse_constraint",
+    "sweep", "run_sweep", "make_sweep_spec", "fit", "FitResult", "Constraint", "parse_constraint", "REL_TOL",
     "confidence_intervals", "pareto_front", "pareto_mask", "plot_pareto", "parameter_columns", "metric_columns",
-    "group_columns", "SweepSpec", "SweepError", "load_sweep_file", "plan_runs", "run_seed", "PathError", "get_path",
-    "set_path", "parse_path", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor",
-    "RunTask", "execute_run", "flatten_summary", "AGGREGATE_COLUMNS", "ResultStore",
+    "group_columns", "SweepSpec", "SweepError", "load_sweep_file", "plan_runs", "PathError", "get_path",
+    "set_path", "parse_path", "parse_assignment", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+    "make_executor", "RunTask", "execute_run", "flatten_summary", "AGGREGATE_COLUMNS", "META_COLUMNS",
+    "ResultStore",
 ]

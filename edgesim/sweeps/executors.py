@@ -21,61 +21,35 @@ one that kills its worker twice while running alone is recorded as failed (``Wor
 """
 from __future__ import annotations
 
-import math
+import multiprocessing as mp
 import os
 import sys
+import threading
 import time
-import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
+from ..api import scenario_from_dict, simulate
 from ..errors import EdgesimError
+from .identity import content_hash
+from .rows import base_row, describe_error, failure_row, flatten_summary
+from .task import RunTask, build_scenario
 
+__all__ = ["execute_run", "available_cores", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+           "make_executor"]
 
-@dataclass(frozen=True)
-class RunTask:
-    """Everything one run needs; picklable, small (the base scenario dict and the overrides)."""
-
-    run_id: str
-    index: int
-    case: str | None
-    params: tuple[tuple[str, Any], ...]
-    replication: int
-    seed: int
-    scenario: Mapping[str, Any]
-    duration_s: float | None = None
-    source: str = "<dict>"
-    base_dir: str | None = None
-    per_stream: bool = True
-
-
-# --------------------------------------------------------------------------------------------------
-# One run
-# --------------------------------------------------------------------------------------------------
 
 def execute_run(task: RunTask) -> dict[str, Any]:
     """Build the run's scenario, validate it, simulate it and flatten the summary into one row.
 
     Never raises for a problem of the run itself: the row then has ``status = "failed"`` and ``error``.
     """
-    from pathlib import Path
-
-    from .. import __version__
-    from ..api import simulate
-    from ..spec.load import scenario_from_dict
-    from .plan import build_scenario, content_hash, label
-
     t0 = time.perf_counter()
-    row: dict[str, Any] = {
-        "run_id": task.run_id, "index": task.index, "case": task.case, "replication": task.replication,
-        "seed": task.seed, "status": "ok", "error": None, "wall_s": None, "scenario_hash": None,
-        "edgesim_version": __version__,
-    }
-    for path, value in task.params:
-        row[path] = label(value)
+    row = base_row(task)
     try:
         data = build_scenario(task.scenario, task.params, task.seed, task.duration_s)
         spec = scenario_from_dict(data, source=task.source, base_dir=Path(task.base_dir) if task.base_dir else None)
@@ -89,121 +63,6 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     return row
 
 
-def describe_error(exc: BaseException) -> str:
-    """One line: ``Type: message`` (edgesim errors) or ``Type: message (at file:line)`` for others."""
-    text = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or repr(exc)
-    out = f"{type(exc).__name__}: {text}"
-    if not isinstance(exc, EdgesimError):
-        tb = traceback.extract_tb(exc.__traceback__)
-        if tb:
-            frame = tb[-1]
-            out += f" (at {os.path.basename(frame.filename)}:{frame.lineno})"
-    return out
-
-
-def _scalar(value: Any) -> Any:
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return value
-    return value
-
-
-def _flatten_into(out: dict[str, Any], prefix: str, obj: Any, skip: Sequence[str] = ()) -> None:
-    if isinstance(obj, Mapping):
-        for key, value in obj.items():
-            if key in skip:
-                continue
-            _flatten_into(out, f"{prefix}.{key}" if prefix else str(key), value)
-    elif isinstance(obj, (list, tuple)):
-        if all(isinstance(x, Mapping) for x in obj) and obj:
-            for i, item in enumerate(obj):
-                name = _item_name(item, i)
-                _flatten_into(out, f"{prefix}.{name}", item, skip=("name", "camera", "model"))
-        else:
-            from .plan import canonical_json
-
-            out[prefix] = canonical_json(list(obj))
-    else:
-        out[prefix] = _scalar(obj)
-
-
-def _item_name(item: Mapping[str, Any], i: int) -> str:
-    if "name" in item:
-        return str(item["name"])
-    if "camera" in item and "model" in item:
-        return f"{item['camera']}/{item['model']}"
-    return str(i)
-
-
-#: top-level summary scalars that are run metadata (already columns, or constant): not flattened
-_SUMMARY_META = ("scenario", "source", "seed", "edgesim_version")
-
-AGGREGATE_COLUMNS = ("max_p99_latency_ms", "max_p95_latency_ms", "max_mean_latency_ms", "max_latency_ms", "offered",
-                     "completed", "dropped", "drop_rate", "min_fps_ratio", "max_utilization", "max_temp_c")
-
-
-def flatten_summary(summary: Mapping[str, Any], per_stream: bool = True) -> dict[str, Any]:
-    """The JSON summary as one flat row, plus system-wide aggregates.
-
-    Naming: ``system.avg_power_w``, ``units.NAME.utilization``, ``streams.CAMERA/MODEL.latency_ms.p99``
-    (nested keys joined by dots; lists of named items keyed by name), other top-level keys likewise, so
-    keys the summary gains later appear as columns without a change here. Aggregates over streams and
-    units (always kept, also with ``per_stream=False``): ``max_p99_latency_ms`` (and p95, mean, max;
-    ``inf`` when a stream was offered frames and completed none), ``offered``, ``completed``, ``dropped``,
-    ``drop_rate`` (dropped / offered, all streams), ``min_fps_ratio`` (min achieved / nominal fps),
-    ``max_utilization`` and, when units report it, ``max_temp_c``.
-    """
-    row: dict[str, Any] = {}
-    for key, value in summary.items():
-        if key in _SUMMARY_META:
-            continue
-        if key == "streams" and not per_stream:
-            continue
-        _flatten_into(row, key, value)
-    streams = list(summary.get("streams") or [])
-    units = list(summary.get("units") or [])
-    for stat, col in (("p99", "max_p99_latency_ms"), ("p95", "max_p95_latency_ms"), ("mean", "max_mean_latency_ms"),
-                      ("max", "max_latency_ms")):
-        values = []
-        for s in streams:
-            v = (s.get("latency_ms") or {}).get(stat)
-            if v is None:
-                if s.get("offered", 0):
-                    values.append(math.inf)  # offered frames, completed none: unbounded latency
-            else:
-                values.append(float(v))
-        row[col] = max(values) if values else None
-    offered = sum(int(s.get("offered", 0) or 0) for s in streams)
-    dropped = sum(int(s.get("dropped", 0) or 0) for s in streams)
-    row["offered"] = offered
-    row["completed"] = sum(int(s.get("completed", 0) or 0) for s in streams)
-    row["dropped"] = dropped
-    row["drop_rate"] = dropped / offered if offered else 0.0
-    ratios = [float(s["achieved_fps"]) / float(s["nominal_fps"]) for s in streams
-              if s.get("nominal_fps") and s.get("achieved_fps") is not None]
-    row["min_fps_ratio"] = min(ratios) if ratios else None
-    utils = [float(u["utilization"]) for u in units if u.get("utilization") is not None]
-    row["max_utilization"] = max(utils) if utils else None
-    temps = [float(u["max_temp_c"]) for u in units if u.get("max_temp_c") is not None]
-    row["max_temp_c"] = max(temps) if temps else None
-    return row
-
-
-def failure_row(task: RunTask, error: str) -> dict[str, Any]:
-    """The row of a run that never returned (its worker died)."""
-    from .. import __version__
-    from .plan import label
-
-    row: dict[str, Any] = {"run_id": task.run_id, "index": task.index, "case": task.case, "replication": task.replication,
-                           "seed": task.seed, "status": "failed", "error": error, "wall_s": None, "scenario_hash": None,
-                           "edgesim_version": __version__}
-    for path, value in task.params:
-        row[path] = label(value)
-    return row
-
-
 # --------------------------------------------------------------------------------------------------
 # Executors
 # --------------------------------------------------------------------------------------------------
@@ -211,7 +70,7 @@ def failure_row(task: RunTask, error: str) -> dict[str, Any]:
 def available_cores() -> int:
     """CPU cores this process may use (affinity-aware where the OS says)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
 
@@ -250,14 +109,11 @@ def _pool_context() -> Any:
     the imported modules; the script is not imported again); ``forkserver`` when other threads run (forking
     a threaded process can deadlock); ``spawn`` elsewhere (macOS, Windows: guard scripts with
     ``if __name__ == "__main__":``)."""
-    import multiprocessing as mp
-    import threading
-
     if sys.platform.startswith("linux"):
         if threading.active_count() == 1:
             return mp.get_context("fork")
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["edgesim.sweeps.executors", "edgesim.api", "edgesim.spec.load"])
+        ctx.set_forkserver_preload(["edgesim.sweeps.executors"])
         return ctx
     return mp.get_context("spawn")
 
@@ -273,8 +129,6 @@ class ProcessExecutor(Executor):
         self._context: Any = None  # chosen at the first start, kept for restarts
 
     def _start(self) -> Any:
-        from concurrent.futures import ProcessPoolExecutor
-
         if self._pool is None:
             if self._context is None:
                 self._context = _pool_context()
@@ -294,12 +148,10 @@ class ProcessExecutor(Executor):
         one-off) is recorded as failed (``WorkerDied``); the others complete normally. Then the sweep goes on
         at full width.
         """
-        from concurrent.futures.process import BrokenProcessPool
-
         pending = iter(tasks)
         suspects: deque[RunTask] = deque()
         deaths: dict[str, int] = {}  # run_id -> times it killed its worker while running alone
-        in_flight: dict[Future, RunTask] = {}
+        in_flight: dict[Future[dict[str, Any]], RunTask] = {}
         window = 4 * self.workers
         try:
             while True:
@@ -358,7 +210,7 @@ class DaskExecutor(Executor):
     def __init__(self, scheduler: str | None = None, jobs: int | None = None, processes: bool = True,
                  client: Any = None):
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client, LocalCluster  # noqa: PLC0415 - optional dependency (edgesim[dask])
         except ImportError:
             raise EdgesimError("the Dask executor needs dask[distributed]: pip install 'edgesim[dask]' "
                                "(or pip install 'dask[distributed]')") from None
@@ -387,7 +239,7 @@ class DaskExecutor(Executor):
             self._cluster = None
 
     def run(self, tasks: Iterable[RunTask], fn: Callable[[RunTask], dict[str, Any]] = execute_run) -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
+        from distributed import as_completed  # noqa: PLC0415 - optional dependency (edgesim[dask])
 
         pending = iter(tasks)
         window = 4 * max(1, self.workers)

@@ -1,19 +1,27 @@
-""""What fits": the largest value of a parameter that a configuration sustains within given bounds.
+""""What fits": the largest (or smallest) value of a parameter at which a configuration meets given bounds.
 
-The search assumes monotone feasibility: if the system meets every constraint at value v, it meets them at
-every smaller value (more cameras, more pixels, more fps only add load). Under that assumption the
-boundary is found by bisection over simulations; with ``jobs`` > 1 each round simulates ``jobs`` points
+The search assumes monotone feasibility in one direction, and finds which from the two ends of the range:
+
+- ``largest``: feasible at low values, infeasible above a boundary (more cameras, pixels or fps only add load);
+  the result is the largest feasible value;
+- ``smallest``: infeasible at low values, feasible above a boundary (more efficiency, more units, a faster
+  clock only help); the result is the smallest feasible value.
+
+``seek="auto"`` (the default) probes both ends first: feasible at ``low`` only -> largest, at ``high`` only ->
+smallest; at both, every value in the range fits (``capped``); at neither, nothing does. The boundary is then
+found by bisection over simulations; with ``jobs`` > 1 each round simulates ``jobs`` points
 spread over the bracket at once (k-section), so the bracket shrinks by a factor ``jobs + 1`` per round.
 
-    value (integer): the largest feasible integer in [low, high] (exact, under monotonicity)
+    value (integer): the largest (smallest) feasible integer in [low, high] (exact, under monotonicity)
     value (float):   a feasible value within ``tol`` of the boundary
 
 A probe is feasible when every replication ran and meets every constraint. A failed run (an invalid
 configuration, a simulation error) counts as infeasible and its error is kept in the probe table.
 Constraints name result columns (see :func:`edgesim.sweeps.executors.flatten_summary`):
 ``max_p99_latency_ms <= 100``, ``drop_rate <= 0.01``, ``system.avg_power_w <= 10``, ``max_temp_c <= 85``,
-``system.battery_life_h >= 8``. When a probe sees a feasible value above an infeasible one the
-monotonicity assumption is broken and the result says so (``monotone = False``).
+``system.battery_life_h >= 8`` (any of ``<=, <, >=, >, ==, !=``, compared with the relative tolerance of
+:mod:`edgesim.sweeps.compare`). When a probe sees a feasible value beyond an infeasible one the monotonicity
+assumption is broken and the result says so (``monotone = False``).
 
 Several paths (``["cameras.cam.width_px", "cameras.cam.height_px"]``) are searched together as one
 *scale factor* x applied to each path's value in the base scenario (rounded for integer fields): the
@@ -22,55 +30,28 @@ highest resolution at a fixed aspect ratio is ``fit(..., paths, 1.0, 4.0)``.
 from __future__ import annotations
 
 import math
-import operator
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import EdgesimError
-from .executors import Executor, RunTask, make_executor
+from ..spec.load import read_scenario_dict
+from .constraints import Constraint, check_columns, parse_constraints
+from .errors import SweepError
+from .executors import Executor, make_executor
+from .identity import run_seed
 from .paths import PathError, get_path, parse_path
-from .plan import SweepError, run_identity, run_seed
 from .progress import Progress
+from .task import RunTask, build_scenario, run_identity
 
-_OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-_CONSTRAINT_RE = re.compile(r"^\s*([^<>=\s]+)\s*(<=|>=|<|>)\s*(\S+)\s*$")
+__all__ = ["FitResult", "fit", "SEEK"]
 
-
-@dataclass(frozen=True)
-class Constraint:
-    """``column op bound``, e.g. ``max_p99_latency_ms <= 100``."""
-
-    column: str
-    op: str
-    bound: float
-
-    def holds(self, value: Any) -> bool:
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            return False
-        if math.isnan(v):
-            return False
-        return _OPS[self.op](v, self.bound)
-
-    def __str__(self) -> str:
-        return f"{self.column} {self.op} {self.bound:g}"
-
-
-def parse_constraint(text: str, option: str = "--constraint") -> Constraint:
-    """``'max_p99_latency_ms<=100'`` -> :class:`Constraint`."""
-    m = _CONSTRAINT_RE.match(text)
-    if not m:
-        raise EdgesimError(f"{option}: {text!r}: write COLUMN<=VALUE (or >=, <, >), e.g. max_p99_latency_ms<=100")
-    try:
-        bound = float(m.group(3))
-    except ValueError:
-        raise EdgesimError(f"{option}: {text!r}: {m.group(3)!r} is not a number") from None
-    return Constraint(m.group(1), m.group(2), bound)
+#: which boundary to look for: ``largest`` feasible value (load grows with the value), ``smallest`` (a resource
+#: grows with it), or ``auto`` (from the two ends of the range)
+SEEK = ("auto", "largest", "smallest")
 
 
 @dataclass
@@ -80,12 +61,19 @@ class FitResult:
     Attributes
     ----------
     value : float or int or None
-        The largest feasible value found (None: even ``low`` is infeasible).
+        The boundary feasible value found: the largest (``seek == "largest"``) or smallest (``"smallest"``)
+        feasible value; None when no probed value is feasible.
     first_infeasible : float or int or None
-        The smallest infeasible value found (None: ``high`` itself is feasible, the boundary may lie above).
+        The infeasible value next to ``value`` on the other side of the boundary (None: the whole range fits).
     paths : list of str
         The searched paths (several: ``value`` is a scale factor on their base values).
     constraints : list of Constraint
+    low, high : float
+        The search range.
+    integer : bool
+        Whether integers were searched.
+    seek : str
+        ``largest`` or ``smallest``: which boundary was searched (found from the range's ends with ``auto``).
     monotone : bool
         False when a probe contradicted monotone feasibility.
     probes : DataFrame
@@ -93,6 +81,8 @@ class FitResult:
         every constraint column over the replications.
     simulations : int
         Runs simulated.
+    settings : dict
+        The field values at ``value``.
     """
 
     value: float | int | None
@@ -102,26 +92,33 @@ class FitResult:
     low: float
     high: float
     integer: bool
+    seek: str = "largest"
     monotone: bool = True
     probes: pd.DataFrame = field(default_factory=pd.DataFrame)
     simulations: int = 0
-    settings: dict[str, Any] = field(default_factory=dict)  # the field values at ``value``
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def capped(self) -> bool:
-        """True when ``high`` itself is feasible (the true boundary may be higher)."""
+        """True when every value of the range fits (the boundary, if any, lies outside it)."""
         return self.value is not None and self.first_infeasible is None
 
     def message(self) -> str:
+        """The result in one line."""
         what = self.paths[0] if len(self.paths) == 1 else f"scale of {', '.join(self.paths)}"
         bounds = "; ".join(str(c) for c in self.constraints)
-        if self.value is None:
-            text = f"nothing fits: {what} = {_fmt(self.low)} already violates {bounds}"
+        if self.value is None and self.monotone:
+            text = (f"nothing fits: {what} violates {bounds} at both ends of the range, {_fmt(self.low)} and "
+                    f"{_fmt(self.high)}")
+        elif self.value is None:
+            text = (f"no {self.seek} value fits: {what} = {_fmt(self.first_infeasible)} violates {bounds} though the "
+                    "other end of the range fits (search the other way: seek='auto')")
         elif self.capped:
-            text = f"{what} = {_fmt(self.value)} fits (the top of the range; widen --range to look higher) within {bounds}"
+            text = (f"every {what} in {_fmt(self.low)}:{_fmt(self.high)} fits within {bounds} (the boundary lies "
+                    "outside; widen --range to find it)")
         else:
-            text = (f"largest {what} that fits: {_fmt(self.value)} (first infeasible: {_fmt(self.first_infeasible)}) "
-                    f"within {bounds}")
+            text = (f"{self.seek} {what} that fits: {_fmt(self.value)} (first infeasible: "
+                    f"{_fmt(self.first_infeasible)}) within {bounds}")
         if self.value is not None and len(self.paths) > 1:
             text += " -> " + ", ".join(f"{p} = {_fmt(v)}" for p, v in self.settings.items())
         if not self.monotone:
@@ -133,12 +130,31 @@ def _fmt(x: Any) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
+def _read_base(scenario: Any) -> tuple[dict[str, Any], str, str | None]:
+    if isinstance(scenario, (str, Path)):
+        return read_scenario_dict(scenario), str(scenario), str(Path(scenario).parent)
+    if isinstance(scenario, Mapping):
+        return dict(scenario), "<dict>", None
+    raise EdgesimError(f"fit: scenario must be a file path or a dict, got {type(scenario).__name__}")
+
+
+def _interior(good: Any, bad: Any, k: int, integer: bool) -> list[Any]:
+    """``k`` points strictly between ``good`` and ``bad``, ordered from ``good`` towards ``bad``."""
+    if integer:
+        pts = sorted({good + round((bad - good) * i / (k + 1)) for i in range(1, k + 1)} - {good, bad},
+                     key=lambda p: abs(p - good))
+        return [p for p in pts if min(good, bad) < p < max(good, bad)] or [good + (bad - good) // 2 if bad > good
+                                                                               else good - (good - bad) // 2]
+    return [good + (bad - good) * i / (k + 1) for i in range(1, k + 1)]
+
+
 def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
         constraints: Sequence[str | Constraint] | Mapping[str, float], integer: bool | None = None,
         tol: float | None = None, overrides: Mapping[str, Any] | None = None, replications: int = 1, seed: int = 0,
         duration_s: float | None = None, jobs: int | None = 1, executor: str | Executor | None = None,
-        scheduler: str | None = None, progress: bool | None = None, max_rounds: int = 64) -> FitResult:
-    """Largest value of ``path`` in [low, high] at which every constraint holds (bisection over simulations).
+        scheduler: str | None = None, progress: bool | None = None, max_rounds: int = 64,
+        seek: str = "auto") -> FitResult:
+    """The boundary value of ``path`` in [low, high] at which every constraint holds (bisection over simulations).
 
     Parameters
     ----------
@@ -150,8 +166,8 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
     low, high : float
         Search range (in the field's unit, or as a scale factor for several paths).
     constraints : list of str or Constraint, or mapping
-        ``["max_p99_latency_ms<=100", "drop_rate<=0.01"]``; a mapping ``{"max_p99_latency_ms": 100}`` means
-        ``<=`` for each.
+        ``["max_p99_latency_ms<=100", "drop_rate<=0.01"]`` (``<=, <, >=, >, ==, !=``); a mapping
+        ``{"max_p99_latency_ms": 100}`` means ``<=`` for each.
     integer : bool, optional
         Search integers (default: True for one path whose base value and bounds are integers).
     tol : float, optional
@@ -168,26 +184,21 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
         Points simulated per round (and worker processes); 1 is plain bisection in this process.
     executor, scheduler :
         As in :func:`edgesim.sweeps`.
+    seek : {"auto", "largest", "smallest"}
+        Which boundary: ``largest`` feasible value (feasible below it), ``smallest`` (feasible above it), or
+        ``auto``: decided from the two ends of the range.
 
     Returns
     -------
     FitResult
     """
-    from pathlib import Path
-
-    from ..spec.load import read_scenario_dict
-
-    if isinstance(scenario, (str, Path)):
-        base = read_scenario_dict(scenario)
-        source, base_dir = str(scenario), str(Path(scenario).parent)
-    elif isinstance(scenario, Mapping):
-        base, source, base_dir = dict(scenario), "<dict>", None
-    else:
-        raise EdgesimError(f"fit: scenario must be a file path or a dict, got {type(scenario).__name__}")
+    base, source, base_dir = _read_base(scenario)
     paths = [path] if isinstance(path, str) else list(path)
     if not paths:
         raise SweepError("fit", "path", "give at least one dotted path")
-    cons = _constraints(constraints)
+    if seek not in SEEK:
+        raise SweepError("fit", "seek", f"must be one of {', '.join(SEEK)}, got {seek!r}")
+    cons = parse_constraints(constraints, "constraints")
     if not cons:
         raise SweepError("fit", "constraints", "give at least one constraint (e.g. max_p99_latency_ms<=100)")
     if not (isinstance(low, (int, float)) and isinstance(high, (int, float))) or not low < high:
@@ -195,8 +206,7 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
     if not isinstance(replications, int) or replications < 1:
         raise SweepError("fit", "replications", f"must be an integer >= 1, got {replications!r}")
     fixed = list((overrides or {}).items())
-    from .plan import build_scenario
-
+    current: Any = None
     try:
         start = build_scenario(base, fixed, None, None)
         base_values = [get_path(start, p) for p in paths] if len(paths) > 1 else [None]
@@ -208,10 +218,11 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
                 current = None
     except PathError as exc:
         raise SweepError("fit", "path", f"{exc} (in {source})") from None
-    if len(paths) > 1:
-        for p, v in zip(paths, base_values):
-            if not isinstance(v, (int, float)) or isinstance(v, bool):
-                raise SweepError("fit", "path", f"{p}: scaling needs a number in the base scenario, found {v!r}")
+    scales: list[float | int] = []
+    for p, v in zip(paths, base_values):
+        if len(paths) > 1 and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise SweepError("fit", "path", f"{p}: scaling needs a number in the base scenario, found {v!r}")
+        scales.append(v if isinstance(v, (int, float)) else 0)
     if integer is None:
         integer = len(paths) == 1 and float(low).is_integer() and float(high).is_integer() and (
             current is None or (isinstance(current, int) and not isinstance(current, bool)))
@@ -226,30 +237,30 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
     def assign(x: float) -> list[tuple[str, Any]]:
         if len(paths) == 1:
             return fixed + [(paths[0], int(x) if integer else float(x))]
-        out = []
-        for p, v in zip(paths, base_values):
+        out: list[tuple[str, Any]] = []
+        for p, v in zip(paths, scales):
             scaled = v * x
             out.append((p, max(1, int(round(scaled))) if isinstance(v, int) else float(scaled)))
         return fixed + out
 
     results: dict[Any, dict[str, Any]] = {}
     bar = Progress(0, enabled=progress, label="fit")
-    monotone = True
     n_sims = 0
 
-    with make_executor(executor, jobs=jobs if jobs is not None else None, scheduler=scheduler) as ex:
+    with make_executor(executor, jobs=jobs, scheduler=scheduler) as ex:
         workers = max(1, getattr(ex, "workers", 1) or 1)
 
         def probe(values: list[Any]) -> None:
             nonlocal n_sims
-            tasks = []
+            tasks: list[tuple[Any, RunTask]] = []
             for x in values:
                 params = tuple(assign(x))
                 for rep in range(replications):
                     s = run_seed(seed, params, rep)
-                    tasks.append((x, RunTask(run_id=run_identity(base, params, s, duration_s), index=len(tasks), case=None,
-                                             params=params, replication=rep, seed=s, scenario=base, duration_s=duration_s,
-                                             source=source, base_dir=base_dir, per_stream=False)))
+                    tasks.append((x, RunTask(run_id=run_identity(base, params, s, duration_s), index=len(tasks),
+                                             case=None, params=params, replication=rep, seed=s, scenario=base,
+                                             duration_s=duration_s, source=source, base_dir=base_dir,
+                                             per_stream=False)))
             bar.total += len(tasks)
             by_id = {t.run_id: x for x, t in tasks}
             rows: dict[Any, list[dict[str, Any]]] = {x: [] for x in values}
@@ -262,50 +273,50 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
                 if len(paths) > 1:
                     results[x].update(dict(assign(x)[len(fixed):]))
 
-        probe([low, high] if workers > 1 else [low])
-        if results[low]["feasible"] and high not in results:
-            probe([high])
-        lo, hi = low, high
+        probe([low, high])
+        feasible_low, feasible_high = results[low]["feasible"], results[high]["feasible"]
+        direction = seek
+        if seek == "auto":
+            direction = "smallest" if feasible_high and not feasible_low else "largest"
+        good, bad = (low, high) if direction == "largest" else (high, low)
         value: Any = None
         first_bad: Any = None
-        if not results[low]["feasible"]:
-            value, first_bad = None, low
-        elif results[high]["feasible"]:
-            value, first_bad = high, None
+        if results[good]["feasible"] and results[bad]["feasible"]:
+            value, first_bad = (high if direction == "largest" else low), None
+        elif not results[good]["feasible"]:
+            value, first_bad = None, good
         else:
             for _ in range(max_rounds):
-                if integer and hi - lo <= 1:
+                if abs(bad - good) <= (1 if integer else tol):
                     break
-                if not integer and hi - lo <= tol:
-                    break
-                k = workers
-                if integer:
-                    pts = sorted({lo + round((hi - lo) * i / (k + 1)) for i in range(1, k + 1)} - {lo, hi})
-                    pts = [p for p in pts if lo < p < hi] or [lo + (hi - lo) // 2]
-                else:
-                    pts = [lo + (hi - lo) * i / (k + 1) for i in range(1, k + 1)]
+                pts = _interior(good, bad, workers, bool(integer))
                 probe(pts)
-                bad = [p for p in pts if not results[p]["feasible"]]
-                new_hi = min(bad) if bad else hi
-                good = [p for p in pts if results[p]["feasible"] and p < new_hi]
-                if any(results[p]["feasible"] for p in pts if p > new_hi):
-                    monotone = False
-                lo, hi = (max(good) if good else lo), new_hi
-            value, first_bad = lo, hi
+                infeasible = [p for p in pts if not results[p]["feasible"]]
+                new_bad = min(infeasible, key=lambda p: abs(p - good)) if infeasible else bad
+                closer = [p for p in pts if results[p]["feasible"] and abs(p - good) < abs(new_bad - good)]
+                good, bad = (max(closer, key=lambda p: abs(p - good)) if closer else good), new_bad
+            value, first_bad = good, bad
+        monotone = _monotone(results, direction)
         probes = pd.DataFrame([results[x] for x in sorted(results)])
-        for x in sorted(results):
-            if results[x]["feasible"] and any(not results[y]["feasible"] for y in results if y < x):
-                monotone = False
     bar.close()
     settings = dict(assign(value)[len(fixed):]) if value is not None else {}
     return FitResult(value=value, first_infeasible=first_bad, paths=paths, constraints=cons, low=low, high=high,
-                     integer=bool(integer), monotone=monotone, probes=probes, simulations=n_sims, settings=settings)
+                     integer=bool(integer), seek=direction, monotone=monotone, probes=probes, simulations=n_sims,
+                     settings=settings)
 
 
-def _constraints(spec: Sequence[str | Constraint] | Mapping[str, float]) -> list[Constraint]:
-    if isinstance(spec, Mapping):
-        return [Constraint(str(k), "<=", float(v)) for k, v in spec.items()]
-    return [c if isinstance(c, Constraint) else parse_constraint(str(c)) for c in spec]
+def _monotone(results: Mapping[Any, Mapping[str, Any]], direction: str) -> bool:
+    """False when a feasible probe lies beyond an infeasible one (in the searched direction)."""
+    xs = sorted(results)
+    if direction == "smallest":
+        xs = xs[::-1]
+    seen_bad = False
+    for x in xs:
+        if not results[x]["feasible"]:
+            seen_bad = True
+        elif seen_bad:
+            return False
+    return True
 
 
 def _judge(x: Any, rows: list[dict[str, Any]], cons: list[Constraint]) -> dict[str, Any]:
@@ -317,16 +328,14 @@ def _judge(x: Any, rows: list[dict[str, Any]], cons: list[Constraint]) -> dict[s
         out["error"] = errors[0]
         violated.append("run failed")
     ok_rows = [r for r in rows if r.get("status") == "ok"]
+    if ok_rows:
+        check_columns(cons, ok_rows[0].keys(), "constraint")
     for c in cons:
-        if ok_rows and c.column not in ok_rows[0]:
-            known = [k for k in ok_rows[0] if not k.startswith(("units.", "streams."))]
-            raise EdgesimError(f"constraint {c}: no result column {c.column!r} (for example: {', '.join(known[:40])})")
-        values = [r.get(c.column) for r in ok_rows]
-        held = [c.holds(v) for v in values]
-        nums = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-        if nums:
-            worst = max(nums) if c.op in ("<=", "<") else min(nums)
-            out[c.column] = worst
+        values = pd.Series([r.get(c.column) for r in ok_rows], dtype=object)
+        held = c.mask(values) if len(values) else []
+        nums = pd.to_numeric(values, errors="coerce").dropna()
+        if len(nums) and not isinstance(c.bound, str):
+            out[c.column] = float(nums.max() if c.op in ("<=", "<") else nums.min())
         if not all(held):
             out["feasible"] = False
             violated.append(str(c))

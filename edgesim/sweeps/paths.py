@@ -16,15 +16,34 @@ where the unit had none), never list items: a name or index that does not exist 
 
 Values given on the command line are parsed as YAML (``30`` -> int, ``hailo8`` -> str,
 ``{name: npu, device: jetson_nano}`` -> a mapping, which replaces a whole item).
+
+Paired values: a last step named ``resolution`` sets two fields at once, ``width_px`` and ``height_px`` of the
+same item: ``cameras.cam.resolution=1920x1080`` (or ``[1920, 1080]``, or ``{width_px: 1920, height_px: 1080}``).
+
+The same syntax is shared by ``edgesim sweep``, ``edgesim fit`` and ``edgesim run`` (one value there):
+:func:`parse_assignment` reads ``PATH=V1,V2,...``, :func:`format_assignment` writes one back so that it
+parses to the same value (the one-line command that reproduces a sweep row).
 """
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any
 
 import yaml
 
 from ..errors import EdgesimError
+from ..yamlio import safe_load
+
+__all__ = [
+    "PAIRED_STEPS", "PathError", "parse_path", "format_steps", "get_path", "set_path", "parse_value", "split_values",
+    "parse_assignment", "format_value", "format_assignment", "parse_pair",
+]
+
+#: a last step that sets two fields of its item at once: ``resolution`` -> ``width_px``, ``height_px``
+PAIRED_STEPS: dict[str, tuple[str, str]] = {"resolution": ("width_px", "height_px")}
+_PAIR_RE = re.compile(r"^\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*$")
 
 
 class PathError(EdgesimError):
@@ -129,6 +148,9 @@ def get_path(data: Any, path: str) -> Any:
         if isinstance(current, list):
             current = current[_list_index(current, step, path, where)]
         elif isinstance(current, dict):
+            pair = PAIRED_STEPS.get(str(step)) if i == len(steps) - 1 and str(step) not in current else None
+            if pair is not None and all(k in current for k in pair):
+                return f"{current[pair[0]]}x{current[pair[1]]}"
             if str(step) not in current:
                 known = ", ".join(map(str, current)) or "none"
                 raise PathError(path, f"no key {str(step)!r} in {where} (keys: {known})")
@@ -159,6 +181,10 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         elif isinstance(current, dict):
             key = str(step)
             if last:
+                pair = PAIRED_STEPS.get(key) if key not in current else None
+                if pair is not None:
+                    current[pair[0]], current[pair[1]] = parse_pair(value, path, pair)
+                    return
                 current[key] = value
                 return
             if key not in current or current[key] is None:
@@ -168,10 +194,32 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
             raise PathError(path, f"{where} is a {type(current).__name__} ({current!r}), not a mapping or list")
 
 
+def parse_pair(value: Any, path: str, fields: tuple[str, str] = ("width_px", "height_px")) -> tuple[int, int]:
+    """``'1920x1080'``, ``[1920, 1080]`` or ``{width_px: 1920, height_px: 1080}`` -> ``(1920, 1080)``.
+
+    Raises :class:`PathError` for anything else (two positive integers are required).
+    """
+    pair: Any = None
+    if isinstance(value, str):
+        match = _PAIR_RE.match(value)
+        pair = (int(match.group(1)), int(match.group(2))) if match else None
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        pair = tuple(value)
+    elif isinstance(value, dict) and set(value) == set(fields):
+        pair = (value[fields[0]], value[fields[1]])
+    if pair is None or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair):
+        raise PathError(path, f"sets {fields[0]} and {fields[1]} together: write WIDTHxHEIGHT with two positive "
+                        f"integers (e.g. 1920x1080), got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
 def parse_value(text: str) -> Any:
-    """A value from the command line, parsed as YAML (``30`` -> 30, ``0.5`` -> 0.5, ``hailo8`` -> 'hailo8')."""
+    """A value from the command line, parsed as YAML (``30`` -> 30, ``1e3`` -> 1000.0, ``hailo8`` -> 'hailo8').
+
+    Text that is not valid YAML is kept as a string.
+    """
     try:
-        return yaml.safe_load(text) if text.strip() else ""
+        return safe_load(text) if text.strip() else ""
     except yaml.YAMLError:
         return text
 
@@ -210,3 +258,40 @@ def parse_assignment(text: str) -> tuple[str, list[Any]]:
     if not values.strip() or any(p == "" for p in parts):
         raise PathError(path, f"empty value in {values!r}")
     return path, [parse_value(p) for p in parts]
+
+
+def format_value(value: Any) -> str:
+    """A value as ``--set`` text that :func:`parse_assignment` reads back as exactly ``value`` (one value).
+
+    Scalars as YAML writes them (``30``, ``0.5``, ``hailo8``, ``'30'`` for the string), mappings and lists in
+    YAML flow style (``{name: npu, device: hailo8}``); JSON where YAML would not round-trip.
+    """
+    if isinstance(value, bool) or value is None:
+        text = "true" if value is True else "false" if value is False else "null"
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value) if math.isfinite(value) else (".nan" if value != value else ".inf" if value > 0 else "-.inf")
+    else:
+        text = yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False, allow_unicode=True).strip()
+        if text.endswith("\n..."):
+            text = text[:-4].strip()
+        if text.endswith("..."):
+            text = text[:-3].strip()
+    if _round_trips(text, value):
+        return text
+    return json.dumps(value, sort_keys=False, separators=(", ", ": "))
+
+
+def _round_trips(text: str, value: Any) -> bool:
+    parts = split_values(text)
+    if len(parts) != 1 or "\n" in text:
+        return False
+    parsed = parse_value(parts[0])
+    return bool(parsed == value and type(parsed) is type(value)) or (
+        isinstance(value, float) and isinstance(parsed, float) and value != value and parsed != parsed)
+
+
+def format_assignment(path: str, value: Any) -> str:
+    """``('cameras.cam.fps', 15)`` -> ``'cameras.cam.fps=15'``: the ``--set`` text of one value."""
+    return f"{path}={format_value(value)}"

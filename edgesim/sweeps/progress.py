@@ -9,6 +9,8 @@ import sys
 import time
 from typing import IO
 
+__all__ = ["Progress"]
+
 
 def _fmt_s(seconds: float) -> str:
     if seconds != seconds or seconds == float("inf"):

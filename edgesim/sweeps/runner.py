@@ -1,36 +1,40 @@
-"""``edgesim.sweep(...)``: plan the runs, skip the finished ones, run the rest, return the table."""
+"""``edgesim.sweep(...)``: plan the runs, validate every one, skip the finished ones, run the rest, return the table.
+
+Order of work: the plan (every run, its seed and identity) is made and every distinct configuration is validated
+(:mod:`.validate`) before any run starts, so an invalid plan is an input error (``SweepError``, exit 2), not a
+table of failed runs. Then the runs not already in ``out`` are run; a run that fails while running is recorded with
+its error and the sweep goes on. ``where`` constraints name result columns: they are checked against the first
+finished run's row (a bad column stops the sweep at once, the finished row kept), then marked on every row.
+"""
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import EdgesimError
-from .executors import AGGREGATE_COLUMNS, Executor, make_executor
-from .plan import (
-    META_COLUMNS,
-    Domain,
-    SweepError,
-    SweepSpec,
-    is_sweep_mapping,
-    iter_tasks,
-    load_sweep_file,
-    parse_domain,
-    plan_runs,
-    spec_from_mapping,
-)
+from ..spec.load import read_scenario_dict
+from ..spec.schema import ScenarioSpec
+from .columns import AGGREGATE_COLUMNS, META_COLUMNS
+from .constraints import Constraint, check_columns, parse_constraints, violations
+from .domain import Domain, parse_domain
+from .errors import SweepError
+from .executors import Executor, available_cores, make_executor
+from .identity import check_expanded_size
+from .plan import SweepSpec, iter_tasks, plan_runs
 from .progress import Progress
 from .store import ResultStore, rows_to_frame
+from .sweepfile import is_sweep_mapping, load_sweep_file, spec_from_mapping
+from .validate import validate_plan
+
+__all__ = ["sweep", "run_sweep", "make_sweep_spec"]
 
 
 def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, SweepSpec | None, dict[str, Any]]:
     """(raw scenario dict, source, base_dir, sweep spec if a sweep was given, sweep-file options)."""
-    from ..spec.load import read_scenario_dict
-    from ..spec.schema import ScenarioSpec
-
     if isinstance(scenario, SweepSpec):
         return scenario.scenario, scenario.source, scenario.base_dir, scenario, {}
     if isinstance(scenario, ScenarioSpec):
@@ -51,6 +55,7 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
             return spec.scenario, spec.source, spec.base_dir, spec, options
         return data, str(path), str(path.parent), None, {}
     if isinstance(scenario, Mapping):
+        check_expanded_size(scenario, "<dict>")
         if is_sweep_mapping(scenario):
             spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
             return spec.scenario, spec.source, spec.base_dir, spec, options
@@ -88,7 +93,7 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
           duration_s: float | None = None, jobs: int | None = None, executor: str | Executor | None = None,
           scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
           per_stream: bool | None = None, seed_mode: str | None = None, progress: bool | None = None,
-          parquet: bool = False) -> pd.DataFrame:
+          parquet: bool = False, where: Sequence[str | Constraint] | None = None) -> pd.DataFrame:
     """Run a scenario over a grid (or a random sample) of field values; one row per run.
 
     Parameters
@@ -132,12 +137,22 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
         Progress bar on stderr (default: only when stderr is a terminal).
     parquet : bool
         Also write ``results.parquet`` in ``out`` at the end (needs pyarrow or fastparquet).
+    where : list of str or Constraint, optional
+        Constraints on result columns (``"drop_rate<=0.01"``): the table gains a ``violates`` column (the
+        constraints a run violates, empty when it meets them all). A column no run reports is an error.
+
+    Raises
+    ------
+    SweepError
+        The plan is invalid: a path that does not resolve, or a planned scenario the schema rejects (named by
+        its run and field), or a ``where`` constraint that does not parse or names no column.
 
     Returns
     -------
     pandas.DataFrame
         One row per run, in plan order: ``run_id, index, case, replication, seed, status, error, wall_s,
-        scenario_hash, edgesim_version``, the parameters (columns named by their paths), the aggregates
+        scenario_hash, edgesim_version, command`` (the ``edgesim run`` line that reproduces the run), the
+        parameters (columns named by their paths), the aggregates
         (``max_p99_latency_ms``, ``drop_rate``, ...) and the flattened summary (``system.avg_power_w``,
         ``units.npu.utilization``, ``streams.cam_0/det.latency_ms.p99``, ...). ``df.attrs`` holds
         ``parameters``, ``total``, ``skipped`` (resumed), ``failed`` and ``out``.
@@ -147,13 +162,28 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
     jobs = jobs if jobs is not None else options.get("jobs")
     out = out if out is not None else options.get("out")
     return run_sweep(spec, jobs=jobs, executor=executor, scheduler=scheduler, out=out, retry_failed=retry_failed,
-                     progress=progress, parquet=parquet)
+                     progress=progress, parquet=parquet, where=where)
+
+
+def _checked_rows(rows: Iterator[dict[str, Any]], where: Sequence[Constraint], store: ResultStore | None,
+                  option: str) -> Iterator[dict[str, Any]]:
+    """Pass rows through, storing each; check the ``where`` columns against the first successful row."""
+    checked = not where
+    for row in rows:
+        if store is not None:
+            store.append(row)
+        yield row
+        if not checked and row.get("status") == "ok":
+            check_columns(where, row.keys(), option)
+            checked = True
 
 
 def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Executor | None = None,
               scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
-              progress: bool | None = None, parquet: bool = False, out_option: str = "out") -> pd.DataFrame:
-    """Run a validated :class:`SweepSpec` (see :func:`sweep` for the keywords)."""
+              progress: bool | None = None, parquet: bool = False, out_option: str = "out",
+              where: Sequence[str | Constraint] | None = None, where_option: str = "where") -> pd.DataFrame:
+    """Run a :class:`SweepSpec` (see :func:`sweep` for the keywords): plan, validate every run, run the rest."""
+    constraints = parse_constraints(where, where_option)
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise SweepError(spec.spec_source, "jobs", f"must be an integer >= 1, got {jobs!r}")
     if parquet and out is None:
@@ -161,8 +191,11 @@ def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Execu
     if parquet and not (importlib.util.find_spec("pyarrow") or importlib.util.find_spec("fastparquet")):
         raise SweepError(spec.spec_source, "parquet", "writing Parquet needs pyarrow (pip install pyarrow); CSV is always written")
     runs = plan_runs(spec)
+    validate_plan(spec, runs)
     store = ResultStore(out, option=out_option) if out is not None else None
     finished = store.finished(retry_failed) if store is not None else set()
+    if store is not None and constraints and len(store):
+        check_columns(constraints, store.header, where_option)
     todo = [r for r in runs if r.run_id not in finished]
     if store is not None:
         store.write_spec({**spec.describe(), "runs": len(runs)})
@@ -171,14 +204,10 @@ def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Execu
     try:
         if todo:
             if jobs is None and executor in (None, "process") and not scheduler:
-                from .executors import available_cores
-
                 jobs = min(available_cores(), len(todo))
             with make_executor(executor, jobs=jobs, scheduler=scheduler) as ex:
-                for row in ex.run(iter_tasks(spec, todo)):
-                    if store is not None:
-                        store.append(row)
-                    else:
+                for row in _checked_rows(ex.run(iter_tasks(spec, todo)), constraints, store, where_option):
+                    if store is None:
                         rows.append(row)
                     bar.update(ok=row.get("status") == "ok")
     finally:
@@ -193,6 +222,9 @@ def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Execu
     else:
         df = rows_to_frame(rows)
     df = _tidy(df, spec, plan_index)
+    if constraints and len(df):
+        check_columns(constraints, df.columns, where_option)
+        df["violates"] = violations(df, constraints)
     df.attrs.update({"parameters": _param_names(spec), "total": len(runs), "skipped": len(runs) - len(todo),
                      "failed": int((df["status"] != "ok").sum()) if "status" in df.columns else 0,
                      "out": str(out) if out is not None else None})

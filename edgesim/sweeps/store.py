@@ -22,13 +22,15 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import EdgesimError
+
+__all__ = ["RESULTS", "SPEC", "StoreError", "ResultStore", "read_table", "rows_to_frame"]
 
 RESULTS = "results.csv"
 SPEC = "sweep.json"
@@ -82,7 +84,7 @@ def read_table(source: Any) -> pd.DataFrame:
     return pd.read_csv(source, **kwargs)
 
 
-def rows_to_frame(rows: list[Mapping[str, Any]]) -> pd.DataFrame:
+def rows_to_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows as the same DataFrame they give after a round trip through ``results.csv`` (same dtypes)."""
     header: list[str] = []
     for row in rows:
