@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 from edgesim.catalog import load_catalog
 from edgesim.physics.profile import OP_CLASSES, ModelProfile
 from edgesim.profiles.catalog_profiles import PROFILES_PATH, dump_profiles
-from edgesim.profiles.counting import LayerList, Tensor, concat, mac_class_ops
+from edgesim.profiles.counting import LayerCount, LayerList, Tensor, concat, mac_class_ops
 
 __all__ = ["BUILDERS", "BuiltProfile", "build_all", "main"]
 
@@ -40,6 +40,7 @@ class BuiltProfile:
 
     profile: ModelProfile
     method: str
+    layers: tuple[LayerCount, ...]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -423,7 +424,9 @@ def build_all() -> tuple[dict[str, BuiltProfile], list[list[str]]]:
     rows = []
     for name, model in models.items():
         builder, width, height, source, method = BUILDERS[name]
-        raw = builder().profile(name, width, height, source)
+        net = builder()
+        raw = net.profile(name, width, height, source)
+        layers = tuple(net.layers)
         published_ops = float(model.ops_per_inference)
         published_params = float(model.params)
         ops_err = mac_class_ops(raw.ops_by_class) / published_ops - 1
@@ -436,9 +439,12 @@ def build_all() -> tuple[dict[str, BuiltProfile], list[list[str]]]:
             profile = raw
         else:
             profile = _scaled(raw, published_ops, published_params)
+            r_ops, r_par = published_ops / mac_class_ops(raw.ops_by_class), published_params / raw.params
+            layers = tuple(replace(row, ops=row.ops * r_ops, params=row.params * r_par, output_elements=row.output_elements * r_ops)
+                           for row in layers)
         extra = {"method": method, "built_mac_ops": f"{mac_class_ops(raw.ops_by_class):.6g}", "built_params": f"{raw.params:.6g}",
                  "generated_by": "experiments/build_profiles.py"}
-        built[name] = BuiltProfile(replace(profile, extra=extra), method)
+        built[name] = BuiltProfile(replace(profile, extra=extra), method, layers)
     return built, rows
 
 
@@ -461,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {split}; activations {p.activation_bytes_int8 / 2**20:.2f} MiB (int8), "
               f"largest {p.max_layer_activation_bytes_int8 / 2**20:.2f} MiB, {p.n_layers} compute layers")
     if not args.check:
-        dump_profiles({name: b.profile for name, b in built.items()}, args.out)
+        dump_profiles({name: b.profile for name, b in built.items()}, args.out, {name: b.layers for name, b in built.items()})
         print(f"wrote {args.out}")
     return 0
 

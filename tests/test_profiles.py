@@ -103,6 +103,23 @@ def test_shipped_profiles_are_what_the_script_builds():
         assert shipped[name].activation_bytes_int8 == pytest.approx(b.profile.activation_bytes_int8, rel=1e-6)
 
 
+def test_per_layer_rows_sum_to_the_profile(catalog_models):
+    from edgesim.profiles import layers_for
+
+    for name in catalog_models:
+        p, rows = profile_for(name), layers_for(name)
+        for cls in OP_CLASSES:
+            assert sum(r.ops for r in rows if r.op_class == cls) == pytest.approx(p.ops_by_class[cls], rel=1e-5, abs=1.0), (name, cls)
+        assert sum(r.params for r in rows) == pytest.approx(p.params, rel=1e-5), name
+        assert sum(r.output_elements for r in rows) == pytest.approx(p.activation_bytes_int8, rel=1e-5), name
+        assert max(r.output_elements for r in rows) == pytest.approx(p.max_layer_activation_bytes_int8, rel=1e-5), name
+        assert sum(r.is_compute for r in rows) == p.n_layers, name
+    # ResNet-50's first layer: 7x7 conv 3 -> 64 at 112 x 112 (+ BN scale and shift), written at int8
+    first = layers_for("resnet50")[0]
+    assert (first.op_class, first.params, first.output_elements) == ("conv", 64 * 3 * 49 + 128, 64 * 112 * 112)
+    assert first.ops == pytest.approx(2 * 64 * 112 * 112 * 3 * 49, rel=1e-5)
+
+
 def test_class_splits_reflect_the_architectures():
     mnv2 = profile_for("mobilenet_v2").ops_by_class
     assert mnv2["depthwise"] > 0 and mnv2["pointwise"] > 0.8 * mac_class_ops(mnv2)
@@ -140,6 +157,10 @@ def test_bad_profile_entries_name_the_field():
         profile_from_mapping("m", {**good, "ops_by_class": {"convolution": 1.0}})
     with pytest.raises(ProfileError, match=r"m\.params: expected a finite number"):
         profile_from_mapping("m", {**good, "params": -1})
+    with pytest.raises(ProfileError, match=r"m\.layers\[0\]: expected"):
+        from edgesim.profiles.catalog_profiles import _layers_from_rows
+
+        _layers_from_rows("m", [["c", "convolution", 1, 0, 0, 1]], "f.yaml")
     with pytest.raises(ProfileError, match="no model profile"):
         profile_for("no_such_model")
 

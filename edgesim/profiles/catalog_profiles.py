@@ -7,7 +7,7 @@ counts; ``family_assumption``: class split from a stated structure, totals scale
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,11 @@ import yaml
 
 from edgesim.errors import EdgesimError
 from edgesim.physics.profile import OP_CLASSES, ModelProfile, OpClass
+from edgesim.profiles.counting import LayerCount
 from edgesim.yamlio import safe_load
 
-__all__ = ["PROFILES_PATH", "ProfileError", "dump_profiles", "load_profiles", "profile_for", "profile_from_mapping",
-           "profile_to_mapping"]
+__all__ = ["PROFILES_PATH", "ProfileError", "dump_profiles", "layers_for", "load_layers", "load_profiles", "profile_for",
+           "profile_from_mapping", "profile_to_mapping"]
 
 PROFILES_PATH = Path(__file__).resolve().parents[1] / "catalog" / "data" / "profiles.yaml"
 
@@ -30,6 +31,8 @@ _HEADER = """\
 # (conv / matmul / attention ops = 2 x MACs); elementwise, activation, pooling and resize ops are this
 # project's convention (one op per element), counted by none of the published sources.
 # activation_bytes_int8: every layer output written once, at one byte per element.
+# layers (where present): one row per layer in execution order, [name, op_class, ops, params,
+# output_bytes_int8, is_compute]; a fused activation has output 0. Their sums are the totals above.
 # method: layer_by_layer (counted, checked within 2% of the catalog's published ops and params) or
 # family_assumption (class split from the stated structure, every count scaled to the published totals).
 """
@@ -60,7 +63,7 @@ def profile_from_mapping(name: str, entry: Mapping[str, Any], where: str = "<map
     if not isinstance(entry, Mapping):
         raise ProfileError(f"{where}: {name}: expected a mapping, got {type(entry).__name__}")
     known = {"ref_width_px", "ref_height_px", "ops_by_class", "params", "activation_bytes_int8",
-             "max_layer_activation_bytes_int8", "n_layers", "pixel_scaled", "source", "extra"}
+             "max_layer_activation_bytes_int8", "n_layers", "pixel_scaled", "source", "extra", "layers"}
     unknown = sorted(set(entry) - known)
     if unknown:
         raise ProfileError(f"{where}: {name}.{unknown[0]}: unknown field")
@@ -94,7 +97,23 @@ def profile_from_mapping(name: str, entry: Mapping[str, Any], where: str = "<map
     )
 
 
-def _read(path: Path) -> dict[str, ModelProfile]:
+def _layers_from_rows(name: str, rows: Any, where: str) -> tuple[LayerCount, ...]:
+    if not isinstance(rows, Sequence) or isinstance(rows, str):
+        raise ProfileError(f"{where}: {name}.layers: expected a list of [name, op_class, ops, params, output_bytes_int8, is_compute]")
+    layers = []
+    for i, row in enumerate(rows):
+        ok = isinstance(row, Sequence) and len(row) == 6 and row[1] in OP_CLASSES
+        if ok:
+            try:
+                layers.append(LayerCount(str(row[0]), row[1], float(row[2]), float(row[3]), float(row[4]), bool(row[5])))
+            except (TypeError, ValueError):
+                ok = False
+        if not ok:
+            raise ProfileError(f"{where}: {name}.layers[{i}]: expected [name, op_class, ops, params, output_bytes_int8, is_compute], got {row!r}")
+    return tuple(layers)
+
+
+def _read_all(path: Path) -> tuple[dict[str, ModelProfile], dict[str, tuple[LayerCount, ...]]]:
     try:
         data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -103,12 +122,22 @@ def _read(path: Path) -> dict[str, ModelProfile]:
         raise ProfileError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, Mapping):
         raise ProfileError(f"{path}: expected a mapping of model name to profile")
-    return {str(name): profile_from_mapping(str(name), entry, str(path)) for name, entry in data.items()}
+    profiles = {str(name): profile_from_mapping(str(name), entry, str(path)) for name, entry in data.items()}
+    layers = {str(name): _layers_from_rows(str(name), entry["layers"], str(path)) for name, entry in data.items() if "layers" in entry}
+    return profiles, layers
+
+
+def _read(path: Path) -> dict[str, ModelProfile]:
+    return _read_all(path)[0]
 
 
 @lru_cache(maxsize=1)
+def _package() -> tuple[dict[str, ModelProfile], dict[str, tuple[LayerCount, ...]]]:
+    return _read_all(PROFILES_PATH)
+
+
 def _package_profiles() -> dict[str, ModelProfile]:
-    return _read(PROFILES_PATH)
+    return _package()[0]
 
 
 def load_profiles(path: str | Path | None = None) -> dict[str, ModelProfile]:
@@ -130,10 +159,34 @@ def profile_for(name: str) -> ModelProfile:
     return profiles[name]
 
 
-def dump_profiles(profiles: Mapping[str, ModelProfile], path: str | Path) -> Path:
-    """Write ``profiles`` as YAML (the shipped format, with its header) to ``path``."""
+def load_layers(path: str | Path | None = None) -> dict[str, tuple[LayerCount, ...]]:
+    """Per-layer rows of the package's profiles (or of the file at ``path``), for models that carry them.
+
+    Each :class:`LayerCount` holds the layer's op class, ops, parameters (weight bytes = params x bytes per
+    parameter) and output elements (bytes at int8), in execution order: what a per-layer memory roofline needs.
+    """
+    return dict(_package()[1]) if path is None else _read_all(Path(path))[1]
+
+
+def layers_for(name: str) -> tuple[LayerCount, ...]:
+    """The per-layer rows of the shipped profile of ``name``; :class:`ProfileError` if it has none."""
+    layers = _package()[1]
+    if name not in layers:
+        raise ProfileError(f"{name}: no per-layer table (models with one: {', '.join(sorted(layers))})")
+    return layers[name]
+
+
+def dump_profiles(profiles: Mapping[str, ModelProfile], path: str | Path,
+                  layers: Mapping[str, Sequence[LayerCount]] | None = None) -> Path:
+    """Write ``profiles`` (and, where given, their per-layer rows) as YAML in the shipped format to ``path``."""
     out = Path(path)
-    body = yaml.safe_dump({name: profile_to_mapping(p) for name, p in profiles.items()}, sort_keys=False, width=140,
-                          allow_unicode=True)
+    doc: dict[str, Any] = {}
+    for name, p in profiles.items():
+        entry = profile_to_mapping(p)
+        if layers and name in layers:
+            entry["layers"] = [[row.name, row.op_class, float(f"{row.ops:.6g}"), float(f"{row.params:.6g}"),
+                                float(f"{row.output_elements:.6g}"), int(row.is_compute)] for row in layers[name]]
+        doc[name] = entry
+    body = yaml.safe_dump(doc, sort_keys=False, width=140, allow_unicode=True, default_flow_style=None)
     out.write_text(_HEADER + "\n" + body, encoding="utf-8")
     return out
