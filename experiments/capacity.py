@@ -28,7 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-from edgesim import analysis, load_scenario  # noqa: E402
+from edgesim import load_scenario  # noqa: E402
+from edgesim.physics import whitepaper as analysis  # noqa: E402
 
 OPS_PER_PIXEL = 150_000.0  # white paper: "roughly 150 thousand operations per pixel" (ResNet-50-like)
 FPS = 30.0                 # white paper: 30 FPS in both use cases

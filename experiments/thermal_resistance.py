@@ -35,7 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-from edgesim import ScenarioError, analysis, scenario_from_dict  # noqa: E402
+from edgesim import ScenarioError, scenario_from_dict  # noqa: E402
+from edgesim.physics import whitepaper as analysis  # noqa: E402
 from edgesim.spec.load import read_scenario_dict  # noqa: E402
 
 TJ_C = 105.0  # junction limit, degC (the brief's reference value; catalog tj_max_c used where present)

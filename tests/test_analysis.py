@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgesim.analysis import (
+from edgesim.physics.whitepaper import (
     battery_life_h,
     efficiency_ops_per_j,
     max_capacity_for_battery_life,

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 from edgesim.catalog import load_catalog
-from edgesim.catalog.cli import format_quantity
 from edgesim.catalog.loader import ENV_VAR
 from edgesim.cli import main
+from edgesim.cli.catalog import format_quantity
 
 USER_CATALOG = textwrap.dedent("""\
     devices:

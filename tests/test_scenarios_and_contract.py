@@ -8,8 +8,8 @@ import pytest
 from conftest import SCENARIOS
 
 import edgesim
-from edgesim.analysis import required_capacity_ops_per_s
 from edgesim.cli import main
+from edgesim.physics.whitepaper import required_capacity_ops_per_s
 
 ALL = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 

@@ -1,7 +1,7 @@
 """``edgesim budget ...``: the white paper's back-of-the-envelope formulas as a command-line tool.
 
 Four subcommands, each a thin layer over a documented function of this module (which in turn uses
-:mod:`edgesim.analysis`):
+:mod:`edgesim.physics.whitepaper`):
 
 * ``budget capacity``  -> :func:`capacity_report`: ``C = streams x FPS x W x H x ops/pixel``.
 * ``budget thermal``   -> :func:`thermal_report`: ``R = (Tj - Tc) / P`` or ``R = (Tj - Tc) x eff / C``.
@@ -24,13 +24,20 @@ import argparse
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import analysis
-from .errors import EdgesimError
+from .. import load_scenario, simulate
+from ..catalog import load_catalog
+from ..errors import EdgesimError
+from ..physics import whitepaper
+from ..report.tables import window_s
+from ..spec.schema import ScenarioSpec
+from .common import format_table
 
-__all__ = ["BudgetError", "capacity_report", "thermal_report", "fit_report", "scenario_report", "register",
+__all__ = ["BudgetError", "capacity_report", "thermal_report", "fit_report", "scenario_report", "UnitWorkload", "unit_workloads",
+           "register",
            "WHITE_PAPER_OPS_PER_PIXEL", "REFERENCE_TJ_C", "REFERENCE_TC_C"]
 
 TOPS = 1e12  # ops/s per TOPS; also ops/J per TOPS/W
@@ -91,8 +98,6 @@ def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequenc
     if model is not None and ops_per_pixel is not None:
         raise BudgetError("--model: give either --model or --ops-per-pixel, not both")
     if model is not None:
-        from .catalog import load_catalog
-
         catalog = load_catalog(list(catalog_files))
         try:
             entry = catalog.model(model)
@@ -131,7 +136,7 @@ def capacity_report(fps: float, width_px: float, height_px: float, ops_per_pixel
     dict
         ``required_capacity_ops_per_s``, ``required_tops`` and the inputs.
     """
-    c = analysis.required_capacity_ops_per_s(fps, width_px, height_px, ops_per_pixel, n_streams)
+    c = whitepaper.required_capacity_ops_per_s(fps, width_px, height_px, ops_per_pixel, n_streams)
     return {"required_capacity_ops_per_s": c, "required_tops": c / TOPS, "fps": fps, "width_px": width_px,
             "height_px": height_px, "ops_per_pixel": ops_per_pixel, "n_streams": n_streams,
             "pixels_per_s": n_streams * fps * width_px * height_px}
@@ -149,13 +154,13 @@ def thermal_report(tj_c: float, tc_c: float, power_w: float | None = None, capac
         ``required_resistance_k_per_w``, ``power_w`` (given or C / eff), ``tj_c``, ``tc_c``, ``margin_k``.
     """
     if power_w is not None:
-        r = analysis.required_thermal_resistance_k_per_w(tj_c, tc_c, power_w)
+        r = whitepaper.required_thermal_resistance_k_per_w(tj_c, tc_c, power_w)
         p = power_w
         form = "(Tj - Tc) / P"
     else:
         if capacity_ops_per_s is None or efficiency_ops_per_j is None:
             raise ValueError("give power_w, or capacity_ops_per_s and efficiency_ops_per_j")
-        r = analysis.required_thermal_resistance_from_efficiency(tj_c, tc_c, efficiency_ops_per_j, capacity_ops_per_s)
+        r = whitepaper.required_thermal_resistance_from_efficiency(tj_c, tc_c, efficiency_ops_per_j, capacity_ops_per_s)
         p = capacity_ops_per_s / efficiency_ops_per_j
         form = "(Tj - Tc) x eff / C"
     out = {"required_resistance_k_per_w": r, "power_w": p, "tj_c": tj_c, "tc_c": tc_c, "margin_k": tj_c - tc_c,
@@ -196,17 +201,17 @@ def fit_report(efficiency_ops_per_j: float, *, resistance_k_per_w: float | None 
     if resistance_k_per_w is not None:
         if tj_c is None or tc_c is None:
             raise ValueError("a thermal limit needs tj_c and tc_c")
-        c = analysis.max_capacity_for_thermal_resistance(tj_c, tc_c, efficiency_ops_per_j, resistance_k_per_w)
+        c = whitepaper.max_capacity_for_thermal_resistance(tj_c, tc_c, efficiency_ops_per_j, resistance_k_per_w)
         out: dict[str, Any] = {"limit": "thermal", "resistance_k_per_w": resistance_k_per_w, "tj_c": tj_c, "tc_c": tc_c,
                                "ai_power_w": (tj_c - tc_c) / resistance_k_per_w}
     elif power_budget_w is not None:
         ai_power_w = power_budget_w - platform_w
         if not ai_power_w > 0:
             raise ValueError(f"platform_w: {platform_w:g} W leaves nothing of the {power_budget_w:g} W budget for AI")
-        c = analysis.max_capacity_for_power_budget(efficiency_ops_per_j, ai_power_w)
+        c = whitepaper.max_capacity_for_power_budget(efficiency_ops_per_j, ai_power_w)
         out = {"limit": "power_budget", "power_budget_w": power_budget_w, "platform_w": platform_w, "ai_power_w": ai_power_w}
     elif battery_wh is not None and life_h is not None:
-        c = analysis.max_capacity_for_battery_life(efficiency_ops_per_j, battery_wh, life_h, platform_w, dcdc_efficiency)
+        c = whitepaper.max_capacity_for_battery_life(efficiency_ops_per_j, battery_wh, life_h, platform_w, dcdc_efficiency)
         out = {"limit": "battery", "battery_wh": battery_wh, "life_h": life_h, "platform_w": platform_w,
                "dcdc_efficiency": dcdc_efficiency, "ai_power_w": dcdc_efficiency * battery_wh / life_h - platform_w}
     else:
@@ -243,15 +248,12 @@ def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = R
     dict
         ``units`` (list), ``ai`` (all units), ``device``, ``required_tops``, ``achieved_tops`` and the inputs.
     """
-    from .api import simulate
-
-    analysis.required_thermal_resistance_k_per_w(tj_c, tc_c, 1.0)  # validates tj_c > tc_c
-    result = simulate(scenario, duration_s=duration_s, seed=seed)
+    whitepaper.required_thermal_resistance_k_per_w(tj_c, tc_c, 1.0)  # validates tj_c > tc_c
+    spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
+    result = simulate(spec, duration_s=duration_s, seed=seed)
     s = result.summary
     margin_k = tj_c - tc_c
-    achieved_by_unit: dict[str, float] = {}
-    for stream in s["streams"]:
-        achieved_by_unit[stream["unit"]] = achieved_by_unit.get(stream["unit"], 0.0) + stream["achieved_fps"] * stream["ops_per_inference"]
+    workloads = unit_workloads(s, spec)
 
     def figures(capacity_ops_per_s: float, power_w: float, inferences_per_j: float | None) -> dict[str, Any]:
         eff = capacity_ops_per_s / power_w if power_w > 0 else None
@@ -262,8 +264,11 @@ def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = R
 
     units = []
     for u in s["units"]:
-        row = {"name": u["name"], "kind": u["kind"], "device": u.get("device"), "utilization": u["utilization"]}
-        row.update(figures(achieved_by_unit.get(u["name"], 0.0), u["avg_power_w"], u["inferences_per_j"]))
+        w = workloads[u["name"]]
+        row = {"name": u["name"], "kind": u["kind"], "device": u.get("device"), "utilization": u["utilization"],
+               "required_capacity_ops_per_s": w.required_ops_per_s, "required_tops": w.required_ops_per_s / TOPS,
+               "closed_loop_loads": list(w.closed_loop_loads)}
+        row.update(figures(w.achieved_ops_per_s, u["avg_power_w"], u["inferences_per_j"]))
         units.append(row)
     system = s["system"]
     ai = figures(system["achieved_tops"] * TOPS, system["avg_power_w"], system["inferences_per_j"])
@@ -272,10 +277,77 @@ def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = R
               "max_interval_power_w": system.get("device_max_interval_power_w"),
               "power_budget_w": system.get("power_budget_w"), "within_power_budget": system.get("within_power_budget"),
               "required_resistance_k_per_w": margin_k / device_power_w if device_power_w > 0 else None}
+    required_ops_per_s = sum(w.required_ops_per_s for w in workloads.values())
     return {"scenario": s["scenario"], "source": s.get("source"), "duration_s": s["duration_s"], "warmup_s": s["warmup_s"],
             "seed": s["seed"], "tj_c": tj_c, "tc_c": tc_c, "margin_k": margin_k,
-            "required_tops": system["required_tops"], "achieved_tops": system["achieved_tops"],
+            "required_tops": required_ops_per_s / TOPS, "achieved_tops": system["achieved_tops"],
+            "closed_loop_loads": [name for w in workloads.values() for name in w.closed_loop_loads],
             "units": units, "ai": ai, "device": device}
+
+
+@dataclass(frozen=True)
+class UnitWorkload:
+    """The work one compute unit is asked for and the work it did, over the statistics window.
+
+    Attributes
+    ----------
+    required_ops_per_s : float
+        Ops/s the workload asks of the unit at its nominal rates: streams (camera fps x ops per inference),
+        pipeline compute stages (camera fps x jobs per frame x ops per job) and MLPerf Server loads (target
+        queries/s x ops per sample). Closed-loop loads ask no rate and add nothing.
+    achieved_ops_per_s : float
+        Ops/s of the jobs completed on the unit: streams, pipeline stages and MLPerf loads.
+    closed_loop_loads : tuple of str
+        MLPerf loads on the unit that issue their next query when the last completes (SingleStream,
+        MultiStream, Offline): their demand is whatever the unit serves.
+    """
+
+    required_ops_per_s: float = 0.0
+    achieved_ops_per_s: float = 0.0
+    closed_loop_loads: tuple[str, ...] = ()
+
+
+def unit_workloads(summary: dict[str, Any], spec: ScenarioSpec) -> dict[str, UnitWorkload]:
+    """Required and achieved ops/s per compute unit, counting streams, pipeline stages and MLPerf loads.
+
+    The units' achieved ops/s sum to the summary's ``system.achieved_tops`` x 1e12; their required ops/s sum to
+    ``system.required_tops`` x 1e12 plus the Server loads' target rate (which the system figure leaves out).
+
+    Parameters
+    ----------
+    summary : dict
+        :attr:`edgesim.SimulationResult.summary` of a run of ``spec``.
+    spec : ScenarioSpec
+        The scenario that was run (for the MLPerf loads' ops per sample).
+
+    Returns
+    -------
+    dict of str to UnitWorkload
+        One entry per unit in ``summary["units"]``.
+    """
+    seconds = window_s(summary)
+    required = {u["name"]: 0.0 for u in summary["units"]}
+    achieved = dict(required)
+    closed: dict[str, list[str]] = {name: [] for name in required}
+    for stream in summary["streams"]:
+        required[stream["unit"]] += stream.get("nominal_fps", stream["offered_fps"]) * stream["ops_per_inference"]
+        achieved[stream["unit"]] += stream["achieved_fps"] * stream["ops_per_inference"]
+    for pipeline in summary.get("pipelines", []):
+        for stage in pipeline["stages"]:
+            if stage.get("unit") is None or stage.get("kind", "compute") != "compute":
+                continue
+            required[stage["unit"]] += pipeline["nominal_fps"] * stage["count"]["mean"] * stage["ops_per_job"]
+            achieved[stage["unit"]] += stage["jobs"] * stage["ops_per_job"] / seconds
+    load_specs = {load.name: load for load in spec.loads}
+    for load in summary.get("loads", []):
+        load_spec = load_specs[load["name"]]
+        ops_per_sample = spec.model(load_spec.model).ops_for(load_spec.width_px * load_spec.height_px)
+        achieved[load["unit"]] += load["samples"] * ops_per_sample / seconds
+        if load_spec.scenario == "server" and load_spec.target_qps is not None:
+            required[load["unit"]] += load_spec.target_qps * ops_per_sample
+        else:
+            closed[load["unit"]].append(load["name"])
+    return {name: UnitWorkload(required[name], achieved[name], tuple(closed[name])) for name in required}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -327,17 +399,23 @@ def _render_fit(r: dict[str, Any]) -> str:
 
 
 def _render_scenario(r: dict[str, Any]) -> str:
-    from .cli import format_table
-
+    closed = r.get("closed_loop_loads") or []
+    note = (f" (closed-loop MLPerf loads {', '.join(closed)} issue as fast as they are served: no required rate)"
+            if closed else "")
     lines = [f"scenario {r['scenario']}: {_g(r['duration_s'], 'g')} s simulated (warm-up {_g(r['warmup_s'], 'g')} s), seed {r['seed']}",
              f"thermal limits: Tj {_g(r['tj_c'])} C, Tc {_g(r['tc_c'])} C ({_g(r['margin_k'])} K); R = (Tj - Tc) / P from the simulated power",
-             f"capacity: required {_g(r['required_tops'])} TOPS, achieved {_g(r['achieved_tops'])} TOPS", ""]
+             f"capacity: required {_g(r['required_tops'])} TOPS, achieved {_g(r['achieved_tops'])} TOPS{note}", ""]
     rows = []
-    for u in r["units"] + [dict(r["ai"], name="all units", kind="", utilization=None)]:
+    total = dict(r["ai"], name="all units", kind="", utilization=None, required_tops=r["required_tops"])
+    for u in r["units"] + [total]:
+        required = _g(u["required_tops"])
+        if u.get("closed_loop_loads"):
+            required = "closed loop" if u["required_tops"] == 0 else f"{required} + closed loop"
         rows.append([u["name"], u["kind"], _g(None if u["utilization"] is None else 100 * u["utilization"], ".1f"),
-                     _g(u["achieved_tops"]), _g(u["avg_power_w"]), _g(u["efficiency_tops_per_w"]),
+                     required, _g(u["achieved_tops"]), _g(u["avg_power_w"]), _g(u["efficiency_tops_per_w"]),
                      _g(u["inferences_per_j"]), _g(u["required_resistance_k_per_w"])])
-    lines.append(format_table(rows, ["unit", "kind", "util %", "achieved TOPS", "avg W", "eff TOPS/W", "FPS/W (inf/J)", "R K/W"]))
+    lines.append(format_table(rows, ["unit", "kind", "util %", "required TOPS", "achieved TOPS", "avg W", "eff TOPS/W",
+                                     "FPS/W (inf/J)", "R K/W"]))
     d = r["device"]
     lines.append("")
     lines.append(f"device (units + {_g(d['platform_load_w'])} W platform loads): {_g(d['avg_power_w'])} W average, "
@@ -475,8 +553,6 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}") from None
         if seed < 0:
             raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}")
-    from .spec.load import load_scenario
-
     spec = load_scenario(Path(args.scenario))
     report = scenario_report(spec, tj_c, tc_c, duration, seed)
     _print(report, args.json, _render_scenario(report))

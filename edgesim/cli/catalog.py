@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..catalog.loader import Catalog, CatalogDevice, CatalogMeasured, CatalogModel, CatalogUnit, load_catalog
 from ..errors import EdgesimError
-from .loader import Catalog, CatalogDevice, CatalogMeasured, CatalogModel, CatalogUnit, load_catalog
+from .common import format_table
 
 __all__ = ["CatalogLookupError", "describe_device", "describe_model", "format_quantity", "register", "show"]
 
@@ -199,8 +200,6 @@ def _peaks(unit: CatalogUnit) -> str:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from ..cli import format_table
-
     catalog = load_catalog(args.catalog or [])
     rows, data = [], []
     for name in sorted(catalog.devices):
@@ -222,8 +221,6 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from ..cli import format_table
-
     catalog = load_catalog(args.catalog or [])
     rows, data = [], []
     for name in sorted(catalog.models):

@@ -1,0 +1,62 @@
+"""argparse value types shared by every edgesim command: a bad value becomes one clear line and exit code 2.
+
+Each type raises :class:`argparse.ArgumentTypeError`; :class:`edgesim.cli.common.EdgesimArgumentParser`
+turns that into ``edgesim: error: --option: problem``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+__all__ = ["integer", "positive_float", "positive_int", "non_negative_int"]
+
+
+def integer(minimum: int) -> Callable[[str], int]:
+    """An argparse type accepting an integer >= ``minimum``.
+
+    Parameters
+    ----------
+    minimum : int
+        Smallest accepted value.
+
+    Returns
+    -------
+    callable
+        ``parse(text) -> int``, raising :class:`argparse.ArgumentTypeError` on bad text.
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}")
+        return value
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (durations in s, bounds).
+
+    Parameters
+    ----------
+    text : str
+        The command-line text.
+
+    Returns
+    -------
+    float
+        The value; :class:`argparse.ArgumentTypeError` when it is not a finite number > 0.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+positive_int = integer(1)
+non_negative_int = integer(0)

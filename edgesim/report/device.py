@@ -1,0 +1,76 @@
+"""Device-level figures: power with temperature, and the battery's state of charge.
+
+Power comes from the per-change power trace when the run kept one (``--trace``: every change, exact),
+else from the per-interval averages; the device line adds the platform loads. Temperatures and the state of
+charge come from the run's series (interval means / interval ends) or, with ``--trace``, from the device
+state at every power change.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..results.result import SimulationResult
+
+__all__ = ["power_temperature_figure", "battery_figure", "has_battery"]
+
+
+def has_battery(result: SimulationResult) -> bool:
+    """True when the run simulated a battery (a state-of-charge series exists)."""
+    return "state of charge" in result.extra.get("series", {})
+
+
+def power_temperature_figure(result: SimulationResult) -> Figure:
+    """Power per unit and for the device (W); below it, each thermal node's temperature (C) when simulated."""
+    series: dict[str, pd.DataFrame] = result.extra.get("series", {})
+    temps = series.get("temperature (C)")
+    fig = Figure(figsize=(9, 5.6 if temps is not None else 3.4), layout="constrained")
+    axes = fig.subplots(2 if temps is not None else 1, 1, sharex=True, squeeze=False)[:, 0]
+    ax = axes[0]
+    power_trace = result.extra.get("power_trace")
+    if power_trace is not None and len(power_trace):
+        for unit, rows in power_trace.groupby("unit", sort=False):
+            ax.step(rows["time_s"], rows["power_w"], where="post", lw=0.8, label=f"{unit} (every change)")
+    else:
+        for unit, rows in result.timeseries.groupby("unit", sort=False):
+            ax.step(rows["time_s"], rows["power_w"], where="post", label=f"{unit} (interval mean)")
+    device = result.device_timeseries
+    if device is not None and len(device):
+        ax.step(device["time_s"], device["device_power_w"], where="post", color="black", lw=1.6,
+                label="device: units + platform loads (interval mean)")
+    ax.set_ylabel("power (W)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{result.summary['scenario']}: power" + (" and temperature" if temps is not None else ""))
+    if temps is not None:
+        for name, rows in temps.groupby("name", sort=False):
+            axes[1].plot(rows["time_s"], rows["value"], label=str(name))
+        axes[1].set_ylabel("temperature (C), interval mean")
+        for u in result.summary["units"]:
+            if u.get("first_throttle_s") is not None:
+                axes[1].axvline(u["first_throttle_s"], color="red", ls=":", lw=1, label=f"{u['name']} first throttles")
+    for a in axes:
+        a.grid(alpha=0.3)
+        a.legend(fontsize=7, loc="upper right")
+    axes[-1].set_xlabel("simulated time (s)")
+    return fig
+
+
+def battery_figure(result: SimulationResult) -> Figure:
+    """State of charge (0..1) over the run, with the battery life the summary reports."""
+    soc = result.extra.get("series", {}).get("state of charge")
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    ax = fig.subplots()
+    if soc is not None:
+        ax.plot(soc["time_s"], soc["value"], label="state of charge")
+    system = result.summary["system"]
+    life = system.get("battery_life_h")
+    if life is not None:
+        kind = "projected" if system.get("battery_life_is_projection") else "simulated"
+        ax.set_title(f"{result.summary['scenario']}: battery, {kind} life {life:.3f} h "
+                     f"(device draw {system.get('device_avg_power_w', 0.0):.3f} W)")
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("state of charge")
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.grid(alpha=0.3)
+    return fig
+
