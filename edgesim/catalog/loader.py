@@ -252,7 +252,7 @@ def _covered(path: str, sources: Mapping[str, str]) -> bool:
 
 def unsourced(obj: BaseModel) -> list[str]:
     """Numeric paths of ``obj`` that have no (non-empty) key in ``obj.sources``."""
-    sources: Mapping[str, str] = obj.sources
+    sources: Mapping[str, str] = getattr(obj, "sources", {})
     return [p for p in numeric_paths(obj) if not _covered(p, sources)]
 
 
@@ -346,7 +346,7 @@ class Catalog:
             "ref_width_px": entry.ref_width_px,
             "ref_height_px": entry.ref_height_px,
             "precision": prec,
-            "weight_bytes": entry.weight_bytes.get(prec),  # type: ignore[call-overload]
+            "weight_bytes": entry.weight_bytes.get(prec),  # type: ignore[arg-type]
             "sources": sources,
         }
         return {k: v for k, v in fields.items() if v is not None and k in ModelSpec.model_fields}

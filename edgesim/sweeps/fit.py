@@ -332,7 +332,7 @@ def _judge(x: Any, rows: list[dict[str, Any]], cons: list[Constraint]) -> dict[s
         check_columns(cons, ok_rows[0].keys(), "constraint")
     for c in cons:
         values = pd.Series([r.get(c.column) for r in ok_rows], dtype=object)
-        held = c.mask(values) if len(values) else []
+        held: list[bool] = c.mask(values).tolist() if len(values) else []
         nums = pd.to_numeric(values, errors="coerce").dropna()
         if len(nums) and not isinstance(c.bound, str):
             out[c.column] = float(nums.max() if c.op in ("<=", "<") else nums.min())

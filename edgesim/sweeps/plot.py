@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from .errors import SweepError
@@ -150,9 +151,10 @@ def pareto_figure(table: pd.DataFrame, x: str, y: str, objectives: Mapping[str, 
 
 
 def figure_svg(fig: Figure) -> str:
-    """The figure as inline SVG text (self-contained, for HTML pages)."""
+    """The figure as inline SVG text (self-contained, for HTML pages; text kept as text, searchable)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
     return text[text.find("<svg"):]
 

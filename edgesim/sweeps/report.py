@@ -53,14 +53,13 @@ def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str],
     if objectives and len(objectives) >= 2 and all(c in means.columns for c in objectives):
         x, y = list(objectives)[:2]
         eligible = means[pd.Series(meets, index=means.index)]
-        mask = pareto_mask(eligible, objectives) if len(eligible) else []
-        on = set(eligible.index[mask]) if len(eligible) else set()
+        on = set(eligible.index[pareto_mask(eligible, objectives)]) if len(eligible) else set()
         front = [i in on for i in means.index]
         label = by[-1] if by else None
         fig = pareto_figure(means, x, y, objectives=objectives, meets=meets, case=case_column(means, by), label=label,
                             title=f"{title}: Pareto front of {axis_label(x)} and {axis_label(y)}")
         svg = figure_svg(fig)
-    head = by + ["runs ok"] + [axis_label(m) if m in objectives or m in ("drop_rate",) else m for m in metrics]
+    head = by + ["runs ok"] + [axis_label(m) if m in (objectives or {}) or m == "drop_rate" else m for m in metrics]
     if where:
         head.append("violates")
     rows = []

@@ -39,7 +39,8 @@ def spec_from_mapping(data: Mapping[str, Any], source: str, base_dir: Path | Non
         if not path.exists():
             raise SweepError(source, "scenario", f"file not found: {path}")
         scenario = read_scenario_dict(path)
-        scenario_source, scenario_dir = str(path), str(path.parent)
+        scenario_source: str = str(path)
+        scenario_dir: str | None = str(path.parent)
     elif isinstance(raw, dict):
         scenario = dict(raw)
         scenario_source, scenario_dir = f"{source}#scenario", (str(base_dir) if base_dir else None)

@@ -67,10 +67,10 @@ def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
     seen: set[Any] = set()
     base_dir = Path(spec.base_dir) if spec.base_dir else None
     for run in runs:
-        key = (run.case, run.params)
+        key: tuple[Any, ...] = (run.case, run.params)
         try:
             hash(key)
-        except TypeError:  # a mapping or list value: identify the configuration by its run_id stem instead
+        except TypeError:  # a mapping or list value (unhashable): identify the configuration by its text
             key = (run.case, repr(run.params))
         if key in seen:
             continue
