@@ -1,0 +1,114 @@
+"""Calibrated parameters of catalog units: build them from a :class:`Calibration`, write and read the YAML.
+
+One entry per catalog compute unit (``hailo8/npu``): the engine group whose parameters it uses (the group of
+that device and kind with the most points, default power mode; ``source: calibrated``), or its kind's prior
+(``source: prior``: the prior mean as a fraction of the unit's datasheet peak; a unit with no published peak
+takes as peak its max power x the median INT8 peak per watt of the catalog units of its kind). The entry keeps the points of
+its group (for exact matches and anchors), the model factors, and the 80% interval per prediction category.
+
+Power: ``P = idle + (max - idle) x (floor + (1 - floor) x activity)`` with the catalog's idle and max power
+and ``floor = 0.5`` (assumption: half the dynamic power is drawn while the engine is busy but not computing;
+UNKNOWN in the sources read, override per unit). A catalog power mode with a power budget scales the dynamic
+power by ``(P_mode - idle) / (max - idle)`` and the clock by its frequency ratio where published, else by the
+cube root of the power ratio (assumption: dynamic power ~ f V^2 with V ~ f).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from edgesim.calibration.calibrate import Calibration, EngineGroup, engine_context
+from edgesim.calibration.fit import EngineContext
+from edgesim.calibration.prior import PARAM_NAMES, prior_kind
+from edgesim.catalog.loader import Catalog, CatalogUnit
+
+__all__ = ["ACTIVE_FLOOR", "build_entries", "power_modes_of"]
+
+ACTIVE_FLOOR = 0.5
+"""Share of the dynamic power drawn while busy but not computing (assumption, see the module docstring)."""
+
+
+def power_modes_of(unit: CatalogUnit) -> dict[str, dict[str, float]]:
+    """Clock and dynamic-power scales of a unit's catalog power modes, relative to ``max_power_w``."""
+    dyn_max = unit.max_power_w - unit.idle_power_w
+    freqs = [m.frequency_hz for m in unit.power_modes.values() if m.frequency_hz]
+    f_ref = max(freqs) if freqs else None
+    out = {}
+    for name, mode in unit.power_modes.items():
+        if mode.power_w is None:
+            continue
+        dyn = max(1e-3, (mode.power_w - unit.idle_power_w) / dyn_max) if dyn_max > 0 else 1.0
+        clock = mode.frequency_hz / f_ref if (mode.frequency_hz and f_ref) else dyn ** (1.0 / 3.0)
+        out[name] = {"clock_scale": float(min(clock, 1.0)), "dynamic_power_scale": float(min(dyn, 1.0))}
+    return out
+
+
+def _primary_group(cal: Calibration, device: str, kind: str) -> EngineGroup | None:
+    cands = [g for g in cal.groups.values() if g.catalog_device == device and prior_kind(g.kind) == prior_kind(kind)
+             and g.kind == kind and g.name.count("/") == 2]
+    return max(cands, key=lambda g: (g.device == device, len(g.data), g.name)) if cands else None
+
+
+def _ctx_dict(ctx: EngineContext) -> dict[str, Any]:
+    return {"kind": ctx.kind, "peak_ops_per_s": ctx.peak_ops_per_s, "reference_precision": ctx.reference_precision,
+            "memory_bandwidth_bytes_per_s": ctx.memory_bandwidth_bytes_per_s}
+
+
+def _peak_from_power(catalog: Catalog, unit: CatalogUnit) -> float:
+    """A unit with no published peak: its max power x the median INT8 peak per watt of the catalog's units of the
+    same kind that publish both (an estimate, stated in the entry)."""
+    ratios = [u.peak_ops_per_s["int8"] / u.max_power_w for d in catalog.devices.values() for u in d.units.values()
+              if u.kind == unit.kind and "int8" in u.peak_ops_per_s]
+    return float(np.median(ratios)) * unit.max_power_w if ratios else 1e12
+
+
+def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """The calibrated.yaml document for every catalog unit."""
+    units: dict[str, Any] = {}
+    for dev_name, dev in sorted(catalog.devices.items()):
+        for unit_name, unit in sorted(dev.units.items()):
+            kind = unit.kind
+            g = _primary_group(cal, dev_name, kind)
+            ctx = engine_context(f"{dev_name}/{unit_name}", dev_name, dev_name, kind, catalog)
+            if g is not None and g.fit is not None:
+                theta = [float(x) for x in g.fit.theta]
+                sd = [float(x) for x in g.fit.sd]
+                prior_used = list(g.fit.prior_used)
+                source, group, n = "calibrated", g.name, len(g.data)
+                pts = [{"model": m.model, "canonical": m.canonical, "width_px": m.width_px, "height_px": m.height_px,
+                        "precision": m.precision, "batch": m.batch, "quantity": m.quantity, "value": m.value,
+                        "ops": m.profile.total_ops if m.profile else None, "params": m.profile.params if m.profile else None,
+                        "source": m.source} for m in g.points]
+                supported = sorted({m.precision for m in g.points} | set(unit.peak_ops_per_s))
+                ctx = g.ctx
+            else:
+                prior = cal.prior_for(kind)
+                if ctx.peak_ops_per_s is None:
+                    ctx = EngineContext(ctx.group, kind, _peak_from_power(catalog, unit), "int8", ctx.memory_bandwidth_bytes_per_s)
+                theta = list(prior.mean)
+                sd = list(prior.sd)
+                prior_used = list(PARAM_NAMES)
+                source, group, n, pts = "prior", "", 0, []
+                supported = sorted(set(unit.peak_ops_per_s))
+            if kind in ("gpu", "cpu"):
+                supported = sorted(set(supported) | {"int8", "fp16", "fp32"})
+            if not supported:
+                supported = [ctx.reference_precision]
+            units[f"{dev_name}/{unit_name}"] = {
+                "device": dev_name, "unit": unit_name, "kind": kind, "source": source, "group": group, "n_points": n,
+                "context": _ctx_dict(ctx), "supported_precisions": supported,
+                "theta": dict(zip(PARAM_NAMES, theta)), "sd": dict(zip(PARAM_NAMES, sd)), "prior_used": prior_used,
+                "power": {"idle_power_w": unit.idle_power_w, "dynamic_power_w": unit.max_power_w - unit.idle_power_w,
+                          "active_floor": ACTIVE_FLOOR, "power_modes": power_modes_of(unit)},
+                "points": pts,
+            }
+    factors = {k: {d: float(np.mean(v)) for d, v in per.items()} for k, per in sorted(cal.factor_sums.items())}
+    priors = {k: {"mean": dict(zip(PARAM_NAMES, p.mean)), "sd": dict(zip(PARAM_NAMES, p.sd)), "learnt_from": dict(p.learnt_from)}
+              for k, p in sorted(cal.priors.items())}
+    return {"version": 1, "interval_log_residual": {k: [float(a), float(b)] for k, (a, b) in intervals.items()},
+            "model_factors": factors, "priors": priors, "units": units,
+            "notes": {"theta": "natural-log parameters, see edgesim.calibration.prior.PARAM_NAMES",
+                      "interval_log_residual": "10th/90th percentiles of held-out log(measured/predicted) throughput, per category",
+                      "factor_shrink": "log factor = sum over other devices / (n + 0.15)", "generated_by": "experiments/calibrate_catalog.py"}}

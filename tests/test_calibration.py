@@ -1,0 +1,117 @@
+"""Calibration: synthetic recovery, reproduction of calibration points, bad files, priors, catalog coverage."""
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+import pytest
+
+from edgesim.calibration.command import main as calibrate_main
+from edgesim.calibration.fit import EngineContext, GroupData, fit_group, log_predict
+from edgesim.calibration.measurements import MeasurementsError, read_measurements
+from edgesim.calibration.prior import PARAM_NAMES, hyper_prior
+from edgesim.physics.profile import OP_CLASSES
+
+HEADER = "device,engine,model,input_w,input_h,precision,batch_or_scenario,metric,value,power_mode,software,source,confidence,notes\n"
+GOOD = "hailo8,npu,resnet50,224,224,int8,1,fps,1300,,,test,H,\n"
+
+
+def _synthetic(n: int, rng: np.random.Generator) -> GroupData:
+    split = rng.dirichlet(np.ones(len(OP_CLASSES)), size=n) * rng.uniform(1e8, 5e10, size=(n, 1))
+    return GroupData(ops=split, weight_params=rng.uniform(1e6, 5e7, n), input_elems=np.full(n, 224 * 224 * 3.0),
+                     prec_idx=rng.integers(0, 2, n), batch=rng.choice([1.0, 8.0, 0.0], n), is_latency=rng.random(n) < 0.3,
+                     log_meas=np.zeros(n), canonical=tuple(f"m{i}" for i in range(n)))
+
+
+def _truth() -> np.ndarray:
+    t = np.array(hyper_prior("npu").mean, float)
+    t[0], t[1], t[9], t[11], t[10] = math.log(0.4), math.log(0.05), math.log(3e-4), math.log(1.5e7), math.log(4e9)
+    return t
+
+
+def test_fit_recovers_known_parameters_from_synthetic_data():
+    rng = np.random.default_rng(3)
+    ctx = EngineContext("syn", "npu", 26e12, "int8", None)
+    data = _synthetic(300, rng)
+    truth = _truth()
+    data = GroupData(**{**data.__dict__, "log_meas": log_predict(truth, ctx, data) + rng.normal(0, 0.02, len(data))})
+    fit = fit_group(ctx, data, hyper_prior("npu"))
+    for k in (0, 1, 9):
+        assert math.exp(fit.theta[k] - truth[k]) == pytest.approx(1.0, abs=0.1), PARAM_NAMES[k]
+    # calibrating then predicting the calibration points reproduces them
+    assert np.median(np.abs(np.expm1(fit.residuals))) < 0.03
+
+
+def test_under_determined_fit_reports_the_prior():
+    rng = np.random.default_rng(4)
+    ctx = EngineContext("one", "gpu", 20e12, "int8", 68e9)
+    data = _synthetic(1, rng)
+    data = GroupData(**{**data.__dict__, "log_meas": np.array([math.log(500.0)]), "is_latency": np.array([False]),
+                        "batch": np.array([1.0])})
+    fit = fit_group(ctx, data, hyper_prior("gpu"))
+    assert "log_offline_extra" in fit.prior_used and "log_host_latency_s" in fit.prior_used
+    assert "prior used for: " in fit.summary() and "log_offline_extra" in fit.summary()
+
+
+@pytest.mark.parametrize("row, column", [
+    ("hailo8,npu,resnet50,224,224,int8,1,fps,abc,,,t,H,\n", "value"),
+    ("hailo8,npu,resnet50,224,224,int8,1,fps,-3,,,t,H,\n", "value"),
+    ("no_such_board,npu,resnet50,224,224,int8,1,fps,10,,,t,H,\n", "device"),
+    ("hailo8,npu,no_such_model_xyz,224,224,int8,1,fps,10,,,t,H,\n", "model"),
+    ("hailo8,npu,resnet50,wide,224,int8,1,fps,10,,,t,H,\n", "input_w"),
+])
+def test_bad_measurements_exit_2_naming_row_and_column(tmp_path, capsys, row, column):
+    p = tmp_path / "m.csv"
+    p.write_text(HEADER + GOOD + row)
+    with pytest.raises(MeasurementsError, match=rf"row 3, column '{column}'"):
+        read_measurements(p, catalog_keys={"hailo8"})
+    rc = calibrate_main(argparse.Namespace(measurements=p, device=None, out=None, no_background=True))
+    assert rc == 2
+    assert f"row 3, column '{column}'" in capsys.readouterr().err
+
+
+def test_missing_column_exits_2(tmp_path, capsys):
+    p = tmp_path / "m.csv"
+    p.write_text(HEADER.replace(",value", "") + "hailo8,npu,resnet50,224,224,int8,1,fps,,,t,H,\n")
+    rc = calibrate_main(argparse.Namespace(measurements=p, device=None, out=None, no_background=True))
+    assert rc == 2 and "column 'value'" in capsys.readouterr().err
+
+
+def test_shipped_measurements_validate_and_map_every_device():
+    from edgesim.catalog import load_catalog
+
+    ms = read_measurements(catalog_keys=load_catalog().devices)
+    assert len(ms) == 2328
+    usable = [m for m in ms if m.usable]
+    assert len(usable) > 1400
+    assert {m.device for m in ms if m.device_raw.startswith("Hailo-8L")} == {"hailo8l"}
+
+
+def test_every_catalog_unit_predicts_every_catalog_model():
+    from edgesim.calibration.model_features import profile_from_counts
+    from edgesim.calibration.predict import predict_service
+    from edgesim.catalog import load_catalog
+
+    cat = load_catalog()
+    for mn, m in cat.models.items():
+        prof = profile_from_counts(mn, mn, m.ops_per_inference, float(m.params or 0), m.ref_width_px, m.ref_height_px, "catalog")
+        for dn, d in cat.devices.items():
+            for un in d.units:
+                s = predict_service(dn, un, prof, m.ref_width_px, m.ref_height_px, "int8")
+                assert math.isfinite(s.service_s) and s.service_s > 0, (dn, un, mn)
+                assert s.service_s_low <= s.service_s <= s.service_s_high, (dn, un, mn)
+                assert s.source in ("measured", "calibrated", "prior")
+                assert s.power_w > 0
+
+
+def test_measured_point_matches_by_identity_and_other_conditions_go_through_the_model():
+    from edgesim.calibration.model_features import profile_from_counts
+    from edgesim.calibration.predict import predict_service
+
+    prof = profile_from_counts("det", "yolov8n", 8.74e9, 3.2e6, 640, 640, "test")  # a scenario nickname, catalog identity
+    s = predict_service("hailo8", "npu", prof, 640, 640, "int8", batch=1)
+    assert s.source == "measured" and s.throughput_fps == pytest.approx(1036.0, rel=1e-6)
+    other = predict_service("hailo8", "npu", prof, 320, 320, "int8", batch=1)
+    assert other.source == "calibrated" and "anchored" in other.detail
+    assert other.throughput_fps > s.throughput_fps
