@@ -142,9 +142,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         validate_plan(spec, runs)
         done = ResultStore(out).finished() if out else set()
         for r in runs:
-            values = ", ".join(f"{p}={v!r}" for p, v in r.params)
+            shown = ", ".join(f"{p}={v!r}" for p, v in r.params)
             print(f"{r.index:5d}  {'done' if r.run_id in done else 'todo'}  rep {r.replication}  seed {r.seed}  "
-                  f"{(r.case + ': ') if r.case else ''}{values}")
+                  f"{(r.case + ': ') if r.case else ''}{shown}")
         print(f"{len(runs)} runs, {sum(r.run_id in done for r in runs)} already done")
         return 0
     df = run_sweep(spec, jobs=jobs, out=out, retry_failed=args.retry_failed, progress=False if args.quiet else None,
