@@ -49,7 +49,7 @@ def engine_context(group: str, device: str, catalog_device: str | None, kind: st
         unit_kind = "npu" if kind == "dla" else kind
         for u in dev.units.values():
             if u.kind == unit_kind or (kind == "npu" and u.kind in ("npu", "tpu", "vpu")):
-                peaks = dict(u.peak_ops_per_s)
+                peaks = {str(k): float(v) for k, v in u.peak_ops_per_s.items()}
                 break
     elif device in EXTRA_SPECS and kind == "gpu":
         peaks = dict(EXTRA_SPECS[device].peak_ops_per_s)
