@@ -197,3 +197,20 @@ def test_time_to_cutoff_matches_pybamm_thevenin(name, c_rate):
     ours_s = LiIonPack(cell).time_to_cutoff_s(LiIonPack(cell).initial_state(SOC0), power_w)
     # The brief asks for 1 %; the two integrators agree to about 5e-8.
     assert ours_s == pytest.approx(reference_s, rel=1e-5)
+
+
+def test_short_steps_rk4_path_agrees_with_one_solve_ivp_interval():
+    # 20 ms steps (the RK4 fast path, < 1 % of tau = 27 s) against one 20 s interval (solve_ivp).
+    pack = LiIonPack(catalog_cell("lg_m50_nmc811"), series=3, dcdc_efficiency=0.9)
+    s0 = pack.initial_state(0.8)
+    state = s0
+    for _ in range(1000):
+        state = pack.step(state, 20.0, 0.02)
+    whole = pack.advance(s0, 20.0, load_power_w=20.0)
+    assert state.soc == pytest.approx(whole.state.soc, rel=1e-12)
+    assert state.rc_voltage_v[0] == pytest.approx(whole.state.rc_voltage_v[0], rel=1e-8)
+    short = pack.advance(s0, 0.02, load_power_w=20.0)
+    assert short.delivered_j == pytest.approx(20.0 / 0.9 * 0.02, rel=1e-15)
+    c_f = pack.rc_tau_s[0] / pack.rc_resistance_ohm[0]
+    stored_j = 0.5 * c_f * short.state.rc_voltage_v[0] ** 2
+    assert short.ocv_energy_j == pytest.approx(short.delivered_j + short.heat_j + stored_j, rel=1e-9)
