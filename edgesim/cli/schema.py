@@ -6,8 +6,9 @@
 JetBrains). ``edgesim schema --check FILE...`` validates YAML files against it (needs ``jsonschema``) and names
 each problem's file and field path; exit 2 when any file fails.
 
-The schema checks what a file may say (keys, types, ranges) before catalog references are resolved: fields a
-catalog device supplies (``device: hailo8``) are not required by it. ``edgesim run`` checks the rest.
+The schema checks what a file may say (keys, types, ranges) before catalog references are resolved: the fields
+a catalog device supplies (``device: hailo8``) are not required by it. ``edgesim run`` checks the rest
+(cross-references, physics).
 """
 from __future__ import annotations
 
@@ -21,43 +22,34 @@ from ..errors import ScenarioError, ScenarioErrors
 from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
 
-__all__ = ["SCHEMA_ID", "scenario_json_schema", "schema_text", "check_files", "cmd_schema", "register"]
-
-SCHEMA_ID = "https://github.com/edgesim/edgesim/docs/scenario.schema.json"
-"""The schema's ``$id`` (a name, not fetched by anything)."""
+__all__ = ["CATALOG_FILLED", "scenario_json_schema", "schema_text", "check_files", "cmd_schema", "register"]
 
 _OUTPUT_ONLY = frozenset({"source"})  # fields the loader fills in; a file never gives them
-
-
-def _relax(node: Any) -> Any:
-    """Drop ``required`` lists below the top level: catalog references supply those fields at load time."""
-    if isinstance(node, dict):
-        return {k: _relax(v) for k, v in node.items() if not (k == "required")}
-    if isinstance(node, list):
-        return [_relax(v) for v in node]
-    return node
+CATALOG_FILLED: dict[str, frozenset[str]] = {"ComputeUnitSpec": frozenset({"name"})}
+"""Definitions whose other fields a catalog entry may supply (``device: hailo8``): only these stay required."""
 
 
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario YAML file.
 
-    Built from :meth:`ScenarioSpec.model_json_schema` (validation mode). Only the top level keeps its required
-    keys (``name``, ``duration_s``... a catalog never supplies them); nested items do not, since a catalog
-    device or model may supply their fields.
+    Built from :meth:`ScenarioSpec.model_json_schema` (validation mode), less what a file never states:
+    the ``source`` field (the loader's), and the required fields a catalog device supplies (a compute unit
+    naming ``device:`` needs only its ``name``; see :data:`CATALOG_FILLED`).
 
     Returns
     -------
     dict
         The schema, JSON-serializable.
     """
-    raw = ScenarioSpec.model_json_schema(mode="validation")
-    top_required = [k for k in raw.get("required", []) if k not in _OUTPUT_ONLY]
-    schema = _relax(raw)
+    schema = ScenarioSpec.model_json_schema(mode="validation")
     for name in _OUTPUT_ONLY:
         schema.get("properties", {}).pop(name, None)
-    schema["required"] = top_required
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "edgesim scenario", **{k: v for k, v in schema.items() if k != "title"}}
+    schema["required"] = [k for k in schema.get("required", []) if k not in _OUTPUT_ONLY]
+    for name, keep in CATALOG_FILLED.items():
+        definition = schema.get("$defs", {}).get(name)
+        if definition is not None and "required" in definition:
+            definition["required"] = [k for k in definition["required"] if k in keep]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "edgesim scenario", **{k: v for k, v in schema.items() if k != "title"}}
 
 
 def schema_text() -> str:

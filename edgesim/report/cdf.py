@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
-from .timeline import stream_labels
+from .timeline import legend_outside, stream_labels
 
 __all__ = ["empirical_cdf", "latency_cdf_figure", "plot_latency_cdf"]
 
@@ -44,7 +44,7 @@ def latency_cdf_figure(result: SimulationResult) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
     summary = result.summary
     if result.trace is not None and len(result.trace):
@@ -64,8 +64,7 @@ def latency_cdf_figure(result: SimulationResult) -> Figure:
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend(fontsize=7, loc="lower right", ncol=2)
+    legend_outside(ax)
     return fig
 
 

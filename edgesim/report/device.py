@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
+from .timeline import legend_outside, shade_warmup, step_to_end
 
 __all__ = ["power_temperature_figure", "battery_figure", "has_battery"]
 
@@ -27,31 +28,41 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
     fig = Figure(figsize=(9, 5.6 if temps is not None else 3.4), layout="constrained")
     axes = fig.subplots(2 if temps is not None else 1, 1, sharex=True, squeeze=False)[:, 0]
     ax = axes[0]
+    end_s = float(result.summary["duration_s"])
     power_trace = result.extra.get("power_trace")
     if power_trace is not None and len(power_trace):
         for unit, rows in power_trace.groupby("unit", sort=False):
-            ax.step(rows["time_s"], rows["power_w"], where="post", lw=0.8, label=f"{unit} (every change)")
+            step_to_end(ax, rows["time_s"], rows["power_w"], end_s, lw=0.8, label=f"{unit} (every change)")
     else:
         for unit, rows in result.timeseries.groupby("unit", sort=False):
-            ax.step(rows["time_s"], rows["power_w"], where="post", label=f"{unit} (interval mean)")
+            step_to_end(ax, rows["time_s"], rows["power_w"], end_s, label=f"{unit} (interval mean)")
     device = result.device_timeseries
     if device is not None and len(device):
-        ax.step(device["time_s"], device["device_power_w"], where="post", color="black", lw=1.6,
-                label="device: units + platform loads (interval mean)")
+        step_to_end(ax, device["time_s"], device["device_power_w"], end_s, color="black", lw=1.6,
+                    label="device: units + platform loads\n(interval mean)")
     ax.set_ylabel("power (W)")
     ax.set_ylim(bottom=0)
     ax.set_title(f"{result.summary['scenario']}: power" + (" and temperature" if temps is not None else ""))
     if temps is not None:
-        for name, rows in temps.groupby("name", sort=False):
-            axes[1].plot(rows["time_s"], rows["value"], label=str(name))
-        axes[1].set_ylabel("temperature (C), interval mean")
+        exact: pd.DataFrame | None = result.extra.get("device_trace")
+        columns = [c for c in exact.columns if c.startswith("temp_")] if exact is not None and len(exact) else []
+        if exact is not None and columns:  # the device state at every power change: smooth in between
+            for column in columns:
+                axes[1].plot(exact["time_s"], exact[column], lw=1, label=column[len("temp_"):-len("_c")])
+            axes[1].set_ylabel("temperature (C)")
+        else:
+            for name, rows in temps.groupby("name", sort=False):
+                step_to_end(axes[1], rows["time_s"], rows["value"], end_s, label=str(name))
+            axes[1].set_ylabel("temperature (C),\ninterval mean")
         for u in result.summary["units"]:
             if u.get("first_throttle_s") is not None:
                 axes[1].axvline(u["first_throttle_s"], color="red", ls=":", lw=1, label=f"{u['name']} first throttles")
     for a in axes:
         a.grid(alpha=0.3)
-        a.legend(fontsize=7, loc="upper right")
+        shade_warmup(a, float(result.summary.get("warmup_s", 0.0)))
+        legend_outside(a)
     axes[-1].set_xlabel("simulated time (s)")
+    axes[-1].set_xlim(0.0, end_s)
     return fig
 
 
@@ -70,6 +81,7 @@ def battery_figure(result: SimulationResult) -> Figure:
                      f"(device draw {system.get('device_avg_power_w', 0.0):.3f} W)")
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("state of charge")
+    legend_outside(ax)
     ax.ticklabel_format(axis="y", useOffset=False)
     ax.grid(alpha=0.3)
     return fig

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..results.result import SimulationResult
 
-__all__ = ["PID_UNITS", "PID_STREAMS", "PID_COUNTERS", "Slice", "assign_lanes", "trace_events", "write_perfetto"]
+__all__ = ["PID_UNITS", "PID_STREAMS", "PID_COUNTERS", "Slice", "assign_lanes", "started", "trace_events", "write_perfetto"]
 
 PID_UNITS = 1
 PID_STREAMS = 2
@@ -88,6 +88,12 @@ def _us(t_s: float) -> float:
     return round(t_s * _US_PER_S, 3)
 
 
+def started(start_s: pd.Series) -> pd.Series:
+    """True where a job entered service: a start time that is a number >= 0 (waiting or dropped jobs have
+    none: NaN, or a negative placeholder)."""
+    return start_s.notna() & (start_s >= 0)
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
@@ -99,14 +105,14 @@ def _clean(value: Any) -> Any:
 def _unit_slices(trace: pd.DataFrame | None, pipeline_trace: pd.DataFrame | None) -> list[Slice]:
     out: list[Slice] = []
     if trace is not None:
-        served = trace[trace["start_s"].notna() & trace["end_s"].notna()]
+        served = trace[started(trace["start_s"]) & trace["end_s"].notna()]
         for r in served.itertuples(index=False):
             out.append(Slice(str(r.unit), f"{r.camera}/{r.model} #{r.frame}", float(r.start_s), float(r.end_s),
                              {"status": r.status, "arrival_s": float(r.arrival_s), "wait_ms": 1e3 * (r.start_s - r.arrival_s),
                               "service_ms": 1e3 * (r.end_s - r.start_s), "latency_ms": 1e3 * (r.end_s - r.arrival_s)}))
     if pipeline_trace is not None and len(pipeline_trace) and "stage" in pipeline_trace:
         owner = "pipeline" if "pipeline" in pipeline_trace else "name"
-        stages = pipeline_trace[pipeline_trace["unit"].notna() & pipeline_trace["start_s"].notna() & pipeline_trace["end_s"].notna()]
+        stages = pipeline_trace[pipeline_trace["unit"].notna() & started(pipeline_trace["start_s"]) & pipeline_trace["end_s"].notna()]
         for r in stages.to_dict("records"):
             label = f"{r.get(owner)}:{r['stage']}" if isinstance(r.get("stage"), str) else str(r.get(owner))
             out.append(Slice(str(r["unit"]), f"{label} #{r.get('frame')}", float(r["start_s"]), float(r["end_s"]),
@@ -141,8 +147,9 @@ def _thread_events(pid: int, slices: list[Slice], first_tid: int) -> tuple[list[
         events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": {"name": name}})
         events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid, "args": {"sort_index": tid}})
     for s, lane in zip(slices, lanes):
-        events.append({"ph": "X", "name": s.name, "cat": "job", "pid": pid, "tid": tids[(s.track, lane)], "ts": _us(s.start_s),
-                       "dur": round((s.end_s - s.start_s) * _US_PER_S, 3), "args": {k: _clean(v) for k, v in s.args.items()}})
+        start_us = _us(s.start_s)  # duration from the rounded ends, so back-to-back jobs stay back to back
+        events.append({"ph": "X", "name": s.name, "cat": "job", "pid": pid, "tid": tids[(s.track, lane)], "ts": start_us,
+                       "dur": round(_us(s.end_s) - start_us, 3), "args": {k: _clean(v) for k, v in s.args.items()}})
     return events, tids
 
 
@@ -153,7 +160,7 @@ def _counter(name: str, series: Iterable[tuple[float, float]], key: str) -> list
 def _waiting_jobs(trace: pd.DataFrame, unit: str) -> list[tuple[float, float]]:
     """Exact number of this unit's stream jobs waiting: +1 at arrival, -1 when served or dropped."""
     rows = trace[trace["unit"] == unit]
-    leave = rows["start_s"].fillna(rows["end_s"]).to_numpy(dtype=float)
+    leave = rows["start_s"].where(started(rows["start_s"]), rows["end_s"]).to_numpy(dtype=float)
     times = np.concatenate([rows["arrival_s"].to_numpy(dtype=float), leave[~np.isnan(leave)]])
     steps = np.concatenate([np.ones(len(rows)), -np.ones(int((~np.isnan(leave)).sum()))])
     order = np.lexsort((steps, times))  # at one instant, leaving (-1) before arriving (+1)

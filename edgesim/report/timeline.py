@@ -8,6 +8,7 @@ inferences/s).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,8 @@ from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
 
-__all__ = ["plot_timeline", "timeline_figure", "stream_labels", "drops_per_interval"]
+__all__ = ["plot_timeline", "timeline_figure", "stream_labels", "drops_per_interval", "step_to_end", "legend_outside",
+           "shade_warmup"]
 
 _UNIT_PANELS = (("power (W)", "power_w"), ("utilization", "utilization"), ("waiting jobs (mean)", "queue_mean"))
 
@@ -54,13 +56,31 @@ def drops_per_interval(trace: pd.DataFrame, interval_s: float, duration_s: float
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["time_s", "stream", "dropped"])
 
 
-def _unit_panel(ax: Axes, ts: pd.DataFrame, title: str, column: str) -> None:
+def step_to_end(ax: Axes, time_s: pd.Series, values: pd.Series, end_s: float, **kwargs: Any) -> None:
+    """Draw per-interval values as steps, the last one held until ``end_s`` (the end of the run, s)."""
+    x = np.append(np.asarray(time_s, dtype=float), end_s)
+    y = np.asarray(values, dtype=float)
+    ax.step(x, np.append(y, y[-1:]) if len(y) else x * np.nan, where="post", **kwargs)
+
+
+def legend_outside(ax: Axes, markerscale: float = 1.0) -> None:
+    """The legend to the right of the axes, so it never hides data (``markerscale`` enlarges point markers)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=markerscale)
+
+
+def shade_warmup(ax: Axes, warmup_s: float) -> None:
+    """Grey out ``[0, warmup_s)``: frames arriving then are left out of every statistic."""
+    if warmup_s > 0:
+        ax.axvspan(0.0, warmup_s, color="0.85", alpha=0.5, lw=0)
+
+
+def _unit_panel(ax: Axes, ts: pd.DataFrame, title: str, column: str, end_s: float) -> None:
     for unit, rows in ts.groupby("unit", sort=False):
-        ax.step(rows["time_s"], rows[column], where="post", label=str(unit))
+        step_to_end(ax, rows["time_s"], rows[column], end_s, label=str(unit))
     ax.set_ylabel(title)
     top = max(1.05 if column == "utilization" else 0.0, float(ts[column].max()) * 1.1) if len(ts) else 1.0
     ax.set_ylim(bottom=0, top=top or 1.0)
-    ax.legend(fontsize=7, loc="upper right")
 
 
 def _latency_panel(ax: Axes, trace: pd.DataFrame) -> None:
@@ -69,17 +89,15 @@ def _latency_panel(ax: Axes, trace: pd.DataFrame) -> None:
     for name in dict.fromkeys(labels):
         rows = done[labels == name]
         ax.plot(rows["arrival_s"], 1e3 * (rows["end_s"] - rows["arrival_s"]), ".", markersize=2, label=name)
-    ax.set_ylabel("latency (ms)")
+    ax.set_ylabel("latency (ms)\nat arrival")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=6, loc="upper right", ncol=3, markerscale=4)
 
 
-def _drops_panel(ax: Axes, drops: pd.DataFrame, interval_s: float) -> None:
+def _drops_panel(ax: Axes, drops: pd.DataFrame, interval_s: float, end_s: float) -> None:
     for name, rows in drops.groupby("stream", sort=False):
-        ax.step(rows["time_s"], rows["dropped"] / interval_s, where="post", label=str(name))
+        step_to_end(ax, rows["time_s"], rows["dropped"] / interval_s, end_s, label=str(name))
     ax.set_ylabel("dropped frames/s")
     ax.set_ylim(bottom=0, top=max(1.0, float(drops["dropped"].max()) / interval_s * 1.1) if len(drops) else 1.0)
-    ax.legend(fontsize=6, loc="upper right", ncol=3)
 
 
 def timeline_figure(result: SimulationResult) -> Figure:
@@ -103,21 +121,28 @@ def timeline_figure(result: SimulationResult) -> Figure:
     fig = Figure(figsize=(9, 2.0 * n), layout="constrained")
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
     for ax, (title, column) in zip(axes, _UNIT_PANELS):
-        _unit_panel(ax, ts, title, column)
+        _unit_panel(ax, ts, title, column, duration_s)
     k = len(_UNIT_PANELS)
     if trace is not None:
         _latency_panel(axes[k], trace)
-        _drops_panel(axes[k + 1], drops_per_interval(trace, interval_s, duration_s), interval_s)
+        _drops_panel(axes[k + 1], drops_per_interval(trace, interval_s, duration_s), interval_s, duration_s)
         k += 2
     for ax, (title, frame) in zip(axes[k:], extra.items()):
         for name, rows in frame.groupby("name", sort=False):
-            ax.plot(rows["time_s"], rows["value"], label=str(name))
+            if title == "completed inferences/s":  # per-interval counts: steps like the unit panels
+                step_to_end(ax, rows["time_s"], rows["value"], duration_s, label=str(name))
+            else:
+                ax.plot(rows["time_s"], rows["value"], label=str(name))
         ax.set_ylabel(title)
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.legend(fontsize=7, loc="upper right")
+    warmup_s = float(result.summary.get("warmup_s", 0.0))
     for ax in axes:
         ax.grid(alpha=0.3)
-    axes[0].set_title(f"{result.summary['scenario']} (seed {result.summary['seed']})")
+        shade_warmup(ax, warmup_s)
+        legend_outside(ax, markerscale=4)
+    axes[-1].set_xlim(0.0, duration_s)
+    note = f", warm-up {warmup_s:g} s shaded" if warmup_s > 0 else ""
+    axes[0].set_title(f"{result.summary['scenario']} (seed {result.summary['seed']}{note})")
     axes[-1].set_xlabel("simulated time (s)")
     return fig
 
