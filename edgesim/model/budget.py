@@ -156,7 +156,8 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
         field = "record.interval_s" if interval_s < 1.0 and duration * series <= max_intervals else "duration_s"
         raise ScenarioError(spec.source, field, (
             f"the run would record about {estimate.recorded_intervals:.3g} intervals (duration {duration:g} s / interval "
-            f"{interval_s:g} s, per unit), above the limit of {max_intervals:.3g}; {hint}"))
+            f"{interval_s:g} s, per unit), above the limit of {max_intervals:.3g}; raise record.interval_s or shorten the run, "
+            "or raise the limit with --max-events N"))
     max_bytes = max_events * BYTES_PER_EVENT_LIMIT
     if estimate.memory_bytes > max_bytes:
         field = "record.trace" if spec.record.trace else "duration_s"
