@@ -47,7 +47,7 @@ def test_perfetto_trace_has_one_x_slice_per_job_on_unit_and_stream_tracks(traced
     threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     streams = {f"{c}/{m}" for c, m in zip(trace["camera"], trace["model"])}
     assert len(streams) == 9
-    assert {n for (pid, _), n in threads.items() if pid == PID_STREAMS} >= streams
+    assert {n for (pid, _), n in threads.items() if pid == PID_STREAMS} >= streams  # each stream's first lane
     assert "npu" in {n for (pid, _), n in threads.items() if pid == PID_UNITS}
     x_units = [e for e in events if e["ph"] == "X" and e["pid"] == PID_UNITS]
     served = trace[started(trace["start_s"]) & trace["end_s"].notna()]
@@ -126,14 +126,30 @@ def test_assign_lanes_separates_overlapping_jobs_only():
     spans = [(0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.5, 2.5), (3.0, 4.0)]
     lanes = assign_lanes([Slice("u", "j", a, b, {}) for a, b in spans])
     assert lanes == [0, 1, 0, 1, 0]
+    # lanes are per track: another track's jobs at the same times start again at lane 0
+    mixed = [Slice("u", "j", 0.0, 1.0, {}), Slice("v", "j", 0.5, 1.5, {}), Slice("u", "j", 0.5, 1.5, {})]
+    assert assign_lanes(mixed) == [0, 0, 1]
 
 
 def test_trace_events_are_valid_json_for_a_pipeline_scenario():
     result = edgesim.simulate(SCENARIOS / "cascade_detector_classifier.yaml", duration_s=2.0, trace=True)
     doc = json.loads(json.dumps(trace_events(result), allow_nan=False))
     names = {e["args"]["name"] for e in doc["traceEvents"] if e["ph"] == "M" and e["name"] == "thread_name"}
-    assert {"cpu", "npu"} <= names  # pipeline stages go on their units' tracks
+    assert {"cpu", "npu", "cascade/cam_0"} <= names  # stages on their units' tracks, frames on the pipeline's
     assert any(e["ph"] == "X" and ":detect #" in e["name"] for e in doc["traceEvents"])
+    frames = result.extra["pipeline_trace"]
+    done = frames[frames["stage"].isna() & (frames["status"] == "completed")]
+    x_frames = [e for e in doc["traceEvents"] if e["ph"] == "X" and e["pid"] == PID_STREAMS]
+    assert len(x_frames) == len(done) > 0
+
+
+def test_mlperf_queries_get_one_track_per_load(tmp_path):
+    result = edgesim.simulate(SCENARIOS / "mlperf_resnet50_hailo8.yaml", duration_s=1.5, trace=True)
+    written = write_outputs(result, tmp_path, trace=True)
+    assert tmp_path / "trace.perfetto.json" in written
+    events = json.loads((tmp_path / "trace.perfetto.json").read_text())["traceEvents"]
+    names = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert {"load single_stream", "load multi_stream", "load server", "load offline"} <= names
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,

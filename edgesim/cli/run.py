@@ -155,7 +155,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     if out is not None:
         try:
-            written = write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec))
+            written = write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
+                                    description=spec.description)
         except OSError as exc:
             raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None
     if args.json:

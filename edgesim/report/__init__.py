@@ -34,7 +34,8 @@ def write_outputs(result: SimulationResult, out_dir: str | Path, *, trace: bool,
     out_dir : str or Path
         Output directory.
     trace : bool
-        Also write ``trace.perfetto.json`` (needs a run made with ``trace=True``).
+        Also write ``trace.perfetto.json`` (needs a run made with ``trace=True``: streams' jobs, or pipeline
+        and load records).
     platform_loads : mapping of str to float, optional
         Name -> power (W) of each platform load, one row each in the report's units table.
     description : str
@@ -51,7 +52,8 @@ def write_outputs(result: SimulationResult, out_dir: str | Path, *, trace: bool,
     written += write_parquet_beside(written)
     written.append(plot_timeline(result, out / "timeline.png"))
     written.append(plot_latency_cdf(result, out / "latency_cdf.png"))
-    if trace and result.trace is not None:
+    pipeline_trace = result.extra.get("pipeline_trace")
+    if trace and (result.trace is not None or (pipeline_trace is not None and len(pipeline_trace))):
         written.append(write_perfetto(result, out / "trace.perfetto.json"))
     written.append(write_report(result, out / "report.html", platform_loads=platform_loads, description=description,
                                 files=[p.name for p in written]))

@@ -30,15 +30,16 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
     ax = axes[0]
     end_s = float(result.summary["duration_s"])
     power_trace = result.extra.get("power_trace")
-    if power_trace is not None and len(power_trace):
-        for unit, rows in power_trace.groupby("unit", sort=False):
-            step_to_end(ax, rows["time_s"], rows["power_w"], end_s, lw=0.8, label=f"{unit} (every change)")
-    else:
-        for unit, rows in result.timeseries.groupby("unit", sort=False):
-            step_to_end(ax, rows["time_s"], rows["power_w"], end_s, label=f"{unit} (interval mean)")
+    for k, (unit, rows) in enumerate(result.timeseries.groupby("unit", sort=False)):
+        color = f"C{k % 10}"
+        if power_trace is not None and len(power_trace):  # every change, faint, under the interval mean
+            changes = power_trace[power_trace["unit"] == unit]
+            step_to_end(ax, changes["time_s"], changes["power_w"], end_s, lw=0.4, alpha=0.35, color=color,
+                        label=f"{unit} (every change)")
+        step_to_end(ax, rows["time_s"], rows["power_w"], end_s, lw=1.6, color=color, label=f"{unit} (interval mean)")
     device = result.device_timeseries
     if device is not None and len(device):
-        step_to_end(ax, device["time_s"], device["device_power_w"], end_s, color="black", lw=1.6,
+        step_to_end(ax, device["time_s"], device["device_power_w"], end_s, color="black", lw=1.2, ls="--",
                     label="device: units + platform loads\n(interval mean)")
     ax.set_ylabel("power (W)")
     ax.set_ylim(bottom=0)

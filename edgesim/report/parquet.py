@@ -36,7 +36,10 @@ def write_parquet_beside(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(path)
         if path.suffix != ".csv":
             continue
-        frame = pd.read_csv(path)
+        try:
+            frame = pd.read_csv(path)
+        except pd.errors.EmptyDataError:  # a table with no columns (e.g. streams of a pipelines-only scenario)
+            frame = pd.DataFrame()
         target = parquet_beside(path)
         frame.to_parquet(target, engine="pyarrow", index=False)
         written.append(target)

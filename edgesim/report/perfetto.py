@@ -5,8 +5,9 @@ Open it at https://ui.perfetto.dev (or chrome://tracing). Layout:
 * process "compute units": one track per unit (per server lane when jobs overlap, e.g. ``servers: 2``); each
   job served is an ``X`` (complete) slice from its start to its end, named ``camera/model #frame`` (pipeline
   stages: ``pipeline:stage #frame``), with its arrival, wait and latency in ``args``;
-* process "streams": one track per stream (``camera/model``); each frame is an ``X`` slice from its arrival
-  to its completion (waiting + service), drops are instant events at the drop time;
+* process "streams, pipelines, loads": one track per stream (``camera/model``), per pipeline and camera
+  (``pipeline/camera``) and per MLPerf load (``load NAME``); each frame (query) is an ``X`` slice from its
+  arrival (issue) to its completion (waiting + service), drops are instant events at the drop time;
 * counters: each unit's power (W; at every change when the run kept a power trace, else per interval), its
   mean number of waiting jobs per recording interval, and the exact number of stream jobs waiting.
 
@@ -58,29 +59,30 @@ class Slice:
 
 
 def assign_lanes(slices: list[Slice]) -> list[int]:
-    """A lane per slice so that slices on one lane never overlap (greedy, in start order).
+    """A lane per slice so that slices of one track on one lane never overlap (greedy, in start order).
 
-    Trace viewers draw slices of one thread as a stack that must nest; jobs served in parallel (several
-    servers, or several frames waiting at once on a stream) go on separate lanes instead.
+    Trace viewers draw slices of one thread as a stack that must nest; jobs of one track served in parallel
+    (several servers, or several frames waiting at once on a stream) go on separate lanes instead.
 
     Returns
     -------
     list of int
-        Lane index of each slice, 0 for the first lane, in the order of ``slices``.
+        Lane index of each slice within its track, 0 for the track's first lane, in the order of ``slices``.
     """
     order = sorted(range(len(slices)), key=lambda i: (slices[i].start_s, slices[i].end_s))
-    lane_end: list[float] = []
+    lane_end: dict[str, list[float]] = {}
     lanes = [0] * len(slices)
     for i in order:
         s = slices[i]
-        for lane, end in enumerate(lane_end):
+        ends = lane_end.setdefault(s.track, [])
+        for lane, end in enumerate(ends):
             if end <= s.start_s:
-                lane_end[lane] = s.end_s
+                ends[lane] = s.end_s
                 lanes[i] = lane
                 break
         else:
-            lanes[i] = len(lane_end)
-            lane_end.append(s.end_s)
+            lanes[i] = len(ends)
+            ends.append(s.end_s)
     return lanes
 
 
@@ -135,6 +137,25 @@ def _stream_slices(trace: pd.DataFrame) -> tuple[list[Slice], list[dict[str, Any
     return slices, drops
 
 
+def _frame_slices(pipeline_trace: pd.DataFrame | None) -> list[Slice]:
+    """Pipeline frames (arrival to last sink) and MLPerf load queries (issue to completion)."""
+    out: list[Slice] = []
+    if pipeline_trace is None or not len(pipeline_trace):
+        return out
+    if "pipeline" in pipeline_trace and "stage" in pipeline_trace:
+        frames = pipeline_trace[pipeline_trace["pipeline"].notna() & pipeline_trace["stage"].isna()
+                                & (pipeline_trace["status"] == "completed") & pipeline_trace["end_s"].notna()]
+        for r in frames.itertuples(index=False):
+            out.append(Slice(f"{r.pipeline}/{r.camera}", f"#{r.frame}", float(r.arrival_s), float(r.end_s),
+                             {"latency_ms": 1e3 * (r.end_s - r.arrival_s)}))
+    if "load" in pipeline_trace and "issue_s" in pipeline_trace:
+        queries = pipeline_trace[pipeline_trace["load"].notna() & pipeline_trace["end_s"].notna()]
+        for r in queries.itertuples(index=False):
+            out.append(Slice(f"load {r.load}", f"query #{r.query}", float(r.issue_s), float(r.end_s),
+                             {"latency_ms": 1e3 * (r.end_s - r.issue_s)}))
+    return out
+
+
 def _thread_events(pid: int, slices: list[Slice], first_tid: int) -> tuple[list[dict[str, Any]], dict[tuple[str, int], int]]:
     """X events for ``slices``; one thread per (track, lane), named ``track`` (``track [lane k]`` past the first)."""
     lanes = assign_lanes(slices)
@@ -176,6 +197,7 @@ def trace_events(result: SimulationResult) -> dict[str, Any]:
     ----------
     result : SimulationResult
         A run with a per-job trace (``trace=True``); without one only the counters are written.
+        Pipelines and loads appear when ``result.extra["pipeline_trace"]`` holds their rows.
 
     Returns
     -------
@@ -187,17 +209,18 @@ def trace_events(result: SimulationResult) -> dict[str, Any]:
     events: list[dict[str, Any]] = [
         {"ph": "M", "name": "process_name", "pid": PID_UNITS, "args": {"name": "compute units and links"}},
         {"ph": "M", "name": "process_sort_index", "pid": PID_UNITS, "args": {"sort_index": 1}},
-        {"ph": "M", "name": "process_name", "pid": PID_STREAMS, "args": {"name": "streams (arrival to completion)"}},
+        {"ph": "M", "name": "process_name", "pid": PID_STREAMS, "args": {"name": "streams, pipelines, loads (arrival to completion)"}},
         {"ph": "M", "name": "process_sort_index", "pid": PID_STREAMS, "args": {"sort_index": 2}},
         {"ph": "M", "name": "process_name", "pid": PID_COUNTERS, "args": {"name": "power and queues"}},
         {"ph": "M", "name": "process_sort_index", "pid": PID_COUNTERS, "args": {"sort_index": 3}},
     ]
     unit_events, _ = _thread_events(PID_UNITS, _unit_slices(trace, pipeline_trace), 1)
     events += unit_events
-    if trace is not None:
-        slices, drops = _stream_slices(trace)
-        stream_events, tids = _thread_events(PID_STREAMS, slices, 1)
-        events += stream_events
+    slices, drops = _stream_slices(trace) if trace is not None else ([], [])
+    slices += _frame_slices(pipeline_trace)
+    stream_events, tids = _thread_events(PID_STREAMS, slices, 1)
+    events += stream_events
+    if drops:
         first_lane = {track: tid for (track, lane), tid in tids.items() if lane == 0}
         for d in drops:
             tid = first_lane.get(d["track"])

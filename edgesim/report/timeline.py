@@ -17,8 +17,11 @@ from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
 
-__all__ = ["plot_timeline", "timeline_figure", "stream_labels", "drops_per_interval", "step_to_end", "legend_outside",
+__all__ = ["INTERVAL_SERIES", "plot_timeline", "timeline_figure", "stream_labels", "drops_per_interval", "step_to_end", "legend_outside",
            "shade_warmup"]
+
+INTERVAL_SERIES = frozenset({"completed inferences/s", "temperature (C)"})
+"""Extra series holding one value per recording interval (drawn as steps); the others are point samples."""
 
 _UNIT_PANELS = (("power (W)", "power_w"), ("utilization", "utilization"), ("waiting jobs (mean)", "queue_mean"))
 
@@ -129,7 +132,7 @@ def timeline_figure(result: SimulationResult) -> Figure:
         k += 2
     for ax, (title, frame) in zip(axes[k:], extra.items()):
         for name, rows in frame.groupby("name", sort=False):
-            if title == "completed inferences/s":  # per-interval counts: steps like the unit panels
+            if title in INTERVAL_SERIES:  # one value per recording interval: steps like the unit panels
                 step_to_end(ax, rows["time_s"], rows["value"], duration_s, label=str(name))
             else:
                 ax.plot(rows["time_s"], rows["value"], label=str(name))
