@@ -306,7 +306,8 @@ SCHEMA_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 # The cases below need the lead's wiring of ``edgesim.spec.names.check_names`` into the loader's reference checks
-# (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.budget.check_run_budget`` into ``edgesim run``.
+# (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.budget.check_run_budget`` into ``edgesim run``;
+# the physics ones (thermal network, leakage runaway) come from the compile step.
 NEEDS_NAMES = pytest.mark.xfail(strict=True, reason="needs check_names() called from the loader's reference checks")
 def _command_has_option(command: str, option: str) -> bool:
     """Whether ``edgesim COMMAND`` accepts ``option`` (how the tests tell that the run budget is wired in)."""
@@ -320,7 +321,6 @@ def _command_has_option(command: str, option: str) -> bool:
 # Unwired, a budget case would really simulate 1e8 s: it is not run then (the budget itself is tested directly below).
 NEEDS_BUDGET = pytest.mark.xfail(not _command_has_option("run", "--max-events"), run=False, strict=True,
                                  reason="needs check_run_budget() called by edgesim run (and --max-events)")
-NEEDS_COMPILE = pytest.mark.xfail(strict=True, reason="needs the compile step to turn physics errors into field errors")
 
 WIRED_CASES = [
     pytest.param("measured point names unknown model", put(f"{U0}.measured[0].model", "nosuch"), f"{U0}.measured[0].model",
@@ -349,9 +349,8 @@ WIRED_CASES = [
     pytest.param("budget: target qps 1e6", both(put("loads[0].target_qps", 1e6), put("duration_s", 1000.0)), "loads[0].target_qps",
                  marks=NEEDS_BUDGET, id="budget: target qps 1e6"),
     pytest.param("thermal node with no path to ambient", append("thermal.nodes", {"name": "island", "capacity_j_per_k": 1.0}),
-                 "thermal", marks=NEEDS_COMPILE, id="thermal node with no path to ambient"),
-    pytest.param("leakage runaway", put(f"{U0}.leakage_w_per_k", 1.0), f"{U0}.leakage_w_per_k",
-                 marks=NEEDS_COMPILE, id="leakage runaway"),
+                 "thermal", id="thermal node with no path to ambient"),
+    pytest.param("leakage runaway", put(f"{U0}.leakage_w_per_k", 1.0), "leakage_w_per_k", id="leakage runaway"),
 ]
 
 
@@ -531,7 +530,6 @@ def test_unwritable_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert_one_line_error(code, err, "--out")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the run command (or simulate) to validate --duration against warmup_s")
 def test_duration_below_warmup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = rich()
     data["warmup_s"] = 0.5

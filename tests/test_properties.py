@@ -126,6 +126,7 @@ def test_every_valid_scenario_keeps_the_invariants(data: dict[str, Any]) -> None
     for group in ("streams", "pipelines"):
         for entry in summary.get(group) or []:
             assert entry["offered"] == entry["completed"] + entry["dropped"] + entry["in_flight"], entry
+            assert _latency_ordered(entry["latency_ms"]), entry["latency_ms"]
     for unit in summary["units"]:
         assert 0.0 <= unit["utilization"] <= 1.0, unit
         assert unit["energy_j"] >= 0.0, unit
@@ -143,17 +144,6 @@ def test_every_valid_scenario_keeps_the_invariants(data: dict[str, Any]) -> None
         assert system["battery_energy_j"] * spec.battery.dcdc_efficiency == pytest.approx(system["load_energy_j"], rel=REL)
     again = edgesim.simulate(spec, trace=True)
     assert again.to_json() == result.to_json()
-
-
-@pytest.mark.xfail(strict=False, reason="engine: percentiles come from float32 latencies while max is exact, so p99 can "
-                                        "exceed max by ~1e-8 relative (issue 11)")
-@settings(max_examples=EXAMPLES, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(scenarios())
-def test_latency_percentiles_are_ordered(data: dict[str, Any]) -> None:
-    result = edgesim.simulate(edgesim.scenario_from_dict(data))
-    for group in ("streams", "pipelines"):
-        for entry in result.summary.get(group) or []:
-            assert _latency_ordered(entry["latency_ms"]), entry["latency_ms"]
 
 
 @st.composite
