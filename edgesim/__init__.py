@@ -2,15 +2,17 @@
 
 Cameras emit frames, neural models cost ops per pixel, compute units serve them with measured or analytic
 throughput and power. Results give latency, achieved FPS, energy and the white paper's capacity figures.
+
+The flow: a scenario file is loaded into a spec (``edgesim.spec``), compiled into a runtime model
+(``edgesim.model``), run as events (``edgesim.sim``) and summarized (``edgesim.results``).
 """
-__version__ = "0.1.0"
+from ._version import __version__
+from .api import load_scenario, scenario_from_dict, simulate
+from .errors import EdgesimError, ScenarioError
+from .model.compile import compile_system
+from .results.result import SimulationResult
+from .spec.schema import ScenarioSpec
+from .sweeps import fit, sweep
 
-from .api import simulate  # noqa: E402
-from .errors import EdgesimError, ScenarioError  # noqa: E402
-from .results.result import SimulationResult  # noqa: E402
-from .spec.load import load_scenario, scenario_from_dict  # noqa: E402
-from .spec.schema import ScenarioSpec  # noqa: E402
-from .sweeps import fit, sweep  # noqa: E402
-
-__all__ = ["__version__", "simulate", "sweep", "fit", "load_scenario", "scenario_from_dict", "ScenarioSpec",
+__all__ = ["__version__", "simulate", "sweep", "fit", "load_scenario", "scenario_from_dict", "compile_system", "ScenarioSpec",
            "SimulationResult", "EdgesimError", "ScenarioError"]

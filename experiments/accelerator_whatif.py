@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 from edgesim.errors import ScenarioError  # noqa: E402
-from edgesim.spec.load import read_scenario_dict, scenario_from_dict  # noqa: E402
+from edgesim import scenario_from_dict  # noqa: E402
+from edgesim.spec.load import read_scenario_dict  # noqa: E402
 from edgesim.sweeps import confidence_intervals, pareto_front, plot_pareto, set_path, sweep  # noqa: E402
 
 INTERSECTION = common.SCENARIOS / "intersection_3cam.yaml"

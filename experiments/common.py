@@ -26,7 +26,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import edgesim  # noqa: E402
 from edgesim.catalog import Catalog, load_catalog  # noqa: E402
-from edgesim.physics.service import service_time  # noqa: E402
+from edgesim.model.service import service_time  # noqa: E402
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
 ROOT = EXPERIMENTS_DIR.parent

@@ -8,8 +8,10 @@ import pytest
 
 import edgesim
 from edgesim.cli import main
+from edgesim.model.compile import compile_system
+from edgesim.results.result import load_row, pipeline_row, pipeline_trace_rows
 from edgesim.sim.engine import run_simulation
-from edgesim.spec.load import scenario_from_dict
+from edgesim import scenario_from_dict
 
 SERVICE_S = 2e-3
 
@@ -31,9 +33,9 @@ def scenario(loads: list[dict], duration_s: float = 10.0, warmup_s: float = 0.0,
 
 def summaries(d: dict) -> list[dict]:
     spec = scenario_from_dict(d)
-    state = run_simulation(spec)
+    state = run_simulation(compile_system(spec))
     window_s = state.duration_s - spec.warmup_s
-    out = [load.summary(window_s) for load in state.loads]
+    out = [load_row(load, window_s) for load in state.loads]
     json.dumps(out, allow_nan=False)
     return out
 
@@ -117,8 +119,8 @@ def test_loads_share_a_unit_fifo():
 def test_load_energy_is_the_unit_energy_when_alone():
     d = scenario([{"name": "off", "scenario": "offline", "offline_samples": 1000}], duration_s=3.0)
     spec = scenario_from_dict(d)
-    state = run_simulation(spec)
-    (s,) = [load.summary(3.0) for load in state.loads]
+    state = run_simulation(compile_system(spec))
+    (s,) = [load_row(load, 3.0) for load in state.loads]
     unit = state.units[0]
     assert s["energy_j"] == pytest.approx(unit.energy_j, rel=1e-9)
     # 1000 samples x 2 ms x 2.5 W + idle 0.5 W for the remaining 1 s

@@ -12,8 +12,10 @@ import yaml
 
 import edgesim
 from edgesim.cli import main
+from edgesim.model.compile import compile_system
+from edgesim.results.result import load_row, pipeline_row, pipeline_trace_rows
 from edgesim.sim.engine import run_simulation
-from edgesim.spec.load import scenario_from_dict
+from edgesim import scenario_from_dict
 
 PIXELS = 100 * 100
 
@@ -57,21 +59,21 @@ CRITICAL_PATH_S = 1e-3 + 0.4e-3 + 2e-3 + 0.5e-3 + 0.6e-3
 
 def run(d: dict):
     spec = scenario_from_dict(d)
-    state = run_simulation(spec, trace=True)
+    state = run_simulation(compile_system(spec, trace=True))
     return spec, state, state.duration_s - spec.warmup_s
 
 
 def test_idle_system_latency_equals_critical_path_exactly():
     _, state, window_s = run(base(fps=10.0))
     (pipe,) = state.pipelines
-    s = pipe.summary(window_s)
+    s = pipeline_row(pipe, window_s)
     assert s["critical_path_ms"] == pytest.approx(CRITICAL_PATH_S * 1e3, rel=1e-12)
     assert s["critical_path"] == ["decode", "to_npu", "detect", "results", "nms"]
     assert s["completed"] == s["offered"] == 20 and s["dropped"] == 0
     # mean == max == critical path: every frame took exactly the critical path (frames 100 ms apart, nothing queues)
     assert s["latency_ms"]["max"] == pytest.approx(CRITICAL_PATH_S * 1e3, rel=1e-9)
     assert s["latency_ms"]["mean"] == pytest.approx(CRITICAL_PATH_S * 1e3, rel=1e-9)
-    frames = [r for r in pipe.trace_rows() if r["stage"] is None]
+    frames = [r for r in pipeline_trace_rows(pipe) if r["stage"] is None]
     assert len(frames) == 20
     for r in frames:
         assert r["latency_s"] == pytest.approx(CRITICAL_PATH_S, rel=1e-9)
@@ -81,7 +83,7 @@ def test_count_zero_skips_the_stage_and_successors_proceed():
     d = base()
     d["pipelines"][0]["stages"][4]["count"] = {"kind": "fixed", "mean": 0}  # no results transfer
     _, state, window_s = run(d)
-    s = state.pipelines[0].summary(window_s)
+    s = pipeline_row(state.pipelines[0], window_s)
     expected_s = 1e-3 + 0.4e-3 + 2e-3 + 0.6e-3  # decode, to_npu, detect, nms = 4.0 ms; via the gpu 4.1 ms
     expected_s = max(expected_s, 1e-3 + 2.5e-3 + 0.6e-3)
     assert s["critical_path_ms"] == pytest.approx(expected_s * 1e3, rel=1e-12)
@@ -98,9 +100,9 @@ def test_with_contention_latency_is_never_below_the_critical_path(fps, count):
     _, state, window_s = run(d)
     queued = False
     for pipe in state.pipelines:
-        s = pipe.summary(window_s)
+        s = pipeline_row(pipe, window_s)
         assert s["completed"] > 0
-        frames = [r for r in pipe.trace_rows() if r["stage"] is None and r["status"] == "completed"]
+        frames = [r for r in pipeline_trace_rows(pipe) if r["stage"] is None and r["status"] == "completed"]
         assert min(r["latency_s"] for r in frames) >= CRITICAL_PATH_S * (1 - 1e-12)
         queued |= s["latency_ms"]["max"] > CRITICAL_PATH_S * 1e3 * 1.01
         # frame accounting: every offered frame is completed, dropped or still in flight
@@ -114,11 +116,11 @@ def test_frame_accounting_with_drops():
     d["pipelines"][0]["stages"][2].update(queue_capacity=1, drop_policy="drop_newest")
     d["pipelines"][0]["stages"][3].update(queue_capacity=1, drop_policy="drop_newest")
     _, state, window_s = run(d)
-    s = state.pipelines[0].summary(window_s)
+    s = pipeline_row(state.pipelines[0], window_s)
     assert s["dropped"] > 0
     assert s["offered"] == s["completed"] + s["dropped"] + s["in_flight"]
     assert s["stages"][2]["jobs_dropped"] + s["stages"][3]["jobs_dropped"] >= s["dropped"]
-    rows = state.pipelines[0].trace_rows()
+    rows = pipeline_trace_rows(state.pipelines[0])
     dropped = {f["frame"] for f in rows if f["stage"] is None and f["status"] == "dropped"}
     assert not any(r["stage"] == "results" and r["frame"] in dropped for r in rows)  # no stage starts after a frame's drop
     # per-frame state is released: only frames still in flight at the end remain
@@ -144,7 +146,7 @@ def test_link_transfer_of_a_2mp_frame_takes_bytes_over_bandwidth_plus_latency(ba
     nbytes = 2_000_000 * 3
     expected_s = nbytes / bandwidth_bytes_per_s + latency_s
     _, state, window_s = run(link_only(bandwidth_bytes_per_s, latency_s))
-    s = state.pipelines[0].summary(window_s)
+    s = pipeline_row(state.pipelines[0], window_s)
     assert s["completed"] == 10
     assert s["latency_ms"]["max"] == pytest.approx(expected_s * 1e3, rel=1e-9)
     assert s["latency_ms"]["mean"] == pytest.approx(expected_s * 1e3, rel=1e-9)
@@ -158,9 +160,9 @@ def test_link_energy_is_bytes_times_energy_per_byte_above_idle():
     nbytes = 2_000_000 * 3
     _, state, window_s = run(link_only(125e6, 1e-3, energy_j_per_byte=5e-9, idle_power_w=0.2))
     link = next(u for u in state.units if u.name == "eth")
-    assert link.spec.kind == "link"
+    assert link.kind == "link"
     assert link.energy_j == pytest.approx(0.2 * 10.0 + 10 * nbytes * 5e-9, rel=1e-9)
-    stage = state.pipelines[0].summary(window_s)["stages"][0]
+    stage = pipeline_row(state.pipelines[0], window_s)["stages"][0]
     assert stage["dynamic_energy_j"] == pytest.approx(10 * nbytes * 5e-9, rel=1e-9)
     assert stage["energy_j"] == pytest.approx(link.energy_j, rel=1e-9)  # the only owner: all static energy is its share
 
@@ -169,7 +171,7 @@ def test_lossless_link_with_zero_power_is_allowed():
     _, state, window_s = run(link_only(1e9, 0.0))
     link = next(u for u in state.units if u.name == "eth")
     assert link.energy_j == 0.0
-    assert state.pipelines[0].summary(window_s)["completed"] == 10
+    assert pipeline_row(state.pipelines[0], window_s)["completed"] == 10
 
 
 def test_fan_out_waits_for_all_jobs_of_a_random_count():
@@ -186,7 +188,7 @@ def test_fan_out_waits_for_all_jobs_of_a_random_count():
     d["duration_s"] = 20.0
     _, state, _ = run(d)
     pipe = state.pipelines[0]
-    rows = pipe.trace_rows()
+    rows = pipeline_trace_rows(pipe)
     jobs_by_frame: dict[int, int] = {}
     for r in rows:
         if r["stage"] == "classify" and r["status"] == "completed":
@@ -213,7 +215,7 @@ def test_stages_with_the_same_random_count_share_one_draw():
         {"name": "classify", "unit": "npu", "model": "net", "count": {"kind": "poisson", "mean": 3}, "after": ["crop"]},
     ]
     _, state, _ = run(d)
-    rows = state.pipelines[0].trace_rows()
+    rows = pipeline_trace_rows(state.pipelines[0])
     for stage in ("crop", "classify"):
         assert sum(1 for r in rows if r["stage"] == stage) == sum(1 for r in rows if r["stage"] == "crop")
 
@@ -221,11 +223,11 @@ def test_stages_with_the_same_random_count_share_one_draw():
 def test_counts_are_reproducible_and_independent_of_other_pipelines():
     d = base()
     d["pipelines"][0]["stages"][5]["count"] = {"kind": "uniform", "low": 0, "high": 5}
-    jobs1 = run(d)[1].pipelines[0].summary(2.0)["stages"][5]["jobs"]
+    jobs1 = pipeline_row(run(d)[1].pipelines[0], 2.0)["stages"][5]["jobs"]
     d2 = copy.deepcopy(d)
     d2["pipelines"].append({"name": "other", "camera": "cam", "stages": [
         {"name": "x", "unit": "gpu", "model": "net", "count": {"kind": "poisson", "mean": 2}}]})
-    jobs2 = run(d2)[1].pipelines[0].summary(2.0)["stages"][5]["jobs"]
+    jobs2 = pipeline_row(run(d2)[1].pipelines[0], 2.0)["stages"][5]["jobs"]
     assert jobs1 == jobs2
 
 
@@ -236,7 +238,7 @@ def test_energy_attribution_sums_to_the_unit_totals():
     _, state, window_s = run(d)
     by_unit: dict[str, float] = {}
     for pipe in state.pipelines:
-        for st in pipe.summary(window_s)["stages"]:
+        for st in pipeline_row(pipe, window_s)["stages"]:
             place = st["unit"] or st["link"]
             by_unit[place] = by_unit.get(place, 0.0) + st["energy_j"]
     for u in state.units:
@@ -255,7 +257,7 @@ def test_energy_attribution_on_a_multi_server_unit():
     d["compute_units"][0]["peak_ops_per_s"] = {"fp32": 0.25e9}
     _, state, window_s = run(d)
     cpu = next(u for u in state.units if u.name == "cpu")
-    total = sum(st["energy_j"] for p in state.pipelines for st in p.summary(window_s)["stages"] if st["unit"] == "cpu")
+    total = sum(st["energy_j"] for p in state.pipelines for st in pipeline_row(p, window_s)["stages"] if st["unit"] == "cpu")
     assert total == pytest.approx(cpu.energy_j, rel=1e-9)
 
 
@@ -263,7 +265,7 @@ def test_summary_is_json_serializable_and_documents_the_rule():
     import json
 
     _, state, window_s = run(base())
-    s = state.pipelines[0].summary(window_s)
+    s = pipeline_row(state.pipelines[0], window_s)
     json.dumps(s, allow_nan=False)
     assert "busy" in s["static_share_rule"]
     assert {"p50", "p90", "p95", "p99", "max", "mean"} <= set(s["latency_ms"])
@@ -274,7 +276,7 @@ def test_late_frames_are_counted_against_the_deadline():
     d = base()
     d["pipelines"][0]["deadline_s"] = 4e-3  # below the 4.5 ms critical path: every frame is late
     _, state, window_s = run(d)
-    s = state.pipelines[0].summary(window_s)
+    s = pipeline_row(state.pipelines[0], window_s)
     assert s["late"] == s["completed"] == 20
 
 
@@ -350,7 +352,7 @@ def test_bad_pipeline_references_exit_2_with_the_field_path(tmp_path, capsys, mu
 
 
 def test_check_pipelines_lists_every_problem():
-    from edgesim.spec.pipeline_checks import check_pipelines
+    from edgesim.model.pipeline_checks import check_pipelines
 
     d = base()
     d["pipelines"][0]["stages"][2]["unit"] = "tpu"
@@ -370,13 +372,13 @@ def test_successor_on_the_same_unit_queues_behind_waiting_jobs():
         {"name": "nms", "unit": "cpu", "ops_per_item": 1e5, "precision": "fp32", "after": ["decode"]},  # 0.2 ms
     ]
     _, state, _ = run(d)
-    jobs = sorted((r["start_s"], r["end_s"]) for p in state.pipelines for r in p.trace_rows()
+    jobs = sorted((r["start_s"], r["end_s"]) for p in state.pipelines for r in pipeline_trace_rows(p)
                   if r["stage"] is not None and r["status"] == "completed")
     assert len(jobs) > 500
     for (_s0, e0), (s1, _e1) in itertools.pairwise(jobs):
         assert s1 >= e0 - 1e-12
     # FIFO: every job started no later than jobs submitted after it
-    rows = sorted((r["arrival_s"], r["start_s"]) for p in state.pipelines for r in p.trace_rows() if r["stage"] is not None)
+    rows = sorted((r["arrival_s"], r["start_s"]) for p in state.pipelines for r in pipeline_trace_rows(p) if r["stage"] is not None)
     starts = [s for _a, s in rows]
     assert all(b >= a - 1e-12 for a, b in itertools.pairwise(starts))
 
@@ -386,15 +388,15 @@ def test_scenarios_run_and_keep_their_invariants(name):
     from conftest import SCENARIOS
 
     spec = edgesim.load_scenario(SCENARIOS / f"{name}.yaml")
-    state = run_simulation(spec, duration_s=4.0, trace=True)
+    state = run_simulation(compile_system(spec, duration_s=4.0, trace=True))
     window_s = state.duration_s - spec.warmup_s
     for pipe in state.pipelines:
-        s = pipe.summary(window_s)
+        s = pipeline_row(pipe, window_s)
         assert s["offered"] == s["completed"] + s["dropped"] + s["in_flight"]
-        for r in pipe.trace_rows():
+        for r in pipeline_trace_rows(pipe):
             if r["stage"] is None and r["status"] == "completed":
                 assert r["latency_s"] >= s["critical_path_ms"] / 1e3 * (1 - 1e-9) or name == "cascade_detector_classifier"
-    rows = [pipe.summary(window_s) for pipe in state.pipelines]
+    rows = [pipeline_row(pipe, window_s) for pipe in state.pipelines]
     if name == "cascade_detector_classifier":  # feasible: every frame completes; ~8 classifications per frame
         assert all(r["dropped"] == 0 for r in rows)
         jobs = sum(r["stages"][8]["jobs"] for r in rows) / sum(r["completed"] for r in rows)
@@ -406,7 +408,7 @@ def test_scenarios_run_and_keep_their_invariants(name):
 
 
 def test_a_model_stage_runs_at_its_own_crop_size():
-    from edgesim.sim.pipeline import stage_pixels
+    from edgesim.model.stages import stage_pixels
     from edgesim.spec.schema import CameraSpec, StageSpec
 
     cam = CameraSpec(name="c", width_px=1920, height_px=1080, fps=30)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["MemoryTraffic", "memory_traffic", "roofline_service_s"]
+
 
 @dataclass(frozen=True)
 class MemoryTraffic:

@@ -20,13 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
+from ..sim.engine import RunState
+from ..sim.loads import LoadSim
+from ..sim.pipeline import PipelineSim
+from ..sim.platform import PlatformSim
+from .tables import load_row, pipeline_row, ratio, stream_row, unit_row
+
+__all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows"]
 
 TRACE_COLUMNS = ["stream", "frame", "arrival_s", "start_s", "end_s", "status"]
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den > 0 else None
 
 
 @dataclass
@@ -69,8 +72,11 @@ class SimulationResult:
         return (f"SimulationResult(scenario={self.summary['scenario']!r}, duration_s={self.summary['duration_s']}, "
                 f"avg_power_w={sys_['avg_power_w']:.4g}, required_tops={sys_['required_tops']:.4g}, achieved_tops={sys_['achieved_tops']:.4g})")
 
-    def write(self, out_dir: str | Path, plot: bool = True) -> list[Path]:
-        """Write summary.json, streams.csv, units.csv, timeseries.csv (trace.csv) and timeline.png to ``out_dir``."""
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write summary.json, streams.csv, units.csv, timeseries.csv (and the trace CSVs) to ``out_dir``.
+
+        Figures and the HTML report are :mod:`edgesim.report`'s (``edgesim.report.write_outputs`` calls this).
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = [out / "summary.json", out / "streams.csv", out / "units.csv", out / "timeseries.csv"]
@@ -89,105 +95,44 @@ class SimulationResult:
         if self.device_timeseries is not None:
             written.append(out / "device_timeseries.csv")
             self.device_timeseries.to_csv(written[-1], index=False)
-        if plot:
-            from ..plots import plot_timeline
-
-            written.append(plot_timeline(self, out / "timeline.png"))
         return written
 
 
-def build_result(state: Any) -> SimulationResult:
+def build_result(state: RunState) -> SimulationResult:
     """Summarize a finished :class:`~edgesim.sim.engine.RunState` into the JSON contract and tables."""
-    spec = state.spec
-    window_s = state.duration_s - spec.warmup_s
+    model = state.model
+    window_s = state.duration_s - model.warmup_s
     if window_s <= 0:  # the run ended (battery empty) before the warm-up did: report the whole run
         window_s = state.duration_s
         for unit in state.units:
             unit.snapshot = (0.0, 0.0, 0.0)
-    streams = []
-    achieved_ops = 0.0
-    required_ops_per_s = 0.0
     stream_ids = {s.index for s in state.streams}  # units also hold pipeline and load jobs: count only streams'
     in_flight_by_stream: dict[int, int] = {}
     for unit in state.units:
         for job in unit.in_flight():
-            if job[1] >= spec.warmup_s and job[0].index in stream_ids:
-                idx = job[0].index
-                in_flight_by_stream[idx] = in_flight_by_stream.get(idx, 0) + 1
-    for s in state.streams:
-        ops = s.ops_per_inference
-        achieved_ops += s.completed * ops
-        required_ops_per_s += s.camera_spec.fps * ops
-        streams.append({
-            "camera": s.camera,
-            "model": s.model.name,
-            "unit": s.unit.name,
-            "nominal_fps": s.camera_spec.fps,
-            "offered_fps": s.offered / window_s,
-            "achieved_fps": s.completed / window_s,
-            "offered": s.offered,
-            "completed": s.completed,
-            "dropped": s.dropped,
-            "late": s.late,
-            "deadline_ms": s.deadline_rel_s * 1e3,
-            "in_flight": in_flight_by_stream.get(s.index, 0),
-            "drop_rate": _ratio(s.dropped, s.offered) or 0.0,
-            "latency_ms": s.latencies.summary_ms(),
-            "service_ms": s.estimate.service_s * 1e3,
-            "service_source": s.estimate.source,
-            "service_detail": s.estimate.detail,
-            "ops_per_inference": ops,
-        })
+            if job.arrival_s >= model.warmup_s and job.owner_index in stream_ids:
+                in_flight_by_stream[job.owner_index] = in_flight_by_stream.get(job.owner_index, 0) + 1
+    streams = [stream_row(s, window_s, in_flight_by_stream.get(s.index, 0)) for s in state.streams]
+    achieved_ops = sum(s.completed * s.model.ops_per_inference for s in state.streams)
+    required_ops_per_s = sum(s.model.camera_fps * s.model.ops_per_inference for s in state.streams)
     platform = state.platform
     timeseries = _timeseries(state)
-    units = []
-    total_energy_j = 0.0
-    for i, u in enumerate(state.units):
-        e0, b0, q0 = u.snapshot
-        energy_j = u.energy_j - e0
-        if platform is not None:
-            energy_j += float(platform.leak_energy_j[i] - platform.snapshot[2][i])
-        busy_s = u.busy_s - b0
-        total_energy_j += energy_j
-        row = {
-            "name": u.name,
-            "kind": u.spec.kind,
-            "device": u.spec.device,
-            "utilization": min(1.0, busy_s / (u.servers * window_s)),
-            "energy_j": energy_j,
-            "avg_power_w": energy_j / window_s,
-            "inferences": u.completed_in_window,
-            "inferences_per_j": _ratio(u.completed_in_window, energy_j),
-            "mean_queue_jobs": (u.queue_area_s - q0) / window_s,
-            "mean_batch_size": (sum(u.batch_sizes) / len(u.batch_sizes)) if u.batch_sizes else None,
-            "throttled_s": u.throttled_s,
-            "throttle_count": sum(1 for _, kind in u.throttle_events if kind == "throttle"),
-            "first_throttle_s": next((t for t, kind in u.throttle_events if kind == "throttle"), None),
-            "dvfs_state_s": dict(u.state_time_s),
-            "shutdown_at_s": u.shutdown_s,
-            "max_temp_c": None,
-            "final_temp_c": None,
-        }
-        if platform is not None and platform.net is not None and platform.unit_node[i] >= 0:
-            node = platform.unit_node[i]
-            row["thermal_node"] = platform.net.node_names[node]
-            row["max_temp_c"] = float(platform.max_temp_c[node])
-            row["final_temp_c"] = float(platform.temp_c[node])
-        units.append(row)
-    pipelines = [p.summary(window_s) for p in state.pipelines]
-    loads = [load.summary(window_s) for load in state.loads]
+    units = [unit_row(u, i, state, window_s) for i, u in enumerate(state.units)]
+    total_energy_j = sum(row["energy_j"] for row in units)
+    pipelines = [pipeline_row(p, window_s) for p in state.pipelines]
+    loads = [load_row(load, window_s) for load in state.loads]
     # pipelines count every compute stage (CPU pre/post-processing too); loads have no rate to require
     required_ops_per_s += sum(p["required_ops_per_s"] for p in pipelines)
     achieved_ops += sum(p["achieved_ops_per_s"] for p in pipelines) * window_s
-    achieved_ops += sum(load.samples_completed * spec.model(load.spec.model).ops_for(load.spec.width_px * load.spec.height_px)
-                        for load in state.loads)
-    system = {
+    achieved_ops += sum(load.samples_completed * load.model.ops_per_sample for load in state.loads)
+    platform_load_w = model.platform.platform_load_w if model.platform is not None else 0.0
+    system: dict[str, Any] = {
         "energy_j": total_energy_j,
         "avg_power_w": total_energy_j / window_s,
         "required_tops": required_ops_per_s / 1e12,
         "achieved_tops": achieved_ops / window_s / 1e12,
-        "inferences_per_j": _ratio(sum(u["inferences"] for u in units), total_energy_j),
-        "platform_load_w": sum(load.power_w for load in spec.platform_loads),
+        "inferences_per_j": ratio(sum(u["inferences"] for u in units), total_energy_j),
+        "platform_load_w": platform_load_w,
         "battery_life_h": None,
         "battery_life_is_projection": None,
         "final_soc": None,
@@ -195,21 +140,21 @@ def build_result(state: Any) -> SimulationResult:
     if platform is not None and platform.battery is not None:
         system.update(_battery_summary(state, platform))
     # the whole device's draw: units (leakage included) plus platform loads, worst recording interval too
-    device_power = timeseries.groupby("time_s")["power_w"].sum() + system["platform_load_w"] if len(timeseries) else None
-    system["device_avg_power_w"] = system["avg_power_w"] + system["platform_load_w"]
+    device_power = timeseries.groupby("time_s")["power_w"].sum() + platform_load_w if len(timeseries) else None
+    system["device_avg_power_w"] = system["avg_power_w"] + platform_load_w
     system["device_max_interval_power_w"] = float(device_power.max()) if device_power is not None else None
     system["device_peak_power_w"] = platform.peak_w if platform is not None else None
-    system["power_budget_w"] = spec.power_budget_w
+    system["power_budget_w"] = model.power_budget_w
     # like IEEE 802.3 PoE, the budget applies to power averaged over an interval (record.interval_s, 1 s by
     # default); the instantaneous peak is reported beside it
-    system["within_power_budget"] = None if spec.power_budget_w is None else bool(
-        system["device_max_interval_power_w"] <= spec.power_budget_w)
+    system["within_power_budget"] = None if model.power_budget_w is None else bool(
+        system["device_max_interval_power_w"] <= model.power_budget_w)
     summary = {
-        "scenario": spec.name,
-        "source": spec.source,
+        "scenario": model.name,
+        "source": model.source,
         "duration_s": state.duration_s,
         "requested_duration_s": state.requested_duration_s,
-        "warmup_s": spec.warmup_s,
+        "warmup_s": model.warmup_s,
         "seed": state.seed,
         "edgesim_version": __version__,
         "streams": streams,
@@ -218,34 +163,62 @@ def build_result(state: Any) -> SimulationResult:
         "pipelines": pipelines,
         "loads": loads,
     }
-    trace = None
-    if state.streams and state.streams[0].trace is not None:
-        rows = [row for s in state.streams for row in s.trace]
-        for unit in state.units:  # jobs still waiting or in service at the end (streams'; pipelines trace their own)
-            for job in unit.in_flight():
-                if job[0].index in stream_ids:
-                    rows.append((job[0].index, job[2], job[1], job[3], np.nan, "in_flight"))
-        trace = pd.DataFrame(rows, columns=TRACE_COLUMNS).sort_values(["arrival_s", "stream"], kind="stable").reset_index(drop=True)
-        names = {s.index: (s.camera, s.model.name, s.unit.name) for s in state.streams}
-        trace.insert(1, "camera", trace["stream"].map(lambda i: names[i][0]))
-        trace.insert(2, "model", trace["stream"].map(lambda i: names[i][1]))
-        trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
-        trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
-    extra = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
+    trace = _stream_trace(state, stream_ids)
+    extra: dict[str, Any] = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
     if state.units and state.units[0].power_trace is not None:
-        extra["power_trace"] = pd.DataFrame([(t, u.name, p, st) for u in state.units for t, p, st in u.power_trace],
+        extra["power_trace"] = pd.DataFrame([(t, u.name, p, st) for u in state.units for t, p, st in u.power_trace or ()],
                                             columns=["time_s", "unit", "power_w", "dvfs_state"]).sort_values("time_s", kind="stable")
-        platform = state.platform
         if platform is not None and platform.state_trace is not None:
             nodes = [f"temp_{n}_c" for n in platform.net.node_names] if platform.net is not None else []
             extra["device_trace"] = pd.DataFrame(platform.state_trace, columns=["time_s", "device_power_w", "soc", *nodes])
     if state.pipelines or state.loads:
-        rows = [row for sim in [*state.pipelines, *state.loads] for row in sim.trace_rows()]
+        rows = [*(row for p in state.pipelines for row in pipeline_trace_rows(p)),
+                *(row for load in state.loads for row in load_trace_rows(load))]
         extra["pipeline_trace"] = pd.DataFrame(rows) if rows else None
-    return SimulationResult(summary, timeseries, trace, extra=extra, device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
+    return SimulationResult(summary, timeseries, trace, extra=extra,
+                            device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
 
 
-def _device_timeseries(state: Any, timeseries: pd.DataFrame, series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+def _stream_trace(state: RunState, stream_ids: set[int]) -> pd.DataFrame | None:
+    """Per job of every stream (with tracing on): arrival, start, end, status, latency; jobs left in flight too."""
+    if not state.streams or state.streams[0].trace is None:
+        return None
+    rows: list[tuple[Any, ...]] = [row for s in state.streams for row in s.trace or ()]
+    for unit in state.units:  # jobs still waiting or in service at the end (streams'; pipelines trace their own)
+        for job in unit.in_flight():
+            if job.owner_index in stream_ids:
+                rows.append((job.owner_index, job.seq, job.arrival_s, job.start_s, np.nan, "in_flight"))
+    trace = pd.DataFrame(rows, columns=TRACE_COLUMNS).sort_values(["arrival_s", "stream"], kind="stable").reset_index(drop=True)
+    names = {s.index: (s.camera, s.model.model, s.unit.name) for s in state.streams}
+    trace.insert(1, "camera", trace["stream"].map(lambda i: names[i][0]))
+    trace.insert(2, "model", trace["stream"].map(lambda i: names[i][1]))
+    trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
+    trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
+    return trace
+
+
+def pipeline_trace_rows(p: PipelineSim) -> list[dict[str, Any]]:
+    """With tracing on: one row per frame (stage ``None``) and one per stage job, in simulated-time order."""
+    if p.frame_trace is None:
+        return []
+    rows: list[dict[str, Any]] = [
+        {"pipeline": p.name, "camera": p.camera, "stage": None, "unit": None, "frame": seq, "arrival_s": a, "start_s": None,
+         "end_s": e, "status": status, "latency_s": e - a if status == "completed" else None}
+        for seq, a, e, status in p.frame_trace]
+    for owner in p.owners:
+        rows.extend({"pipeline": p.name, "camera": p.camera, "stage": owner.stage.name, "unit": owner.stage.place, "frame": seq,
+                     "arrival_s": a, "start_s": s if s >= 0 else None, "end_s": e, "status": status, "latency_s": None}
+                    for seq, a, s, e, status in owner.trace or ())
+    rows.sort(key=lambda r: (r["end_s"], r["stage"] is None))
+    return rows
+
+
+def load_trace_rows(load: LoadSim) -> list[dict[str, Any]]:
+    """With tracing on: one row per completed sample (query id, issue time, completion time)."""
+    return [{"load": load.name, "query": q, "issue_s": a, "end_s": e, "latency_s": e - a} for q, a, e in load.trace or ()]
+
+
+def _device_timeseries(state: RunState, timeseries: pd.DataFrame, series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """Per interval: the device's total power (units + platform loads), each node's mean temperature, and the
     state of charge at the interval's end. None when the scenario models no platform."""
     if state.platform is None:
@@ -261,12 +234,13 @@ def _device_timeseries(state: Any, timeseries: pd.DataFrame, series: dict[str, p
     return out
 
 
-def _battery_summary(state: Any, platform: Any) -> dict[str, Any]:
+def _battery_summary(state: RunState, platform: PlatformSim) -> dict[str, Any]:
     """Battery life: simulated when the cut-off was reached, else projected from the average draw so far."""
     model, battery_state = platform.battery, platform.battery_state
+    assert model is not None
     elapsed_s = state.duration_s
     out: dict[str, Any] = {"final_soc": model.soc(battery_state), "battery_energy_j": platform.battery_energy_j,
-                           "load_energy_j": platform.load_energy_j, "battery_model": platform.battery_spec.model}
+                           "load_energy_j": platform.load_energy_j, "battery_model": platform.model.battery_kind}
     if platform.battery_empty_s is not None:
         out["battery_life_h"] = platform.battery_empty_s / 3600.0
         out["battery_life_is_projection"] = False
@@ -279,7 +253,7 @@ def _battery_summary(state: Any, platform: Any) -> dict[str, Any]:
     return out
 
 
-def _extra_series(state: Any, timeseries: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _extra_series(state: RunState, timeseries: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Panels for the timeline plot beyond power/utilization/queue: temperatures, state of charge, FPS."""
     series: dict[str, pd.DataFrame] = {}
     fps = timeseries[["time_s", "unit", "achieved_fps"]].rename(columns={"unit": "name", "achieved_fps": "value"})
@@ -292,25 +266,25 @@ def _extra_series(state: Any, timeseries: pd.DataFrame) -> dict[str, pd.DataFram
     start = np.arange(n) * platform.interval_s
     width = np.minimum(start + platform.interval_s, state.duration_s) - start
     if platform.net is not None:
-        area = np.diff(np.array([e[3] for e in edges]), axis=0)
+        area = np.diff(np.array([e.temp_area for e in edges]), axis=0)
         frames = [pd.DataFrame({"time_s": start, "name": name, "value": area[:, k] / width}) for k, name in enumerate(platform.net.node_names)]
         series["temperature (C)"] = pd.concat(frames, ignore_index=True)
     if platform.battery is not None:
         times = np.arange(n + 1) * platform.interval_s
         times[-1] = state.duration_s
-        series["state of charge"] = pd.DataFrame({"time_s": times, "name": "battery", "value": [e[1] for e in edges]})
+        series["state of charge"] = pd.DataFrame({"time_s": times, "name": "battery", "value": [e.soc for e in edges]})
     return series
 
 
 
-def _timeseries(state: Any) -> pd.DataFrame:
+def _timeseries(state: RunState) -> pd.DataFrame:
     """Per interval and unit: exact mean power (leakage included), utilization, mean queue, completions/s."""
-    frames = []
+    frames: list[pd.DataFrame] = []
     platform = state.platform
     for u in state.units:
         energy_j, busy_s, queue_area_s, completed, throttled_s, speed_area = u.series().T
         if platform is not None:
-            leak = np.array([e[2][len(frames)] for e in platform.edges[: u.n_bins + 1]])
+            leak = np.array([e.leak_energy_j[len(frames)] for e in platform.edges[: u.n_bins + 1]])
             energy_j = energy_j + np.diff(leak)
         start = np.arange(u.n_bins) * u.interval_s
         width = np.minimum(start + u.interval_s, state.duration_s) - start

@@ -5,12 +5,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..spec.schema import ArrivalSpec
+from ..model.records import ArrivalModel
+
+__all__ = ["CHUNK", "arrival_times_s"]
 
 CHUNK = 4096
 
 
-def arrival_times_s(arrival: ArrivalSpec, fps: float, rng: np.random.Generator, chunk: int = CHUNK) -> Iterator[np.ndarray]:
+def arrival_times_s(arrival: ArrivalModel, fps: float, rng: np.random.Generator, chunk: int = CHUNK) -> Iterator[np.ndarray]:
     """Yield successive chunks of absolute arrival times (s), increasing, without end.
 
     periodic: t_k = phase + k / fps; jitter: t_k = phase + k / fps + U(-j, +j) (clipped at 0);

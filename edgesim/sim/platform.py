@@ -16,16 +16,19 @@ module keeps the state, the recording bins and the crossing events:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL, StopSimulation
 
-from ..physics.battery import EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery, battery_draw_w
+from ..model.records import PlatformModel
+from ..physics.battery import battery_draw_w
 from ..physics.thermal import ThermalNetwork
-from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
-from .unit import UnitSim, Wake
+from .events import Wake, scheduler_of
+from .unit import UnitSim
+
+__all__ = ["LATE", "PlatformEdge", "PlatformSim", "Watch"]
 
 LATE = NORMAL + 1  # after every normal event of the same instant
 NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
@@ -42,92 +45,63 @@ class Watch:
         self.far_until_s = -math.inf
 
 
-def build_thermal_network(spec: ThermalSpec, leakage_w_per_k: dict[str, float]) -> ThermalNetwork:
-    """The scenario's thermal section as a :class:`ThermalNetwork` (leakage folded into the diagonal)."""
-    names = [n.name for n in spec.nodes]
-    pairs: dict[tuple[str, str], float] = {}
-    to_ambient: dict[str, float] = {}
-    for link in spec.links:
-        a, b = link.between
-        if a == "ambient" or b == "ambient":
-            node = b if a == "ambient" else a
-            to_ambient[node] = 1.0 / (1.0 / to_ambient[node] + 1.0 / link.resistance_k_per_w) if node in to_ambient else link.resistance_k_per_w
-        else:
-            pairs[(a, b)] = link.resistance_k_per_w
-    return ThermalNetwork(names, [n.capacity_j_per_k for n in spec.nodes], spec.ambient_c, pairs, to_ambient,
-                          leakage_w_per_k=leakage_w_per_k)
+class PlatformEdge(NamedTuple):
+    """Running totals of the platform noted at a recording-interval edge."""
 
-
-def build_battery(spec: BatterySpec) -> Any:
-    """The battery model named by the spec."""
-    if spec.model == "ideal":
-        return IdealBattery(spec.capacity_wh, spec.cutoff_soc)
-    if spec.model == "peukert":
-        return PeukertBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.peukert_exponent, spec.rated_hours, spec.cutoff_soc)
-    assert spec.kibam_k_per_s is not None
-    return KiBaMBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.kibam_c, spec.kibam_k_per_s, spec.cutoff_soc)
-
-
-def initial_battery_state(model: Any, spec: BatterySpec) -> Any:
-    full = model.initial_state()
-    if spec.initial_soc == 1.0:
-        return full
-    if isinstance(full, KiBaMState):  # at rest: both wells at the same height
-        return KiBaMState(full.y1_coulomb * spec.initial_soc, full.y2_coulomb * spec.initial_soc)
-    return EnergyState(full.energy_j * spec.initial_soc)
+    battery_energy_j: float
+    soc: float
+    leak_energy_j: tuple[float, ...]  # per unit
+    temp_area: tuple[float, ...]  # integral of T dt per node (K s)
 
 
 class PlatformSim:
     """The shared physical state of one device: node temperatures, leakage, platform loads and battery."""
 
-    def __init__(self, env: simpy.Environment, spec: ScenarioSpec, units: list[UnitSim], end_s: float, interval_s: float, n_bins: int):
+    def __init__(self, env: simpy.Environment, model: PlatformModel, units: list[UnitSim], end_s: float, interval_s: float,
+                 n_bins: int):
         self.env = env
-        self.spec = spec
+        self.schedule = scheduler_of(env)
+        self.model = model
         self.units = units
         self.end_s = end_s
-        self.platform_load_w = sum(load.power_w for load in spec.platform_loads)
+        self.platform_load_w = model.platform_load_w
         self.last_t = 0.0
         self.token = 0
         self._check_at = -1.0
         self._all_far_until_s = -math.inf
         self.peak_w = 0.0
-        self.state_trace: list | None = None  # with tracing: (time, device power, soc, node temps...) per change
+        self.state_trace: list[tuple[float, ...]] | None = None  # with tracing: (time, device power, soc, node temps...) per change
         self.battery_empty_s: float | None = None
         # thermal network
-        self.net: ThermalNetwork | None = None
-        if spec.thermal is not None:
-            leak: dict[str, float] = {}
-            for u in units:
-                if u.spec.thermal_node and u.spec.leakage_w_per_k:
-                    leak[u.spec.thermal_node] = leak.get(u.spec.thermal_node, 0.0) + u.spec.leakage_w_per_k
-            self.net = build_thermal_network(spec.thermal, leak)
+        self.net: ThermalNetwork | None = model.network
+        if self.net is not None:
             index = {n: i for i, n in enumerate(self.net.node_names)}
-            self.unit_node = [index[u.spec.thermal_node] if u.spec.thermal_node else -1 for u in units]
+            self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
             self.load_heat_w = np.zeros(len(index))
-            for load in spec.platform_loads:
+            for load in model.loads:
                 if load.thermal_node:
                     self.load_heat_w[index[load.thermal_node]] += load.power_w
-            start_c = spec.thermal.initial_temp_c if spec.thermal.initial_temp_c is not None else spec.thermal.ambient_c
-            self.temp_c = np.full(len(index), float(start_c))
+            assert model.initial_temp_c is not None
+            self.temp_c = np.full(len(index), float(model.initial_temp_c))
             self.max_temp_c = self.temp_c.copy()
             self.temp_area = np.zeros(len(index))  # integral of T dt per node (for interval means)
             # constant part of the linear leakage, b (T_amb - T_ref), per unit
-            self.leak_b = np.array([u.spec.leakage_w_per_k for u in units])
-            self.leak_ref_c = np.array([u.spec.leakage_ref_temp_c for u in units])
+            self.leak_b = np.array([u.unit_model.leakage_w_per_k for u in units])
+            self.leak_ref_c = np.array([u.unit_model.leakage_ref_temp_c for u in units])
         self.leak_energy_j = np.zeros(len(units))
         # battery
-        self.battery_spec = spec.battery
-        self.battery = build_battery(spec.battery) if spec.battery else None
-        self.battery_state = initial_battery_state(self.battery, spec.battery) if spec.battery else None
+        self.dcdc_efficiency = model.dcdc_efficiency
+        self.battery = model.battery
+        self.battery_state = model.battery_initial_state
         self.battery_energy_j = 0.0  # drawn at the battery terminals
         self.load_energy_j = 0.0  # delivered to loads (units + platform loads), for conservation checks
         self._draw_w = 0.0
-        self._p_eff = None
+        self._p_eff = np.zeros(len(self.net.node_names) if self.net is not None else 0)  # heat input per node (W)
         # recording bins (noted at edges, like the units)
         self.interval_s = interval_s
         self.n_bins = n_bins
         self._bin_end_s = interval_s
-        self.edges: list[tuple] = [self._edge()]
+        self.edges: list[PlatformEdge] = [self._edge()]
         self.snapshot = self._edge()
         for u in units:
             u.platform = self
@@ -136,31 +110,33 @@ class PlatformSim:
         self.watches: list[Watch] = []
         if self.net is not None:
             for i, u in enumerate(units):
-                if u.spec.throttle is not None:
+                if u.throttle is not None:
                     self.watches.append(Watch("critical", i))
                     if u.can_throttle():
                         self.watches.append(Watch("throttle", i))
-            worst = np.array([u.static_power_w + max(u._dyn_scale(s) for s in (u.state_names or [None])) * u.max_dynamic_w for u in units])
+            worst = np.array([u.worst_power_w() for u in units])
             self._p_hot = self._node_power(worst)
             self._p_cold = self._node_power(np.zeros(len(units)))
         self._leaky = bool(self.net is not None and self.leak_b.any())
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
-            worst_w = sum(u.static_power_w + max(u._dyn_scale(s) for s in (u.state_names or [None])) * u.max_dynamic_w for u in units)
-            self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.battery_spec.dcdc_efficiency)
+            worst_w = sum(u.worst_power_w() for u in units)
+            self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.dcdc_efficiency)
 
     # -- state ----------------------------------------------------------------------------------
-    def _edge(self) -> tuple:
-        temp_area = tuple(self.temp_area) if self.net is not None else ()
+    def _edge(self) -> PlatformEdge:
+        temp_area = tuple(float(x) for x in self.temp_area) if self.net is not None else ()
         soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
-        return (self.battery_energy_j, soc, tuple(self.leak_energy_j), temp_area)
+        return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area)
 
     def _node_power(self, unit_power_w: np.ndarray) -> np.ndarray:
         """Heat input per node (the constant part of the linear leakage included) for given unit powers."""
+        net = self.net
+        assert net is not None
         p = self.load_heat_w.copy()
         for i, node in enumerate(self.unit_node):
             if node >= 0:
-                p[node] += unit_power_w[i] + (self.leak_b[i] * (self.net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
+                p[node] += unit_power_w[i] + (self.leak_b[i] * (net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
         return p
 
     def _refresh_powers(self) -> None:
@@ -200,7 +176,7 @@ class PlatformSim:
                         load_w += leak_j / dt
         self.load_energy_j += load_w * dt
         if self.battery is not None:
-            draw_w = battery_draw_w(max(load_w, 0.0), self.battery_spec.dcdc_efficiency)
+            draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
             self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
             self.battery_energy_j += draw_w * dt
             self._draw_w = draw_w
@@ -230,7 +206,7 @@ class PlatformSim:
             return  # every watch is far: no crossing can come before the earliest bound (a wake is set there)
         if self._check_at != now:
             self._check_at = now
-            self.env.schedule(Wake(self._check), LATE, 0.0)
+            self.schedule(Wake(self._check), LATE, 0.0)
 
     def _check(self, _event: Wake) -> None:
         """Plan the exact next crossing of every watch under the powers that hold from now on.
@@ -261,12 +237,10 @@ class PlatformSim:
                 if t_bound > NEAR_S:  # far: nothing can happen before the bound; look again then
                     watch.far_until_s = now + t_bound
                     if t_bound <= horizon_s:
-                        self.env.schedule(Wake(self._far_wake), NORMAL, t_bound)
+                        self.schedule(Wake(self._far_wake), NORMAL, t_bound)
                     continue
             if t_exact <= horizon_s:
-                event = Wake(self._on_crossing)
-                event._value = (token, kind, watch.unit)
-                self.env.schedule(event, NORMAL, t_exact)
+                self.schedule(Wake(self._on_crossing, (token, kind, watch.unit)), NORMAL, t_exact)
         self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
 
     def _far_wake(self, _event: Wake) -> None:
@@ -276,13 +250,15 @@ class PlatformSim:
     def _plan(self, watch: Watch, horizon_s: float) -> tuple[float, str] | None:
         """Exact time to this watch's next crossing at the current powers, and what happens then."""
         if watch.unit < 0:
-            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.battery_spec.dcdc_efficiency)
+            assert self.battery is not None
+            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.dcdc_efficiency)
             return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
         unit = self.units[watch.unit]
         if unit.off:
             return None
         node = self.unit_node[watch.unit]
-        throttle = unit.spec.throttle
+        throttle = unit.throttle
+        assert throttle is not None and self.net is not None
         if watch.kind == "critical":
             return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.critical_c, horizon_s, "up"), "critical"
         if unit.throttled:
@@ -294,10 +270,12 @@ class PlatformSim:
         if watch.unit < 0:
             if self._leaky:
                 return 0.0
+            assert self.battery is not None
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
         unit = self.units[watch.unit]
         node = self.unit_node[watch.unit]
-        throttle = unit.spec.throttle
+        throttle = unit.throttle
+        assert throttle is not None and self.net is not None
         if kind == "critical":
             return self.net.time_to_reach_s(self.temp_c, self._p_hot, node, throttle.critical_c, horizon_s, "up")
         if kind == "release":
@@ -310,7 +288,7 @@ class PlatformSim:
         return float(sum(self.leak_b[i] * (self.temp_c[n] - self.leak_ref_c[i]) for i, n in enumerate(self.unit_node) if n >= 0 and not self.units[i].off))
 
     def _on_crossing(self, event: Wake) -> None:
-        token, kind, i = event._value
+        token, kind, i = event.value
         if token != self.token:
             return  # powers changed since this was planned: a newer check replaced it
         now = self.env._now

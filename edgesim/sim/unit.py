@@ -10,80 +10,63 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL
 
-from ..physics.power import DvfsState, PowerModel, UtilizationCurve
-from ..spec.schema import ComputeUnitSpec
+from ..model.records import BatchTime, UnitModel
+from ..physics.roofline import roofline_service_s
+from .events import JobWake, Wake, scheduler_of
+from .jobs import J_ALIVE, J_ARRIVAL, J_OWNER, J_RATE, J_SEQ, J_START, J_T, J_TOKEN, J_WORK, InFlightJob, new_job
+from .schedulers import Scheduler, make_scheduler
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import StreamSim  # any job owner with the same attributes and on_complete / on_drop
+if TYPE_CHECKING:  # owners and the bus/platform hold the unit, and the unit calls them: annotations only
+    from .bus import MemoryBusSim
+    from .owner import JobOwner
+    from .platform import PlatformSim
 
-# Job fields (a job is a small list: cheaper than an object on the hot path)
-J_STREAM, J_ARRIVAL, J_SEQ, J_START, J_ALIVE, J_WORK, J_T, J_TOKEN, J_RATE = range(9)
+__all__ = ["EXP_CHUNK", "UnitEdge", "UnitSim"]
+
 EXP_CHUNK = 4096
 
 
-class Wake:
-    """A bare SimPy event: what ``Environment.step`` needs (callbacks, ok) and nothing more.
+class UnitEdge(NamedTuple):
+    """Running totals of a unit noted at a recording-interval edge; per-interval series are their differences."""
 
-    ``env.schedule(Wake(fn), NORMAL, delay)`` costs a third of ``env.timeout(delay)`` plus a callback append.
-    """
-
-    __slots__ = ("callbacks", "_ok", "_value")
-
-    def __init__(self, callback: Callable[[Any], None]):
-        self.callbacks = [callback]
-        self._ok = True
-        self._value = None
-
-
-class JobWake(Wake):
-    """A job's completion. ``token`` must still match the job's when it fires: a speed change reschedules."""
-
-    __slots__ = ("job", "token")
-
-    def __init__(self, callback: Callable[[Any], None], job: list, token: int):
-        self.callbacks = [callback]  # Wake's fields set here directly: this is the per-job hot path
-        self._ok = True
-        self._value = None
-        self.job = job
-        self.token = token
-
-
-def power_model(spec: ComputeUnitSpec) -> PowerModel:
-    """The unit's power model: static = idle_power_w, dynamic at full load = max_power_w - idle_power_w."""
-    states = tuple(DvfsState(s.name, s.frequency_hz, s.voltage_v, s.power_w) for s in spec.dvfs_states)
-    curve = UtilizationCurve(spec.power_curve.kind, spec.power_curve.exponent)
-    return PowerModel(spec.idle_power_w, spec.max_power_w - spec.idle_power_w, curve, states, spec.reference_dvfs_state)
+    energy_j: float
+    busy_s: float  # server-seconds
+    queue_area_s: float  # job-seconds
+    completed: int
+    throttled_s: float
+    speed_area_s: float  # integral of the DVFS speed factor
 
 
 class UnitSim:
     """Runtime state of one compute unit; integrates its power, busy servers and queue exactly."""
 
-    def __init__(self, env: simpy.Environment, spec: ComputeUnitSpec, rng: np.random.Generator, interval_s: float,
+    def __init__(self, env: simpy.Environment, model: UnitModel, rng: np.random.Generator, interval_s: float,
                  n_bins: int, warmup_s: float):
         self.env = env
-        self.spec = spec
-        self.name = spec.name
+        self._schedule = scheduler_of(env)
+        self.unit_model = model
+        self.name = model.name
+        self.kind = model.kind
         self.rng = rng
-        self.exponential = spec.service_time_distribution == "exponential"
+        self.exponential = model.exponential_service
         self._exp = np.empty(0)
         self._exp_i = 0
         self.warmup_s = warmup_s
-        self.platform: Any = None  # set by the platform when heat, leakage or a battery are modeled
-        self.power_trace: list | None = None  # with tracing: (time, power, DVFS state) at every change
+        self.platform: PlatformSim | None = None  # set by the platform when heat, leakage or a battery are modeled
+        self.power_trace: list[tuple[float, float, str | None]] | None = None  # with tracing: (time, power, state)
         # power model and DVFS
-        self.model = power_model(spec)
-        self.servers = spec.servers
-        self.linear_curve = spec.power_curve.kind == "linear"
-        self.static_power_w = spec.idle_power_w
-        self.state_names = [s.name for s in spec.dvfs_states]
-        initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
+        self.model = model.power
+        self.servers = model.servers
+        self.linear_curve = model.linear_curve
+        self.static_power_w = model.static_power_w
+        self.state_names = list(model.dvfs_states)
+        initial = model.initial_state
         self.initial_state = initial
         self.state: str | None = initial
         self.speed = self.model.speed_factor(initial) if initial else 1.0
@@ -95,25 +78,27 @@ class UnitSim:
         self._throttled_since_s = 0.0
         self._speed_area = 0.0  # integral of the speed factor up to _speed_since_s (changes only with the DVFS state)
         self._speed_since_s = 0.0
+        self.throttle = model.throttle
         self.throttle_events: list[tuple[float, str]] = []  # (time, "throttle" | "release"): few, not per job
         self.off = False
         self.shutdown_s: float | None = None
         # jobs
-        self.scheduler = spec.scheduler
-        self.queue: deque = deque()
-        self.heap: list | None = None if spec.scheduler == "fifo" else []
+        self.scheduler = make_scheduler(model.scheduler)
+        self._keeps_clock = type(self.scheduler).started is not Scheduler.started
+        self.queue: deque[list[Any]] = deque()
+        self.heap: list[tuple[float, int, list[Any]]] | None = [] if self.scheduler.ordered else None
         self._push_seq = 0
-        self._fair_counts: dict[int, int] = {}  # id(owner) -> jobs of it started (the fair scheduler's clock)
-        self.running: list[list] = []
+        self.running: list[list[Any]] = []
         self.n_busy = 0  # servers in use (a batch occupies one)
-        self.batching = spec.batching
+        self.batching = model.batching
         self.batch_sizes: list[int] = []  # one int per batch (batches, not jobs)
-        self._batch_times: dict[str, tuple[float, float]] = {}
         self._batch_timer_at = -1.0
-        self._batch_marker: list | None = None
-        self.bus: Any = None  # a MemoryBusSim when the unit names a memory_bus
+        self._batch_marker: list[Any] | None = None
+        self.bus: MemoryBusSim | None = None  # set when the unit names a memory bus
+        self.memory_bandwidth_bytes_per_s = model.memory_bandwidth_bytes_per_s
         self.dyn_sum_w = 0.0  # dynamic power at full speed of the running jobs, summed
-        self.max_dynamic_w = spec.max_power_w - spec.idle_power_w  # raised by the engine for measured powers above it
+        self.max_dynamic_w = model.power.dynamic_power_w  # raised as owners with higher measured powers join
+        self.owners: list[JobOwner] = []
         self.n_waiting = 0
         self.completed_in_window = 0
         self.completed = 0
@@ -126,9 +111,19 @@ class UnitSim:
         # recording-interval edges: running totals noted at each edge (memory per interval, not per event)
         self.interval_s = interval_s
         self.n_bins = n_bins
-        self.edges: list[tuple] = [(0.0, 0.0, 0.0, 0, 0.0, 0.0)]
+        self.edges: list[UnitEdge] = [UnitEdge(0.0, 0.0, 0.0, 0, 0.0, 0.0)]
         self._bin_end_s = interval_s
-        self.snapshot = (0.0, 0.0, 0.0)
+        self.snapshot = (0.0, 0.0, 0.0)  # (energy_j, busy_s, queue_area_s) at the end of the warm-up
+
+    def owner_joined(self, owner: JobOwner) -> None:
+        """A stream, stage or load driver will submit jobs here: bound the unit's dynamic power by its draw."""
+        self.owners.append(owner)
+        self.max_dynamic_w = max(self.max_dynamic_w, owner.dynamic_power_w)
+
+    def worst_power_w(self) -> float:
+        """The most this unit can draw: static plus its largest dynamic power in its hungriest DVFS state."""
+        scale = max((self._dyn_scale(s) for s in self.state_names), default=self._dyn_scale(None))
+        return self.static_power_w + scale * self.max_dynamic_w
 
     def _dyn_scale(self, state: str | None) -> float:
         """Dynamic power in ``state`` relative to the reference state (f V^2 or measured mode power)."""
@@ -168,7 +163,7 @@ class UnitSim:
         t = self.last_t
         throttled_s = self.throttled_s + (t - self._throttled_since_s if self.throttled else 0.0)
         speed_area = self._speed_area + self.speed * (t - self._speed_since_s)
-        self.edges.append((self.energy_j, self.busy_s, self.queue_area_s, self.completed, throttled_s, speed_area))
+        self.edges.append(UnitEdge(self.energy_j, self.busy_s, self.queue_area_s, self.completed, throttled_s, speed_area))
 
     def close(self, end_s: float) -> None:
         """Integrate to the end of the run and note the last edge."""
@@ -194,6 +189,7 @@ class UnitSim:
     def _update_power(self, now: float) -> None:
         """Recompute power after the running set or the DVFS state changed (integrals already at ``now``)."""
         n = self.n_busy
+        power_w: float
         if n == 0:
             power_w = 0.0 if self.off else self.static_power_w
         elif self.linear_curve:
@@ -217,16 +213,9 @@ class UnitSim:
             self.queue.append(job)
             return
         self._push_seq += 1
-        owner = job[J_STREAM]
-        if self.scheduler == "priority":
-            key = -owner.priority
-        elif self.scheduler == "edf":
-            key = job[J_ARRIVAL] + owner.deadline_rel_s
-        else:  # fair: the owner that has been served least goes first (round robin over streams under overload)
-            key = self._fair_counts.get(id(owner), 0) + len(owner.waiting)
-        heapq.heappush(self.heap, (key, self._push_seq, job))
+        heapq.heappush(self.heap, (self.scheduler.key(job), self._push_seq, job))
 
-    def _pop_alive(self) -> list | None:
+    def _pop_alive(self) -> list[Any] | None:
         """The next job to serve (dead entries, dropped while waiting, are skipped)."""
         if self.heap is None:
             queue = self.queue
@@ -241,14 +230,14 @@ class UnitSim:
                 return job
         return None
 
-    def _waiting_jobs(self) -> list[list]:
+    def _waiting_jobs(self) -> list[list[Any]]:
         entries = self.queue if self.heap is None else [e[2] for e in sorted(self.heap)]
         return [j for j in entries if j[J_ALIVE]]
 
     # -- jobs ----------------------------------------------------------------------------------
-    def submit(self, stream: StreamSim, arrival_s: float, seq: int) -> None:
-        """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the stream's drop policy."""
-        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]
+    def submit(self, stream: JobOwner, arrival_s: float, seq: int) -> None:
+        """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the owner's drop policy."""
+        job = new_job(stream, arrival_s, seq)
         if arrival_s >= self.warmup_s:
             stream.offered += 1
         if self.off:
@@ -275,10 +264,10 @@ class UnitSim:
         if self.batching is not None and self.n_busy == 0:
             self._try_batch(arrival_s)
 
-    def _drop(self, job: list, now: float) -> None:
-        job[J_STREAM].on_drop(job, now)
+    def _drop(self, job: list[Any], now: float) -> None:
+        job[J_OWNER].on_drop(job, now)
 
-    def _service_s(self, stream: StreamSim) -> float:
+    def _service_s(self, stream: JobOwner) -> float:
         if not self.exponential:
             return stream.service_s
         if self._exp_i == len(self._exp):
@@ -288,23 +277,23 @@ class UnitSim:
         self._exp_i += 1
         return stream.service_s * x
 
-    def _rate(self, job: list) -> float:
+    def _rate(self, job: list[Any]) -> float:
         """Work per second of a running job: reference-seconds at DVFS speed, or, for a job sharing a memory bus,
         the fraction of the job per second under the roofline with its fair share of the bus bandwidth."""
-        owner = job[J_STREAM]
+        owner = job[J_OWNER]
         if self.bus is None or not owner.memory_bytes:
             return self.speed
         share_bytes_per_s = self.bus.share_bytes_per_s()
-        if self.spec.memory_bandwidth_bytes_per_s:
-            share_bytes_per_s = min(share_bytes_per_s, self.spec.memory_bandwidth_bytes_per_s)
-        return 1.0 / (owner.overhead_s + max(owner.compute_s / self.speed, owner.memory_bytes / share_bytes_per_s))
+        if self.memory_bandwidth_bytes_per_s:
+            share_bytes_per_s = min(share_bytes_per_s, self.memory_bandwidth_bytes_per_s)
+        return 1.0 / roofline_service_s(owner.compute_s / self.speed, owner.memory_bytes, share_bytes_per_s, owner.overhead_s)
 
-    def _begin(self, job: list, now: float) -> None:
+    def _begin(self, job: list[Any], now: float) -> None:
         """Start ``job`` now (integrals already advanced to now) and schedule its completion: one event."""
-        stream = job[J_STREAM]
+        stream = job[J_OWNER]
         job[J_START] = now
-        if self.scheduler == "fair":
-            self._fair_counts[id(stream)] = self._fair_counts.get(id(stream), 0) + 1
+        if self._keeps_clock:
+            self.scheduler.started(stream)
         self.running.append(job)
         self.n_busy += 1
         self.dyn_sum_w += stream.dynamic_power_w
@@ -317,17 +306,17 @@ class UnitSim:
             job[J_WORK] = work_s
             job[J_T] = now
             job[J_RATE] = self.speed
-            self.env.schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
+            self._schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
         self._update_power(now)
 
-    def reschedule(self, job: list, now: float, rate: float) -> None:
+    def reschedule(self, job: list[Any], now: float, rate: float) -> None:
         """Carry the work done so far at the old rate, and complete the rest at ``rate`` (exactly)."""
         if job[J_T] < now:
             job[J_WORK] -= (now - job[J_T]) * job[J_RATE]
             job[J_T] = now
         job[J_RATE] = rate
         job[J_TOKEN] += 1
-        self.env.schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / rate)
+        self._schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / rate)
 
     def _finish(self, event: JobWake) -> None:
         job = event.job
@@ -338,7 +327,7 @@ class UnitSim:
         if self.batching is not None:
             self._finish_batch(now)
             return
-        stream = job[J_STREAM]
+        stream = job[J_OWNER]
         self.running.remove(job)
         self.n_busy -= 1
         self.dyn_sum_w -= stream.dynamic_power_w
@@ -353,7 +342,7 @@ class UnitSim:
         # submits from on_complete queues behind the jobs already waiting
         nxt = None if self.off else self._pop_alive()
         if nxt is not None:
-            nxt[J_STREAM].waiting.popleft()
+            nxt[J_OWNER].waiting.popleft()
             self.n_waiting -= 1
             self._begin(nxt, now)
         else:
@@ -390,7 +379,7 @@ class UnitSim:
             else:
                 nxt = self._pop_alive()
         if nxt is not None:
-            owner = nxt[J_STREAM]
+            owner = nxt[J_OWNER]
             owner.waiting.popleft()
             self.n_waiting -= 1
             nxt[J_START] = now
@@ -398,8 +387,8 @@ class UnitSim:
             nxt[J_WORK] = work_s
             nxt[J_T] = now
             nxt[J_RATE] = self.speed
-            if self.scheduler == "fair":
-                self._fair_counts[id(owner)] = self._fair_counts.get(id(owner), 0) + 1
+            if self._keeps_clock:
+                self.scheduler.started(owner)
             self.running.append(nxt)
             self.n_busy = 1
             dyn_w = owner.dynamic_power_w
@@ -407,16 +396,16 @@ class UnitSim:
             # one server: u is 0 or 1, so any utilization curve gives static + scaled dynamic (as _update_power)
             if self.static_power_w + self.dyn_scale * dyn_w != self.power_w:
                 self._update_power(now)
-            self.env.schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / self.speed)
+            self._schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / self.speed)
         else:
             self.dyn_sum_w = 0.0
             self._update_power(now)
-        job[J_STREAM].on_complete(job, now)  # after the next job started (see _finish)
+        job[J_OWNER].on_complete(job, now)  # after the next job started (see _finish)
 
     # -- dynamic batching -----------------------------------------------------------------------
     def _try_batch(self, now: float) -> None:
         """With the unit idle: start a batch if it is full or its oldest job has waited max_wait_s, else wait."""
-        if self.n_busy:
+        if self.n_busy or self.batching is None:
             return
         head = None
         for job in self._waiting_jobs():
@@ -424,14 +413,14 @@ class UnitSim:
             break
         if head is None:
             return
-        key = head[J_STREAM].batch_key
-        same = [j for j in self._waiting_jobs() if j[J_STREAM].batch_key == key][: self.batching.max_batch]
+        key = head[J_OWNER].batch_key
+        same = [j for j in self._waiting_jobs() if j[J_OWNER].batch_key == key][: self.batching.max_batch]
         deadline_s = head[J_T] + self.batching.max_wait_s
         if len(same) >= self.batching.max_batch or now >= deadline_s - 1e-15:
             self._begin_batch(same, now)
         elif self._batch_timer_at != deadline_s:
             self._batch_timer_at = deadline_s
-            self.env.schedule(Wake(self._batch_timer), NORMAL, deadline_s - now)
+            self._schedule(Wake(self._batch_timer), NORMAL, deadline_s - now)
 
     def _batch_timer(self, _event: Wake) -> None:
         now = self.env._now
@@ -441,16 +430,16 @@ class UnitSim:
         self.advance(now)
         self._try_batch(now)
 
-    def _begin_batch(self, jobs: list[list], now: float) -> None:
+    def _begin_batch(self, jobs: list[list[Any]], now: float) -> None:
         """Run ``jobs`` (one model) as one batch: t(b) = fixed_s + b x per_item_s, all done together."""
         for job in jobs:
             job[J_ALIVE] = False  # leaves the queue (lazy deletion)
-            job[J_STREAM].waiting.remove(job)
+            job[J_OWNER].waiting.remove(job)
             job[J_START] = now
         self.n_waiting -= len(jobs)
-        owner = jobs[0][J_STREAM]
-        fixed_s, per_item_s = self.batch_time(owner)
-        service_s = fixed_s + len(jobs) * per_item_s
+        owner = jobs[0][J_OWNER]
+        line = self.batch_time(owner)
+        service_s = line.fixed_s + len(jobs) * line.per_item_s
         self.running = list(jobs)
         self.n_busy = 1
         self.dyn_sum_w = owner.dynamic_power_w
@@ -458,7 +447,7 @@ class UnitSim:
         self.batch_sizes.append(len(jobs))
         marker = [owner, now, -1, now, True, service_s, now, 0, self.speed]
         self._batch_marker = marker
-        self.env.schedule(JobWake(self._finish, marker, 0), NORMAL, service_s / self.speed)
+        self._schedule(JobWake(self._finish, marker, 0), NORMAL, service_s / self.speed)
         self._update_power(now)
 
     def _finish_batch(self, now: float) -> None:
@@ -474,27 +463,14 @@ class UnitSim:
             self.completed += 1
             if now >= self.warmup_s:
                 self.completed_in_window += 1
-            job[J_STREAM].on_complete(job, now)
+            job[J_OWNER].on_complete(job, now)
 
-    def batch_time(self, owner: Any) -> tuple[float, float]:
-        """t(b) = fixed_s + b x per_item_s for this owner's model: given, or from two measured batch sizes."""
-        key = owner.batch_key
-        if key in self._batch_times:
-            return self._batch_times[key]
-        given = self.batching.batch_time.get(key)
-        if given is not None:
-            times = (given.fixed_s, given.per_item_s)
-        else:
-            points = sorted({p.batch: p for p in self.spec.measured if p.model == key}.values(), key=lambda p: p.batch)
-            if len(points) >= 2 and points[0].batch != points[-1].batch:
-                # a point at batch b and throughput fps takes b / fps per batch: two points fix the line
-                (b1, t1), (b2, t2) = [(p.batch, p.batch / p.fps) for p in (points[0], points[-1])]
-                per_item_s = (t2 - t1) / (b2 - b1)
-                times = (max(0.0, t1 - b1 * per_item_s), per_item_s)
-            else:
-                times = (0.0, owner.service_s)  # no calibration: batching brings no gain (stated in the docs)
-        self._batch_times[key] = times
-        return times
+    def batch_time(self, owner: JobOwner) -> BatchTime:
+        """t(b) = fixed_s + b x per_item_s for this owner's model: compiled (given, or from two measured batch sizes),
+        else b x the single-job service time (no calibration: batching brings no gain, as the docs state)."""
+        assert self.batching is not None
+        line = self.batching.batch_times.get(owner.batch_key)
+        return line if line is not None else BatchTime(0.0, owner.service_s)
 
     # -- DVFS, throttling, shutdown -------------------------------------------------------------
     def set_state(self, state: str, now: float) -> None:
@@ -514,7 +490,7 @@ class UnitSim:
             self.reschedule(job, now, self._rate(job) if job is not self._batch_marker else self.speed)
         self._update_power(now)
 
-    def _scheduled_jobs(self) -> list[list]:
+    def _scheduled_jobs(self) -> list[list[Any]]:
         """The jobs whose completion events are pending: the running jobs, or the batch marker."""
         if self.batching is not None:
             return [self._batch_marker] if self.n_busy and self._batch_marker is not None else []
@@ -524,9 +500,7 @@ class UnitSim:
         """Enter (or leave) the throttle state chosen by the spec (default: the slowest DVFS state)."""
         if throttled == self.throttled:
             return
-        throttle = self.spec.throttle
-        target = throttle.state if throttle and throttle.state else (
-            min(self.spec.dvfs_states, key=lambda s: s.frequency_hz).name if self.spec.dvfs_states else None)
+        target = self.throttle.state if self.throttle is not None else None
         if throttled:
             self._throttled_since_s = now
         else:
@@ -534,10 +508,11 @@ class UnitSim:
         self.throttled = throttled
         self.throttle_events.append((now, "throttle" if throttled else "release"))
         if target is not None:
-            self.set_state(target if throttled else self.initial_state, now)
+            back = self.initial_state if self.initial_state is not None else target
+            self.set_state(target if throttled else back, now)
 
     def can_throttle(self) -> bool:
-        return len(self.spec.dvfs_states) >= 2
+        return self.unit_model.can_throttle
 
     def shut_down(self, now: float) -> None:
         """Critical temperature: drop every running and waiting job (counted) and draw no power from now on."""
@@ -553,21 +528,22 @@ class UnitSim:
             job[J_ALIVE] = False  # its completion event will be ignored
         for job in self.running:
             job[J_ALIVE] = False
-            if self.bus is not None and job[J_STREAM].memory_bytes and self.batching is None:
+            if self.bus is not None and job[J_OWNER].memory_bytes and self.batching is None:
                 self.bus.leave(job, now)
             self._drop(job, now)
         self.running.clear()
         self.n_busy = 0
         self.dyn_sum_w = 0.0
         while True:
-            job = self._pop_alive()
-            if job is None:
+            waiting = self._pop_alive()
+            if waiting is None:
                 break
-            job[J_ALIVE] = False
-            job[J_STREAM].waiting.popleft()
-            self._drop(job, now)
+            waiting[J_ALIVE] = False
+            waiting[J_OWNER].waiting.popleft()
+            self._drop(waiting, now)
         self.n_waiting = 0
         self._update_power(now)
 
-    def in_flight(self) -> list[list]:
-        return self._waiting_jobs() + list(self.running)
+    def in_flight(self) -> list[InFlightJob]:
+        """Jobs still waiting or in service (a batch's jobs count one each)."""
+        return [InFlightJob(j[J_OWNER].index, j[J_ARRIVAL], j[J_SEQ], j[J_START]) for j in self._waiting_jobs() + list(self.running)]

@@ -10,10 +10,12 @@ Two sources, and every result says which one it used:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
 from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
-from .roofline import MemoryTraffic, memory_traffic, roofline_service_s
+from .records import ServiceEstimate
+
+__all__ = ["ServiceTimeError", "service_time", "unit_efficiency"]
 
 
 class ServiceTimeError(ValueError):
@@ -22,19 +24,6 @@ class ServiceTimeError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class ServiceEstimate:
-    """How long one inference takes on an otherwise idle unit at full speed, and at what power."""
-
-    service_s: float
-    active_power_w: float
-    source: str  # "measured", "measured, scaled by pixel count" or "analytic"
-    detail: str
-    compute_s: float = 0.0  # roofline parts: compute time, and bytes moved through memory (0: not memory-bound)
-    memory_bytes: float = 0.0
-    overhead_s: float = 0.0
 
 
 def _measured_pixels(point: MeasuredPoint, model: ModelSpec | None) -> int | None:
@@ -60,12 +49,14 @@ def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str,
         point = unit.measured_point(ref)
         ref_model = models.get(ref)
         if point is None or ref_model is None:
-            raise ServiceTimeError("efficiency_from_measured", f"cannot derive efficiency from {ref!r}: needs a measured point and a declared model of that name")
+            raise ServiceTimeError("efficiency_from_measured",
+                                   f"cannot derive efficiency from {ref!r}: needs a measured point and a declared model of that name")
         precision = point.precision or ref_model.precision
         peak = unit.peak_ops_per_s.get(precision)
         pixels = _measured_pixels(point, ref_model)
         if peak is None or pixels is None:
-            raise ServiceTimeError("efficiency_from_measured", f"cannot derive efficiency from {ref!r}: peak_ops_per_s.{precision} or the measured resolution is unknown")
+            raise ServiceTimeError("efficiency_from_measured",
+                                   f"cannot derive efficiency from {ref!r}: peak_ops_per_s.{precision} or the measured resolution is unknown")
         achieved_ops_per_s = point.fps * ref_model.ops_for(pixels)
         return min(1.0, achieved_ops_per_s / peak), f"derived from measured {ref} ({point.fps:g} fps x {ref_model.ops_for(pixels):.4g} ops / {peak:.4g} ops/s)"
     raise ServiceTimeError(
@@ -103,7 +94,8 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:
         known = ", ".join(unit.peak_ops_per_s) or "none"
-        raise ServiceTimeError(f"peak_ops_per_s.{precision}", f"no peak for precision {precision} (known: {known}) and no measured point for model {model.name!r}")
+        raise ServiceTimeError(f"peak_ops_per_s.{precision}",
+                               f"no peak for precision {precision} (known: {known}) and no measured point for model {model.name!r}")
     efficiency, eff_source = unit_efficiency(unit, model.name, models)
     ops = model.ops_for(pixels)
     compute_s = ops / (peak * efficiency)

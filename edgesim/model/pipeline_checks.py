@@ -9,27 +9,24 @@ clash with no compute unit.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 import networkx as nx
 
 from ..errors import ScenarioError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .schema import ScenarioSpec
+from ..spec.schema import LinkSpec, ScenarioSpec
+from .service import ServiceTimeError, service_time
+from .stages import link_unit_spec, stage_estimate, stage_precision
 
 __all__ = ["check_pipelines"]
 
 
-def _known(names) -> str:
+def _known(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
 def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
     """Problems with ``spec.pipelines``, ``spec.links`` and ``spec.loads`` (an empty list when there are none)."""
-    from ..physics.service import ServiceTimeError
-    from ..sim.pipeline import link_unit_spec, stage_estimate, stage_precision
-
     source = spec.source
     errors: list[ScenarioError] = []
 
@@ -40,14 +37,14 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
     models = {m.name: m for m in spec.models}
     units = {u.name: u for u in spec.compute_units}
     unit_index = {u.name: j for j, u in enumerate(spec.compute_units)}
-    links = {}
+    links: dict[str, LinkSpec] = {}
     for i, link in enumerate(spec.links):
         if link.name in units:  # duplicates among links: load.check_references
             err(f"links[{i}].name", f"{link.name!r} is already the name of a compute unit (compute_units[{unit_index[link.name]}]); "
                 "links and units share one namespace")
         links.setdefault(link.name, link)
 
-    for i, pipe in enumerate(spec.pipelines):  # duplicate names: load.check_references, with every other list
+    for i, pipe in enumerate(spec.pipelines):  # duplicate names: checks.check_references, with every other list
         at = f"pipelines[{i}]"
         camera = cameras.get(pipe.camera)
         if camera is None:
@@ -110,6 +107,7 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
                         link = links[stage.link]
                         stage_estimate(stage, camera, link_unit_spec(link), models, link)
                     else:
+                        assert stage.unit is not None
                         unit = units[stage.unit]
                         if stage.model is None and stage_precision(stage, unit) is None:
                             err(f"{st}.precision", f"give the precision of these ops: unit {unit.name!r} has peaks for "
@@ -117,7 +115,7 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
                         else:
                             stage_estimate(stage, camera, unit, models)
                 except ServiceTimeError as exc:
-                    err(f"compute_units[{unit_index[stage.unit]}].{exc.field}", f"{exc} (needed by {st}, {stage.name!r})")
+                    err(f"compute_units[{unit_index[stage.unit or '']}].{exc.field}", f"{exc} (needed by {st}, {stage.name!r})")
         if not nx.is_directed_acyclic_graph(graph):
             cycle = nx.find_cycle(graph)
             members = [u for u, _v in cycle]
@@ -139,8 +137,6 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
         if load.latency_bound_s is not None and load.scenario != "server":
             err(f"{at}.latency_bound_s", f"latency_bound_s applies to the server scenario, not {load.scenario}")
         if ok:
-            from ..physics.service import service_time
-
             try:
                 service_time(units[load.unit], models[load.model], load.width_px * load.height_px, models)
             except ServiceTimeError as exc:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["LATENCY_CHUNK", "LatencyStore"]
+
 LATENCY_CHUNK = 65536
 
 
@@ -34,12 +36,3 @@ class LatencyStore:
 
     def values_s(self) -> np.ndarray:
         return np.concatenate(self._chunks + [self._current[: self._n]]).astype(np.float64)
-
-
-    def summary_ms(self) -> dict[str, float | None]:
-        """Mean and max (exact), p50, p95, p99 (float32 store) in milliseconds; None when nothing completed."""
-        n = len(self)
-        if n == 0:
-            return {"mean": None, "p50": None, "p95": None, "p99": None, "max": None}
-        p50, p95, p99 = np.percentile(self.values_s(), [50, 95, 99]) * 1e3
-        return {"mean": self.sum_s / n * 1e3, "p50": float(p50), "p95": float(p95), "p99": float(p99), "max": self.max_s * 1e3}

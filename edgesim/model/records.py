@@ -1,0 +1,307 @@
+"""The compiled runtime model: typed records of plain numbers, built once from a spec by :mod:`edgesim.model.compile`.
+
+Nothing here refers to the spec or to SimPy. The simulator (``edgesim.sim``) builds its runtime objects from these
+records and never reads the scenario again; the result builder (``edgesim.results``) reads them for names and
+nominal figures.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..physics.battery import BatteryModel
+from ..physics.power import PowerModel
+from ..physics.thermal import ThermalNetwork
+
+__all__ = [
+    "ArrivalModel",
+    "BatchTime",
+    "BatchingModel",
+    "CameraModel",
+    "CountGroup",
+    "LoadModel",
+    "MemoryBusModel",
+    "PipelineModel",
+    "PlatformLoadModel",
+    "PlatformModel",
+    "ServiceEstimate",
+    "StageModel",
+    "StreamModel",
+    "SystemModel",
+    "ThrottleModel",
+    "UnitModel",
+]
+
+
+@dataclass(frozen=True)
+class ServiceEstimate:
+    """How long one job takes on an otherwise idle unit at full speed, and the power drawn meanwhile.
+
+    ``compute_s`` and ``memory_bytes`` are the roofline parts a shared memory bus needs (0 bytes: not
+    memory-bound); ``overhead_s`` is the fixed per-inference cost outside the roofline.
+    """
+
+    service_s: float
+    active_power_w: float
+    source: str  # "measured", "measured, scaled by pixel count", "analytic", "analytic (roofline)", "transfer"
+    detail: str
+    compute_s: float = 0.0
+    memory_bytes: float = 0.0
+    overhead_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ArrivalModel:
+    """When a camera instance's frames arrive: ``periodic``, ``jitter`` (uniform +-jitter_s) or ``poisson``."""
+
+    kind: str
+    phase_s: float
+    jitter_s: float
+
+
+@dataclass(frozen=True)
+class CameraModel:
+    """One camera instance (a camera with ``count`` N becomes N instances, ``name_0 .. name_{N-1}``)."""
+
+    name: str
+    base_name: str
+    fps: float
+    width_px: int
+    height_px: int
+    arrival: ArrivalModel
+
+    @property
+    def pixels(self) -> int:
+        return self.width_px * self.height_px
+
+
+@dataclass(frozen=True)
+class ThrottleModel:
+    """Thermal throttling of one unit: enter ``state`` at ``threshold_c``, leave at threshold - hysteresis,
+    shut down at ``critical_c``."""
+
+    threshold_c: float
+    hysteresis_c: float
+    critical_c: float
+    state: str | None  # the DVFS state entered (None: the unit has no DVFS states to throttle to)
+
+    @property
+    def release_c(self) -> float:
+        return self.threshold_c - self.hysteresis_c
+
+
+@dataclass(frozen=True)
+class BatchTime:
+    """t(b) = fixed_s + b x per_item_s for one model on one unit."""
+
+    fixed_s: float
+    per_item_s: float
+
+
+@dataclass(frozen=True)
+class BatchingModel:
+    """Dynamic batching: up to ``max_batch`` jobs of one model, a partial batch waits at most ``max_wait_s``.
+
+    ``batch_times`` holds the calibrated (given, or from two measured batch sizes) line per model; a model not
+    listed takes t(b) = b x its single-job service time (no batching gain).
+    """
+
+    max_batch: int
+    max_wait_s: float
+    batch_times: Mapping[str, BatchTime]
+
+
+@dataclass(frozen=True)
+class UnitModel:
+    """A compute unit (or a link, ``kind == "link"``) with every runtime number resolved."""
+
+    name: str
+    kind: str
+    device: str | None
+    servers: int
+    scheduler: str
+    exponential_service: bool
+    power: PowerModel
+    dvfs_states: tuple[str, ...]
+    initial_state: str | None
+    throttle: ThrottleModel | None
+    thermal_node: str | None
+    leakage_w_per_k: float
+    leakage_ref_temp_c: float
+    batching: BatchingModel | None
+    memory_bandwidth_bytes_per_s: float | None
+    memory_bus: str | None
+
+    @property
+    def static_power_w(self) -> float:
+        return self.power.static_power_w
+
+    @property
+    def linear_curve(self) -> bool:
+        return self.power.curve.kind == "linear"
+
+    @property
+    def can_throttle(self) -> bool:
+        return len(self.dvfs_states) >= 2
+
+
+@dataclass(frozen=True)
+class MemoryBusModel:
+    """A shared DRAM interface: its bandwidth is shared equally among the active memory-using jobs."""
+
+    name: str
+    bandwidth_bytes_per_s: float
+
+
+@dataclass(frozen=True)
+class StreamModel:
+    """One (camera instance, model) stream on one unit."""
+
+    index: int
+    camera: str
+    camera_fps: float
+    pixels: int
+    model: str
+    unit: str
+    estimate: ServiceEstimate
+    capacity: float  # waiting jobs allowed (inf: never drop)
+    drop_newest: bool
+    priority: int
+    deadline_rel_s: float
+    batch_key: str
+    ops_per_inference: float
+
+
+@dataclass(frozen=True)
+class CountGroup:
+    """Random job counts per frame shared by the stages that declare the same count (one draw per frame)."""
+
+    kind: str  # "poisson" or "uniform"
+    mean: float
+    low: int
+    high: int
+    stages: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StageModel:
+    """One stage of one pipeline instance, placed on a unit or a link."""
+
+    index: int
+    name: str
+    place: str  # the unit or link it runs on
+    is_transfer: bool
+    unit: str | None
+    link: str | None
+    model: str | None
+    estimate: ServiceEstimate
+    latency_s: float  # link latency after each transfer (0 for compute stages)
+    capacity: float
+    drop_newest: bool
+    priority: int
+    deadline_rel_s: float
+    batch_key: str
+    owner_index: int
+    count_kind: str
+    count_mean: float
+    after: tuple[str, ...]
+    cost: str
+    ops_per_job: float
+    idle_job_s: float
+
+
+@dataclass(frozen=True)
+class PipelineModel:
+    """One pipeline on one camera instance: its stage DAG and the figures computed from it."""
+
+    name: str
+    camera: str
+    camera_fps: float
+    rng_name: str
+    deadline_s: float
+    stages: tuple[StageModel, ...]
+    preds: tuple[int, ...]
+    succ: tuple[tuple[int, ...], ...]
+    is_sink: tuple[bool, ...]
+    sources: tuple[int, ...]
+    fixed_counts: tuple[int, ...]
+    count_groups: tuple[CountGroup, ...]
+    stage_idle_s: tuple[float, ...]
+    critical_path_s: float
+    critical_path: tuple[str, ...]
+
+    @property
+    def n_sinks(self) -> int:
+        return sum(self.is_sink)
+
+
+@dataclass(frozen=True)
+class LoadModel:
+    """An MLPerf LoadGen-style driver on one unit."""
+
+    index: int
+    name: str
+    scenario: str
+    model: str
+    unit: str
+    width_px: int
+    height_px: int
+    samples_per_query: int
+    target_qps: float | None
+    latency_bound_s: float | None
+    offline_samples: int
+    estimate: ServiceEstimate
+    idle_sample_s: float
+    ops_per_sample: float
+
+
+@dataclass(frozen=True)
+class PlatformLoadModel:
+    """A constant platform load (display, radio...) in W, heating ``thermal_node`` when set."""
+
+    name: str
+    power_w: float
+    thermal_node: str | None
+
+
+@dataclass(frozen=True)
+class PlatformModel:
+    """Heat and energy source of the device: the thermal network, the battery and the platform loads."""
+
+    network: ThermalNetwork | None
+    initial_temp_c: float | None
+    battery: BatteryModel | None
+    battery_initial_state: Any
+    battery_kind: str | None
+    dcdc_efficiency: float
+    loads: tuple[PlatformLoadModel, ...]
+
+    @property
+    def platform_load_w(self) -> float:
+        return sum(load.power_w for load in self.loads)
+
+
+@dataclass(frozen=True)
+class SystemModel:
+    """Everything a run needs, computed once: the simulator's only input."""
+
+    name: str
+    source: str
+    duration_s: float
+    warmup_s: float
+    seed: int
+    trace: bool
+    interval_s: float
+    cameras: tuple[CameraModel, ...]
+    units: tuple[UnitModel, ...]
+    streams: tuple[StreamModel, ...]
+    pipelines: tuple[PipelineModel, ...]
+    loads: tuple[LoadModel, ...]
+    memory_buses: tuple[MemoryBusModel, ...]
+    platform: PlatformModel | None
+    power_budget_w: float | None
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def unit(self, name: str) -> UnitModel:
+        return next(u for u in self.units if u.name == name)

@@ -1,0 +1,179 @@
+"""Rows of the summary tables (streams, units, pipelines, loads, system), built from the finished run.
+
+Each row reads the runtime objects' named counters and the compiled records; latency statistics come from the one
+function :func:`~edgesim.results.latency.latency_stats`, with the same keys in every table. Adding an output column
+to a table is one line in its builder here (and a line in the README's JSON contract).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..sim.engine import RunState
+from ..sim.loads import LoadSim
+from ..sim.meter import STATIC_SHARE_RULE
+from ..sim.pipeline import F_ARRIVAL, F_DROPPED, PipelineSim
+from ..sim.stream import StreamSim
+from ..sim.unit import UnitSim
+from .latency import latency_stats
+
+__all__ = ["load_row", "pipeline_row", "ratio", "stream_row", "unit_row"]
+
+
+def ratio(num: float, den: float) -> float | None:
+    """num / den, or None when den is not positive."""
+    return num / den if den > 0 else None
+
+
+def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
+    """One (camera instance, model) stream."""
+    m = s.model
+    return {
+        "camera": s.camera,
+        "model": m.model,
+        "unit": s.unit.name,
+        "nominal_fps": m.camera_fps,
+        "offered_fps": s.offered / window_s,
+        "achieved_fps": s.completed / window_s,
+        "offered": s.offered,
+        "completed": s.completed,
+        "dropped": s.dropped,
+        "late": s.late,
+        "deadline_ms": s.deadline_rel_s * 1e3,
+        "in_flight": in_flight,
+        "drop_rate": ratio(s.dropped, s.offered) or 0.0,
+        "latency_ms": latency_stats(s.latencies).as_dict(),
+        "service_ms": m.estimate.service_s * 1e3,
+        "service_source": m.estimate.source,
+        "service_detail": m.estimate.detail,
+        "ops_per_inference": m.ops_per_inference,
+    }
+
+
+def unit_row(u: UnitSim, index: int, state: RunState, window_s: float) -> dict[str, Any]:
+    """One compute unit or link: utilization, energy (its leakage included), inferences, throttling, temperature."""
+    platform = state.platform
+    e0, b0, q0 = u.snapshot
+    energy_j = u.energy_j - e0
+    if platform is not None:
+        energy_j += float(platform.leak_energy_j[index] - platform.snapshot.leak_energy_j[index])
+    busy_s = u.busy_s - b0
+    row: dict[str, Any] = {
+        "name": u.name,
+        "kind": u.kind,
+        "device": u.unit_model.device,
+        "utilization": min(1.0, busy_s / (u.servers * window_s)),
+        "energy_j": energy_j,
+        "avg_power_w": energy_j / window_s,
+        "inferences": u.completed_in_window,
+        "inferences_per_j": ratio(u.completed_in_window, energy_j),
+        "mean_queue_jobs": (u.queue_area_s - q0) / window_s,
+        "mean_batch_size": (sum(u.batch_sizes) / len(u.batch_sizes)) if u.batch_sizes else None,
+        "throttled_s": u.throttled_s,
+        "throttle_count": sum(1 for _, kind in u.throttle_events if kind == "throttle"),
+        "first_throttle_s": next((t for t, kind in u.throttle_events if kind == "throttle"), None),
+        "dvfs_state_s": dict(u.state_time_s),
+        "shutdown_at_s": u.shutdown_s,
+        "max_temp_c": None,
+        "final_temp_c": None,
+    }
+    if platform is not None and platform.net is not None and platform.unit_node[index] >= 0:
+        node = platform.unit_node[index]
+        row["thermal_node"] = platform.net.node_names[node]
+        row["max_temp_c"] = float(platform.max_temp_c[node])
+        row["final_temp_c"] = float(platform.temp_c[node])
+    return row
+
+
+def pipeline_row(p: PipelineSim, window_s: float) -> dict[str, Any]:
+    """One pipeline on one camera instance (statistics over the window), with one sub-row per stage."""
+    model = p.model
+    stages = []
+    per_unit: dict[str, float] = {}
+    total_j = 0.0
+    for owner in p.owners:
+        stage = owner.stage
+        energy = owner.energy_in_window(window_s)
+        total_j += energy.energy_j
+        per_unit[stage.place] = per_unit.get(stage.place, 0.0) + energy.energy_j
+        stages.append({
+            "name": stage.name,
+            "unit": stage.unit,
+            "link": stage.link,
+            "kind": "transfer" if stage.is_transfer else "compute",
+            "cost": stage.cost,
+            "count": {"kind": stage.count_kind, "mean": stage.count_mean},
+            "ops_per_job": stage.ops_per_job,
+            "after": list(stage.after),
+            "jobs": owner.jobs_completed,
+            "jobs_per_frame": owner.jobs_completed / p.completed if p.completed else None,
+            "jobs_dropped": owner.jobs_dropped,
+            "service_ms": owner.service_s * 1e3,
+            "idle_job_ms": stage.idle_job_s * 1e3,
+            "mean_service_ms": owner.job_time_s / owner.jobs_completed * 1e3 if owner.jobs_completed else None,
+            "link_latency_ms": stage.latency_s * 1e3,
+            "service_source": stage.estimate.source,
+            "service_detail": stage.estimate.detail,
+            "busy_s": energy.busy_s,
+            "dynamic_energy_j": energy.dynamic_energy_j,
+            "static_energy_j": energy.static_energy_j,
+            "energy_j": energy.energy_j,
+        })
+    in_flight = sum(1 for f in p.frames.values() if f[F_ARRIVAL] >= p.warmup_s and not f[F_DROPPED])
+    ops_per_frame = sum(o.stage.ops_per_job * o.stage.count_mean for o in p.owners)
+    ops_done = sum(o.stage.ops_per_job * o.jobs_completed for o in p.owners)
+    return {
+        "pipeline": p.name,
+        "camera": p.camera,
+        "nominal_fps": model.camera_fps,
+        "offered": p.offered,
+        "completed": p.completed,
+        "dropped": p.dropped,
+        "late": p.late,
+        "in_flight": in_flight,
+        "offered_fps": p.offered / window_s,
+        "achieved_fps": p.completed / window_s,
+        "drop_rate": p.dropped / p.offered if p.offered else 0.0,
+        "late_rate": p.late / p.completed if p.completed else 0.0,
+        "deadline_ms": model.deadline_s * 1e3,
+        "latency_ms": latency_stats(p.latencies).as_dict(),
+        "critical_path_ms": model.critical_path_s * 1e3,
+        "critical_path": list(model.critical_path),
+        "ops_per_frame": ops_per_frame,  # all compute stages (CPU pre/post-processing included), at the mean counts
+        "required_ops_per_s": ops_per_frame * model.camera_fps,
+        "achieved_ops_per_s": ops_done / window_s,
+        "energy_j": total_j,
+        "energy_per_frame_j": total_j / p.completed if p.completed else None,
+        "energy_by_unit_j": per_unit,
+        "static_share_rule": STATIC_SHARE_RULE,
+        "stages": stages,
+    }
+
+
+def load_row(load: LoadSim, window_s: float) -> dict[str, Any]:
+    """One MLPerf load driver: its scenario's metric, latency statistics, counts, energy."""
+    m = load.model
+    lat = latency_stats(load.latencies)
+    out: dict[str, Any] = {
+        "name": load.name,
+        "scenario": m.scenario,
+        "model": m.model,
+        "unit": load.unit.name,
+        "width_px": m.width_px,
+        "height_px": m.height_px,
+        "metric": load.metric_name,
+        "value": None,
+        "queries": load.queries_completed,
+        "samples": load.samples_completed,
+        "service_ms": load.service_s * 1e3,
+        "idle_sample_ms": m.idle_sample_s * 1e3,
+        "service_source": m.estimate.source,
+        "latency_ms": lat.as_dict(),
+        "qps": load.queries_completed / window_s,
+    }
+    out.update(load.metric(lat, window_s))
+    energy = load.energy_in_window(window_s)
+    out.update({"busy_s": energy.busy_s, "dynamic_energy_j": energy.dynamic_energy_j, "static_energy_j": energy.static_energy_j,
+                "energy_j": energy.energy_j})
+    out["samples_per_j"] = load.samples_completed / energy.energy_j if energy.energy_j > 0 else None
+    out["static_share_rule"] = STATIC_SHARE_RULE
+    return out

@@ -1,0 +1,89 @@
+"""Cameras and streams: a camera instance emits frames; each frame becomes one job per stream it feeds."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.core import NORMAL
+
+from ..model.records import CameraModel, StreamModel
+from .arrivals import arrival_times_s
+from .events import Wake, scheduler_of
+from .jobs import J_ARRIVAL, J_SEQ, J_START, TraceRecord
+from .owner import JobOwner
+from .store import LatencyStore
+from .unit import UnitSim
+
+__all__ = ["CameraSim", "StreamSim"]
+
+
+class StreamSim(JobOwner):
+    """Runtime state of one (camera instance, model) stream: counts and latencies of its jobs."""
+
+    def __init__(self, model: StreamModel, unit: UnitSim, warmup_s: float, trace: bool):
+        super().__init__(model.index, unit, model.estimate, capacity=model.capacity, drop_newest=model.drop_newest,
+                         priority=model.priority, deadline_rel_s=model.deadline_rel_s, batch_key=model.batch_key)
+        self.model = model
+        self.camera = model.camera
+        self.warmup_s = warmup_s
+        self.trace: list[TraceRecord] | None = [] if trace else None
+        self.completed = 0
+        self.dropped = 0
+        self.late = 0
+        self.latencies = LatencyStore()
+
+    def on_complete(self, job: list[Any], now: float) -> None:
+        """Count the job and record its latency (frame arrival to result)."""
+        arrival_s = job[J_ARRIVAL]
+        if arrival_s >= self.warmup_s:
+            self.completed += 1
+            self.latencies.append(now - arrival_s)
+            if now - arrival_s > self.deadline_rel_s:
+                self.late += 1
+        if self.trace is not None:
+            self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
+
+    def on_drop(self, job: list[Any], now: float) -> None:
+        if job[J_ARRIVAL] >= self.warmup_s:
+            self.dropped += 1
+        if self.trace is not None:
+            self.trace.append(TraceRecord(self.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
+
+
+class CameraSim:
+    """Emits frames at its arrival instants; each frame fans out to the camera's streams and pipelines."""
+
+    def __init__(self, env: simpy.Environment, model: CameraModel, rng: np.random.Generator):
+        self.env = env
+        self._schedule = scheduler_of(env)
+        self.name = model.name
+        self.model = model
+        self.streams: list[StreamSim] = []
+        self.listeners: list[Callable[[float, int], None]] = []  # pipelines: called with (now, frame seq)
+        self._times = arrival_times_s(model.arrival, model.fps, rng)
+        self._chunk = next(self._times)
+        self._i = 0
+        self.seq = 0
+
+    def start(self) -> None:
+        self._next_frame()
+
+    def _next_frame(self) -> None:
+        if self._i == len(self._chunk):
+            self._chunk = next(self._times)
+            self._i = 0
+        t = self._chunk[self._i]
+        self._i += 1
+        self._schedule(Wake(self._fire), NORMAL, max(0.0, t - self.env._now))
+
+    def _fire(self, _event: Wake) -> None:
+        now = self.env._now
+        seq = self.seq
+        self.seq += 1
+        for stream in self.streams:
+            stream.unit.submit(stream, now, seq)
+        for listener in self.listeners:
+            listener(now, seq)
+        self._next_frame()
