@@ -1,4 +1,4 @@
-"""Calibrate every engine group of a measurements set: fits, learnt priors and per-model factors.
+"""Calibrate every engine group of a measurements set: fits, learnt priors and per-model latents.
 
 Steps (the same code for every device):
 
@@ -6,15 +6,12 @@ Steps (the same code for every device):
    datasheet (catalog or :data:`~edgesim.calibration.devices.EXTRA_SPECS`);
 2. fit every engine with the weak hyper-prior, learn a prior per kind from the engines whose data determined
    each parameter, and refit with the learnt priors;
-3. per-model factors: how much faster a model runs than its features say, learnt on the *other* devices of
-   the same kind (shrunk toward 1: ``f = sum(r) / (n + 0.15)``, 0.15 ~ (device-to-device spread 0.35 /
-   model spread 0.9)^2), so a model whose heuristic operator split is off
-   (a depthwise-heavy net on an NPU) is corrected by what other devices show;
-4. refit with the factors held fixed.
+3. alternate: fit every model's latents (:mod:`edgesim.calibration.latents`: speed shared across the engines
+   of a kind, on-chip footprint, per-engine deviation; each shrunk toward 0) with the engines held fixed, then
+   refit the engines with the latents held fixed;
+4. learn the kind priors again and fit the latents a last time.
 
-A prediction for a point then is physics x model factor, and, where the same engine measured the same model
-under other conditions (batch, precision, resolution), x an anchor: the shrunk mean residual of those points
-(:data:`edgesim.calibration.validate.ANCHOR_SHRINK`).
+A prediction for a point then is the physics of its engine with its model's latents.
 """
 from __future__ import annotations
 
@@ -25,17 +22,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgesim.calibration.devices import EXTRA_SPECS
-from edgesim.calibration.fit import EngineContext, FitResult, GroupData, fit_group, log_predict
+from edgesim.calibration.fit import EngineContext, FitResult, GroupData, PointTerms, fit_group, point_terms
+from edgesim.calibration.latents import LatentPoints, LatentPrior, ModelLatent, fit_latent
 from edgesim.calibration.measurements import Measurement
 from edgesim.calibration.prior import Prior, hyper_prior, learn_priors, prior_kind
 from edgesim.catalog.loader import Catalog
 
-__all__ = ["Calibration", "EngineGroup", "calibrate", "engine_context", "factor_key"]
+__all__ = ["LATENT_ROUNDS", "Calibration", "EngineGroup", "all_terms", "calibrate", "engine_context", "factor_key", "fit_all_latents",
+           "latent_points"]
 
-_FACTOR_SHRINK = 0.15
+LATENT_ROUNDS = 3
+"""Alternations of the latent fits and the engine fits."""
 
 
 def factor_key(canonical: str, kind: str) -> str:
+    """The identity a model's latents are kept under: ``canonical@kind``."""
     return f"{canonical}@{prior_kind(kind)}"
 
 
@@ -72,7 +73,11 @@ class EngineGroup:
     points: list[Measurement]
     data: GroupData
     fit: FitResult | None = None
-    offsets: np.ndarray | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The latent key of each point."""
+        return [factor_key(c, self.kind) for c in self.data.canonical]
 
 
 @dataclass
@@ -81,21 +86,58 @@ class Calibration:
 
     groups: dict[str, EngineGroup]
     priors: dict[str, Prior]
-    factor_sums: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # factor key -> device -> residuals
-
-    def factor(self, canonical: str, kind: str, exclude_device: str | None = None) -> tuple[float, int]:
-        """Log model factor for a model on a kind, from devices other than ``exclude_device``, and their count."""
-        per_dev = self.factor_sums.get(factor_key(canonical, kind), {})
-        vals = [float(np.mean(v)) for d, v in per_dev.items() if d != exclude_device and v]
-        if not vals:
-            return 0.0, 0
-        return float(np.sum(vals) / (len(vals) + _FACTOR_SHRINK)), len(vals)
-
-    def offsets_for(self, g: EngineGroup) -> np.ndarray:
-        return np.array([self.factor(c, g.kind, g.device)[0] for c in g.data.canonical])
+    latents: dict[str, ModelLatent] = field(default_factory=dict)
+    latent_prior: LatentPrior = field(default_factory=LatentPrior)
 
     def prior_for(self, kind: str) -> Prior:
         return self.priors.get(prior_kind(kind)) or hyper_prior(kind)
+
+    def latent(self, key: str) -> ModelLatent:
+        return self.latents.get(key) or ModelLatent(key)
+
+    def offsets_for(self, g: EngineGroup, override: Mapping[str, ModelLatent] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per point of ``g``: the log speed and log footprint latents (``override`` replaces some models')."""
+        over = override or {}
+        lat = [over.get(k) or self.latent(k) for k in g.keys]
+        return np.array([x.speed_on(g.name) for x in lat]), np.array([x.footprint for x in lat])
+
+    def points_of(self) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Per latent key, the (group name, point indices) holding its points."""
+        out: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
+        for g in self.groups.values():
+            keys = np.asarray(g.keys)
+            for k in sorted(set(g.keys)):
+                out[k].append((g.name, np.flatnonzero(keys == k)))
+        return dict(out)
+
+
+def latent_points(cal: Calibration, where: Sequence[tuple[str, np.ndarray]], terms: Mapping[str, PointTerms],
+                  drop: tuple[str, int] | None = None, skip_groups: Iterable[str] = ()) -> list[LatentPoints]:
+    """The :class:`LatentPoints` of one model from its (group, indices), leaving out the point ``drop``
+    (group, index) and every group in ``skip_groups``."""
+    skip = set(skip_groups)
+    out = []
+    for gname, idx in where:
+        if gname in skip:
+            continue
+        if drop is not None and drop[0] == gname:
+            idx = idx[idx != drop[1]]
+        if len(idx) == 0:
+            continue
+        t = terms[gname]
+        out.append(LatentPoints(gname, t.take(idx), cal.groups[gname].data.log_meas[idx]))
+    return out
+
+
+def all_terms(cal: Calibration) -> dict[str, PointTerms]:
+    """Latent-free terms of every fitted group's points."""
+    return {g.name: point_terms(g.fit.theta, g.ctx, g.data) for g in cal.groups.values() if g.fit is not None}
+
+
+def fit_all_latents(cal: Calibration) -> None:
+    """Fit every model's latents with the engines held at their current fits."""
+    terms = all_terms(cal)
+    cal.latents = {k: fit_latent(k, latent_points(cal, where, terms), cal.latent_prior) for k, where in cal.points_of().items()}
 
 
 def _groups(points: Iterable[Measurement], catalog: Catalog | None) -> dict[str, EngineGroup]:
@@ -112,27 +154,16 @@ def _groups(points: Iterable[Measurement], catalog: Catalog | None) -> dict[str,
     return out
 
 
-def _update_factors(cal: Calibration) -> None:
-    sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for g in cal.groups.values():
-        if g.fit is None:
-            continue
-        physics = g.data.log_meas - log_predict(g.fit.theta, g.ctx, g.data)
-        sign = np.where(g.data.is_latency, -1.0, 1.0)  # a faster model: higher throughput, lower latency
-        for c, r in zip(g.data.canonical, physics * sign):
-            sums[factor_key(c, g.kind)][g.device].append(float(r))
-    cal.factor_sums = {k: dict(v) for k, v in sums.items()}
-
-
 _MULTI_START_POINTS = 30
+_REFIT_NFEV = 60
 _ON_CHIP_STARTS_BYTES = (2e6, 1e7, 5e7, 2e8)  # starting guesses only: the fit moves them
 
 
-def _fit_all(cal: Calibration, use_offsets: bool) -> None:
+def _fit_all(cal: Calibration, use_offsets: bool, max_nfev: int | None = None) -> None:
     """Refit every engine (warm start). An engine with many points is first fitted from several starting
     on-chip memory sizes (the reload term has a kink there, so a local search can stall), keeping the best."""
     for g in cal.groups.values():
-        g.offsets = cal.offsets_for(g) if use_offsets else None
+        speed, footprint = cal.offsets_for(g) if use_offsets else (None, None)
         prior = cal.prior_for(g.kind)
         starts = [] if g.fit is None else [g.fit.theta]
         if g.fit is None and len(g.data) >= _MULTI_START_POINTS:
@@ -140,8 +171,8 @@ def _fit_all(cal: Calibration, use_offsets: bool) -> None:
                 t0 = np.asarray(prior.mean, float).copy()
                 t0[11] = np.log(m_bytes)
                 starts.append(t0)
-        fits = [fit_group(g.ctx, g.data, prior, g.offsets, theta0=t0) for t0 in starts] if starts else \
-            [fit_group(g.ctx, g.data, prior, g.offsets)]
+        fits = [fit_group(g.ctx, g.data, prior, speed, theta0=t0, max_nfev=max_nfev, log_footprint=footprint) for t0 in starts] \
+            if starts else [fit_group(g.ctx, g.data, prior, speed, log_footprint=footprint)]
         g.fit = min(fits, key=lambda f: f.cost)
 
 
@@ -151,8 +182,9 @@ def _learn(cal: Calibration) -> None:
     cal.priors = learn_priors(fits)
 
 
-def calibrate(points: Sequence[Measurement], catalog: Catalog | None, exclude_devices: Iterable[str] = ()) -> Calibration:
-    """Fit every engine group, learn priors per kind and model factors (see the module docstring).
+def calibrate(points: Sequence[Measurement], catalog: Catalog | None, exclude_devices: Iterable[str] = (),
+              latent_prior: LatentPrior | None = None) -> Calibration:
+    """Fit every engine group, learn priors per kind and the per-model latents (see the module docstring).
 
     Parameters
     ----------
@@ -160,15 +192,19 @@ def calibrate(points: Sequence[Measurement], catalog: Catalog | None, exclude_de
     catalog : Catalog or None
         For the datasheet peaks and bandwidths of catalog devices.
     exclude_devices : iterable of str
-        Canonical devices left out entirely (leave-one-device-out validation).
+        Canonical devices left out entirely.
+    latent_prior : LatentPrior, optional
+        Spreads of the per-model latents (default :class:`LatentPrior`).
     """
     skip = set(exclude_devices)
-    cal = Calibration(_groups([m for m in points if m.device not in skip], catalog), {})
+    cal = Calibration(_groups([m for m in points if m.device not in skip], catalog), {},
+                      latent_prior=latent_prior or LatentPrior())
     _fit_all(cal, use_offsets=False)
     _learn(cal)
     _fit_all(cal, use_offsets=False)
-    _update_factors(cal)
-    _fit_all(cal, use_offsets=True)
+    for _ in range(LATENT_ROUNDS):
+        fit_all_latents(cal)
+        _fit_all(cal, use_offsets=True, max_nfev=_REFIT_NFEV)
     _learn(cal)
-    _update_factors(cal)
+    fit_all_latents(cal)
     return cal

@@ -4,7 +4,7 @@ One entry per catalog compute unit (``hailo8/npu``): the engine group whose para
 that device and kind with the most points, default power mode; ``source: calibrated``), or its kind's prior
 (``source: prior``: the prior mean as a fraction of the unit's datasheet peak; a unit with no published peak
 takes as peak its max power x the median INT8 peak per watt of the catalog units of its kind). The entry keeps the points of
-its group (for exact matches and anchors), the model factors, and the 80% interval per prediction category.
+its group (for exact matches), the per-model latents, and the 80% interval per prediction category.
 
 Power: ``P = idle + (max - idle) x (floor + (1 - floor) x activity)`` with the catalog's idle and max power
 and ``floor = 0.5`` (assumption: half the dynamic power is drawn while the engine is busy but not computing;
@@ -104,11 +104,18 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                           "active_floor": ACTIVE_FLOOR, "power_modes": power_modes_of(unit)},
                 "points": pts,
             }
-    factors = {k: {d: float(np.mean(v)) for d, v in per.items()} for k, per in sorted(cal.factor_sums.items())}
+    latents = {k: {"speed": round(x.speed, 5), "footprint": round(x.footprint, 5),
+                   "group_speed": {g: round(v, 5) for g, v in sorted(x.group_speed.items())}, "n_points": x.n_points}
+               for k, x in sorted(cal.latents.items())}
     priors = {k: {"mean": dict(zip(PARAM_NAMES, p.mean)), "sd": dict(zip(PARAM_NAMES, p.sd)), "learnt_from": dict(p.learnt_from)}
               for k, p in sorted(cal.priors.items())}
     return {"version": 1, "interval_log_residual": {k: [float(a), float(b)] for k, (a, b) in intervals.items()},
-            "model_factors": factors, "priors": priors, "units": units,
+            "model_latents": latents, "latent_prior": {"speed_sd": cal.latent_prior.speed_sd,
+                                                      "group_sd": cal.latent_prior.group_sd,
+                                                      "footprint_sd": cal.latent_prior.footprint_sd},
+            "priors": priors, "units": units,
             "notes": {"theta": "natural-log parameters, see edgesim.calibration.prior.PARAM_NAMES",
                       "interval_log_residual": "10th/90th percentiles of held-out log(measured/predicted) throughput, per category",
-                      "factor_shrink": "log factor = sum over other devices / (n + 0.15)", "generated_by": "experiments/calibrate_catalog.py"}}
+                      "model_latents": "per model identity on a kind (canonical@kind): log speed factor, log on-chip "
+                                       "footprint factor, per engine group log speed deviation (edgesim.calibration.latents)",
+                      "generated_by": "experiments/calibrate_catalog.py"}}

@@ -25,12 +25,18 @@ from edgesim.calibration.prior import PARAM_NAMES, Prior
 from edgesim.physics.performance import BYTES_PER_ELEMENT, EngineParams
 from edgesim.physics.profile import OP_CLASSES
 
-__all__ = ["SIGMA_OBS", "EngineContext", "FitResult", "GroupData", "engine_params", "fit_group", "log_predict", "precisions_of"]
+__all__ = ["SIGMA_OBS", "UPPER_BOUNDS", "EngineContext", "FitResult", "GroupData", "PointTerms", "engine_params", "fit_group",
+           "log_predict", "log_predict_jacobian", "point_terms", "precisions_of"]
 
 SIGMA_OBS = 0.15
 """Scale of an observation residual in log units (about 15%): beyond it the soft-L1 loss is linear."""
 
 _PRECISIONS = ("int8", "fp16", "fp32")
+
+UPPER_BOUNDS = np.array([0.0] + [0.0] * 6 + [np.inf] * 7)
+"""Physical bounds of the log parameters: dense convolution runs at most at the datasheet peak (where one is
+published), and no other operator class runs faster than dense convolution (the class with the highest
+arithmetic intensity)."""
 
 
 def precisions_of(reference: str) -> tuple[str, str, str]:
@@ -107,27 +113,123 @@ class GroupData:
         return len(self.log_meas)
 
 
-def log_predict(theta: np.ndarray, ctx: EngineContext, data: GroupData, log_offset: np.ndarray | None = None) -> np.ndarray:
-    """Log of the predicted value of each point (inferences/s or seconds), as :func:`physics.performance.predict`.
+@dataclass(frozen=True)
+class PointTerms:
+    """The parts of each point's predicted time that do not depend on the per-model latents.
 
-    ``log_offset`` multiplies throughput (and divides time) by ``exp(offset)``: a per-model factor.
+    Attributes
+    ----------
+    compute_s : ndarray
+        Compute time per inference at the model's nominal efficiency, seconds.
+    memory_s : ndarray
+        Time to stream the input from DRAM per inference, seconds (0 where no bandwidth is modelled).
+    weight_bytes : ndarray
+        Weight bytes at the point's precision.
+    on_chip_bytes, reload_bytes_per_s, overhead_s, host_s : float
+        The engine's on-chip memory, weight reload rate, per-batch overhead and host round trip.
+    batch : ndarray
+        Inferences in flight (the engine's Offline batch for Offline points).
+    is_latency : ndarray of bool
     """
+
+    compute_s: np.ndarray
+    memory_s: np.ndarray
+    weight_bytes: np.ndarray
+    on_chip_bytes: float
+    reload_bytes_per_s: float
+    overhead_s: float
+    host_s: float
+    batch: np.ndarray
+    is_latency: np.ndarray
+
+    def take(self, index: np.ndarray) -> PointTerms:
+        """The terms of the points selected by ``index`` (a boolean mask or integer indices)."""
+        return PointTerms(self.compute_s[index], self.memory_s[index], self.weight_bytes[index], self.on_chip_bytes, self.reload_bytes_per_s,
+                          self.overhead_s, self.host_s, self.batch[index], self.is_latency[index])
+
+    def log_value(self, log_speed: np.ndarray | float = 0.0, log_footprint: np.ndarray | float = 0.0) -> np.ndarray:
+        """Log of each point's predicted value (inferences/s or seconds) for given per-model latents.
+
+        ``log_speed`` divides the per-inference time by ``exp(log_speed)`` (how much faster the model's
+        operators run than its features say); ``log_footprint`` multiplies the bytes the model must hold on
+        chip (its weights, and the buffers its layer graph needs) by ``exp(log_footprint)``: what exceeds the
+        on-chip memory is reloaded once per batch (a context switch).
+        """
+        item_s = np.maximum(self.compute_s * np.exp(-np.asarray(log_speed, float)), self.memory_s)
+        footprint = self.weight_bytes * np.exp(np.asarray(log_footprint, float))
+        fixed_s = self.overhead_s + np.maximum(0.0, footprint - self.on_chip_bytes) / self.reload_bytes_per_s
+        batch_s = fixed_s + self.batch * item_s
+        return np.where(self.is_latency, np.log(batch_s + self.host_s), np.log(self.batch / batch_s))
+
+
+def point_terms(theta: np.ndarray, ctx: EngineContext, data: GroupData) -> PointTerms:
+    """The latent-free terms of every point (see :func:`log_predict`)."""
     rate = ctx.peak_ref * np.exp(theta[0] + np.concatenate(([0.0], theta[1:7])))  # (n_classes,)
     speed = np.exp(np.array([0.0, theta[7], theta[8]]))[data.prec_idx]
     compute_s = (data.ops / rate).sum(axis=1) / speed
     bpe = np.array([BYTES_PER_ELEMENT[p] for p in precisions_of(ctx.reference_precision)])[data.prec_idx]
     if ctx.memory_bandwidth_bytes_per_s:
         memory_s = data.input_elems * bpe / ctx.memory_bandwidth_bytes_per_s
-        item_s = np.maximum(compute_s, memory_s)
     else:
-        item_s = compute_s
-    if log_offset is not None:
-        item_s = item_s * np.exp(-log_offset)
-    weights_s = np.maximum(0.0, data.weight_params * bpe - math.exp(theta[11])) / math.exp(theta[10])
-    fixed_s = math.exp(theta[9]) + weights_s
+        memory_s = np.zeros(len(data))
     b = np.where(data.batch > 0, data.batch, 1.0 + math.exp(theta[13]))
-    batch_s = fixed_s + b * item_s
-    return np.where(data.is_latency, np.log(batch_s + math.exp(theta[12])), np.log(b / batch_s))
+    return PointTerms(compute_s=compute_s, memory_s=memory_s, weight_bytes=data.weight_params * bpe, on_chip_bytes=math.exp(theta[11]),
+                      reload_bytes_per_s=math.exp(theta[10]), overhead_s=math.exp(theta[9]), host_s=math.exp(theta[12]),
+                      batch=b, is_latency=data.is_latency)
+
+
+def log_predict(theta: np.ndarray, ctx: EngineContext, data: GroupData, log_offset: np.ndarray | None = None,
+                log_footprint: np.ndarray | None = None) -> np.ndarray:
+    """Log of the predicted value of each point (inferences/s or seconds), as :func:`physics.performance.predict`.
+
+    ``log_offset`` multiplies the per-inference speed by ``exp(offset)`` and ``log_footprint`` the on-chip
+    footprint by ``exp(footprint)``: the per-model latents (:mod:`edgesim.calibration.latents`).
+    """
+    terms = point_terms(theta, ctx, data)
+    return terms.log_value(0.0 if log_offset is None else log_offset, 0.0 if log_footprint is None else log_footprint)
+
+
+def log_predict_jacobian(theta: np.ndarray, ctx: EngineContext, data: GroupData, log_offset: np.ndarray | None = None,
+                         log_footprint: np.ndarray | None = None) -> np.ndarray:
+    """d log_predict / d theta, shape (n_points, n_params): the analytic Jacobian of :func:`log_predict`."""
+    n = len(data)
+    rate = ctx.peak_ref * np.exp(theta[0] + np.concatenate(([0.0], theta[1:7])))
+    speed = np.exp(np.array([0.0, theta[7], theta[8]]))[data.prec_idx]
+    per_class = data.ops / rate / speed[:, None]  # (n, n_classes) seconds
+    compute_s = per_class.sum(axis=1)
+    bpe = np.array([BYTES_PER_ELEMENT[p] for p in precisions_of(ctx.reference_precision)])[data.prec_idx]
+    gain = np.exp(-log_offset) if log_offset is not None else np.ones(n)
+    compute_bound = np.ones(n, bool)
+    item_s = compute_s * gain
+    if ctx.memory_bandwidth_bytes_per_s:
+        memory_s = data.input_elems * bpe / ctx.memory_bandwidth_bytes_per_s
+        compute_bound = item_s >= memory_s
+        item_s = np.maximum(item_s, memory_s)
+    offline = data.batch <= 0
+    b = np.where(offline, 1.0 + math.exp(theta[13]), data.batch)
+    footprint = data.weight_params * bpe * (np.exp(log_footprint) if log_footprint is not None else 1.0)
+    on_chip, reload_rate, host_s = math.exp(theta[11]), math.exp(theta[10]), math.exp(theta[12])
+    over = footprint > on_chip
+    excess = np.where(over, footprint - on_chip, 0.0)
+    batch_s = math.exp(theta[9]) + excess / reload_rate + b * item_s
+
+    d_batch = np.zeros((n, len(theta)))  # d batch_s / d theta
+    d_item = -np.where(compute_bound, 1.0, 0.0) * gain  # d item_s / d log(rate) for every class at once
+    d_batch[:, 0] = b * d_item * compute_s
+    d_batch[:, 1:7] = (b * d_item)[:, None] * per_class[:, 1:]
+    for k, col in ((1, 7), (2, 8)):
+        d_batch[:, col] = np.where(data.prec_idx == k, b * d_item * compute_s, 0.0)
+    d_batch[:, 9] = math.exp(theta[9])
+    d_batch[:, 10] = -excess / reload_rate
+    d_batch[:, 11] = -np.where(over, on_chip, 0.0) / reload_rate
+    d_batch[:, 13] = np.where(offline, math.exp(theta[13]), 0.0) * item_s
+
+    lat = data.is_latency[:, None]
+    j_thr = -d_batch / batch_s[:, None]
+    j_thr[:, 13] += np.where(offline, math.exp(theta[13]), 0.0) / b
+    j_lat = d_batch / (batch_s + host_s)[:, None]
+    j_lat[:, 12] = host_s / (batch_s + host_s)
+    return np.where(lat, j_lat, j_thr)
 
 
 @dataclass(frozen=True)
@@ -162,7 +264,8 @@ class FitResult:
 
 
 def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.ndarray | None = None,
-              theta0: np.ndarray | None = None, max_nfev: int | None = None) -> FitResult:
+              theta0: np.ndarray | None = None, max_nfev: int | None = None,
+              log_footprint: np.ndarray | None = None) -> FitResult:
     """Fit one engine's parameters to its points by robust least squares with a prior.
 
     Parameters
@@ -171,8 +274,8 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
     data : GroupData
         The points (may be empty: the result is the prior).
     prior : Prior
-    log_offset : ndarray, optional
-        Per point model factors (log), held fixed.
+    log_offset, log_footprint : ndarray, optional
+        Per point model latents (log speed and log on-chip footprint factors), held fixed.
     theta0 : ndarray, optional
         Starting point (default: the prior mean).
     max_nfev : int, optional
@@ -187,20 +290,32 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
         sd = sd.copy()
         sd[0] = 5.0
     x0 = mu.copy() if theta0 is None else np.asarray(theta0, float).copy()
+    upper = UPPER_BOUNDS.copy()
+    if ctx.peak_ops_per_s is None:
+        upper[0] = np.inf  # rates are absolute (per 1e12 ops/s): no peak to bound them
+    x0 = np.minimum(x0, upper - 1e-9)
 
     def fun(theta: np.ndarray) -> np.ndarray:
-        r_obs = (log_predict(theta, ctx, data, log_offset) - data.log_meas) / SIGMA_OBS if len(data) else np.empty(0)
+        r_obs = (log_predict(theta, ctx, data, log_offset, log_footprint) - data.log_meas) / SIGMA_OBS if len(data) else np.empty(0)
         return np.concatenate((r_obs, (theta - mu) / sd))
 
-    sol = least_squares(fun, x0, loss="soft_l1", f_scale=1.0, method="trf", max_nfev=max_nfev, x_scale=1.0)
+    prior_rows = np.diag(1.0 / sd)
+
+    def jac(theta: np.ndarray) -> np.ndarray:
+        if not len(data):
+            return prior_rows
+        return np.vstack((log_predict_jacobian(theta, ctx, data, log_offset, log_footprint) / SIGMA_OBS, prior_rows))
+
+    sol = least_squares(fun, x0, jac=jac, loss="soft_l1", f_scale=1.0, method="trf", max_nfev=max_nfev, x_scale=1.0,
+                        bounds=(np.full(len(x0), -np.inf), upper))
     theta = sol.x
-    jac = sol.jac
+    j_sol = sol.jac
     try:
-        cov = np.linalg.inv(jac.T @ jac)
+        cov = np.linalg.inv(j_sol.T @ j_sol)
         post_sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     except np.linalg.LinAlgError:
         post_sd = sd.copy()
-    resid = data.log_meas - log_predict(theta, ctx, data, log_offset) if len(data) else np.empty(0)
+    resid = data.log_meas - log_predict(theta, ctx, data, log_offset, log_footprint) if len(data) else np.empty(0)
     used = tuple(n for n, s, p in zip(PARAM_NAMES, post_sd, sd) if s >= 0.6 * p)
     return FitResult(theta=theta, sd=post_sd, prior_sd=sd, prior_used=used, residuals=resid, n_points=len(data), cost=float(sol.cost))
 

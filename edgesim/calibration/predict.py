@@ -1,15 +1,14 @@
 """Service time, latency, throughput and power of a catalog model on a catalog unit, with an 80% interval.
 
 :func:`predict_service` reads the shipped calibrated parameters (``edgesim/catalog/data/calibrated.yaml``,
-written by ``experiments/calibrate_catalog.py``) and is what the compile step calls. The prediction is
+written by ``experiments/calibrate_catalog.py``) and is what the compile step calls. The prediction is the
+physics of :func:`edgesim.physics.performance.predict` with the unit's calibrated parameters and the model's
+latents (:mod:`edgesim.calibration.latents`, matched by the model's identity, not a scenario's nickname):
 
-    physics (edgesim.physics.performance.predict) x model factor x anchor
-
-* the model factor is how much faster the model ran than its features say on the *other* devices of the
-  same kind;
-* the anchor is the unit's own points for the same model (matched by the model's identity, not a scenario's
-  nickname) under other conditions, so a point at another batch, precision or resolution is used through the
-  model (``detail`` says so);
+* its speed factor, learnt on every engine of the kind that measured it (plus this unit's own deviation where
+  this unit measured it: a point at another batch, precision or resolution is used through the model, and
+  ``detail`` says so);
+* its on-chip footprint factor, which sets the context-switch cost per batch;
 * a point for exactly that model and condition makes ``source = "measured"``.
 
 The calibration was fitted on the family-heuristic operator split of :mod:`edgesim.calibration.model_features`;
@@ -30,7 +29,6 @@ import numpy as np
 from edgesim.calibration.fit import EngineContext, engine_params
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
 from edgesim.calibration.prior import PARAM_NAMES, prior_kind
-from edgesim.calibration.validate import ANCHOR_SHRINK
 from edgesim.physics.performance import EngineParams, PowerMode, Prediction, predict
 from edgesim.physics.profile import ModelProfile
 from edgesim.yamlio import safe_load
@@ -38,7 +36,6 @@ from edgesim.yamlio import safe_load
 __all__ = ["ServicePrediction", "calibrated_path", "load_calibrated", "predict_service", "unit_engine"]
 
 Source = Literal["measured", "calibrated", "prior"]
-_FACTOR_SHRINK = 0.15
 
 
 @dataclass(frozen=True)
@@ -121,21 +118,11 @@ def _features(profile: ModelProfile) -> ModelProfile:
         return profile
     p = profile_from_counts(profile.name, canonical, profile.total_ops, profile.params, profile.ref_width_px,
                             profile.ref_height_px, profile.source or "given profile", profile.pixel_scaled)
-    return replace(p, activation_bytes_int8=profile.activation_bytes_int8,
-                   max_layer_activation_bytes_int8=profile.max_layer_activation_bytes_int8, n_layers=0)
+    return replace(p, n_layers=0)  # activations: not in the calibrated model (it was fitted without them)
 
 
-def _factor(doc: dict[str, Any], canonical: str, kind: str, device: str) -> tuple[float, int]:
-    per = doc.get("model_factors", {}).get(f"{canonical}@{prior_kind(kind)}", {})
-    vals = [v for d, v in per.items() if d != device]
-    return (float(sum(vals) / (len(vals) + _FACTOR_SHRINK)), len(vals)) if vals else (0.0, 0)
-
-
-def _point_profile(pt: dict[str, Any], like: ModelProfile) -> ModelProfile:
-    if pt.get("ops") and pt.get("params") is not None:
-        return profile_from_counts(pt["model"], pt["canonical"], pt["ops"] * 1.0, pt["params"], pt["width_px"], pt["height_px"],
-                                   "calibration point", like.pixel_scaled)
-    return like
+def _latent(doc: dict[str, Any], canonical: str, kind: str) -> dict[str, Any]:
+    return dict(doc.get("model_latents", {}).get(f"{canonical}@{prior_kind(kind)}", {}))
 
 
 def predict_service(device_name: str, unit_name: str | None, model_profile: ModelProfile, width_px: int, height_px: int,
@@ -164,44 +151,40 @@ def predict_service(device_name: str, unit_name: str | None, model_profile: Mode
     """
     doc = load_calibrated(calibrated)
     entry = _entry(doc, device_name, unit_name)
-    eng, ctx = unit_engine(entry)
+    eng, _ = unit_engine(entry)
     prof = _features(model_profile)
     canonical = prof.extra.get("canonical", prof.name)
-    pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode)
-    log_f, n_dev = _factor(doc, canonical, eng.kind, entry["device"])
+    lat = _latent(doc, canonical, eng.kind)
+    own = float(lat.get("group_speed", {}).get(entry["group"], 0.0)) if entry["group"] else 0.0
+    anchored = bool(entry["group"]) and entry["group"] in lat.get("group_speed", {})
+    speed = float(lat.get("speed", 0.0)) + own
+    footprint = float(lat.get("footprint", 0.0))
+    pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
 
     notes = [f"{entry['source']} parameters ({entry['group'] or 'kind prior: ' + prior_kind(eng.kind)}, {entry['n_points']} points)"]
     if pred.fallback:
         notes.append(pred.fallback)
-    if n_dev:
-        notes.append(f"model factor x{math.exp(log_f):.2f} from {n_dev} other {prior_kind(eng.kind)} device(s)")
-    speed = []
+    n_lat = int(lat.get("n_points", 0))
+    if n_lat:
+        notes.append(f"model latents from {n_lat} point(s) on {prior_kind(eng.kind)} engines: speed x{math.exp(speed):.2f}, "
+                     f"on-chip footprint x{math.exp(footprint):.2f}")
+    if anchored:
+        notes.append(f"anchored on this model's points on this unit at other conditions (x{math.exp(own):.2f} on this unit)")
     exact = None
     for pt in entry.get("points", []):
-        if pt["canonical"] != canonical:
-            continue
-        same = (pt["width_px"] == width_px and pt["height_px"] == height_px and pt["precision"] == pred.precision
-                and pt["batch"] == batch and pt["quantity"] in ("throughput", "latency"))
-        if same and exact is None:
+        if (pt["canonical"] == canonical and pt["width_px"] == width_px and pt["height_px"] == height_px
+                and pt["precision"] == pred.precision and pt["batch"] == batch and pt["quantity"] in ("throughput", "latency")):
             exact = pt
-        pp = predict(eng, _point_profile(pt, prof), pt["width_px"], pt["height_px"], pt["batch"] or eng.offline_batch,
-                     pt["precision"], None)
-        if pt["quantity"] == "throughput":
-            speed.append(math.log(pt["value"] / pp.throughput_fps) - log_f)
-        elif pt["quantity"] == "latency":
-            speed.append(-(math.log(pt["value"] / pp.latency_s)) - log_f)
-    anchor = sum(speed) / (len(speed) + ANCHOR_SHRINK) if speed else 0.0
-    total = log_f + anchor
-    service_s = pred.service_s * math.exp(-total)
-    latency_s = pred.fixed_s + (pred.batch_s - pred.fixed_s) * math.exp(-total) + eng.host_latency_s
+            break
+    service_s = pred.service_s
+    latency_s = pred.latency_s
     iv = doc.get("interval_log_residual", {})
-    if speed:
+    if anchored:
         category = "anchored"
-        notes.append(f"anchored on {len(speed)} point(s) of this model on this unit at other conditions (x{math.exp(anchor):.2f})")
     elif entry["source"] == "prior":
-        category = "lodo-factor" if n_dev else "lodo-bare"
+        category = "lodo-factor" if n_lat else "lodo-bare"
     else:
-        category = "factor" if n_dev else "bare"
+        category = "factor" if n_lat else "bare"
     lo, hi = iv.get(category) or iv.get("all") or (-0.7, 0.7)
     source: Source = "prior" if entry["source"] == "prior" else "calibrated"
     if exact is not None:
@@ -213,7 +196,6 @@ def predict_service(device_name: str, unit_name: str | None, model_profile: Mode
         lo = hi = 0.0
         notes.append(f"measured point: {exact['model']} {exact['quantity']}={exact['value']:.4g} ({exact['source']})")
     low, high = service_s * math.exp(-hi), service_s * math.exp(-lo)
-    thr = batch / (service_s * batch)
-    return ServicePrediction(service_s=service_s, latency_s=latency_s, throughput_fps=thr, power_w=pred.power_w, source=source,
-                             service_s_low=min(low, service_s), service_s_high=max(high, service_s), detail="; ".join(notes),
-                             prediction=pred)
+    return ServicePrediction(service_s=service_s, latency_s=latency_s, throughput_fps=1.0 / service_s, power_w=pred.power_w,
+                             source=source, service_s_low=min(low, service_s), service_s_high=max(high, service_s),
+                             detail="; ".join(notes), prediction=pred)

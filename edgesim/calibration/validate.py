@@ -1,15 +1,17 @@
 """Cross-validation of the calibrated performance model: leave-one-out (LOO) and leave-one-device-out (LODO).
 
-* **LOO**: each throughput or latency point is held out; its engine is refitted without it (warm start from the
-  full fit) and the point predicted as physics x model factor (other devices) x anchor (the same engine's
-  points of the same model under other conditions, if any). The model factors and the other engines' fits are
-  those of the full calibration: a second-order leak (the held-out point moved the other engines' fits only
-  through the factors they were fitted with), stated here.
+* **LOO**: each throughput or latency point is held out. Its model's latents are refitted without it (with
+  the engines at the full calibration), its engine is refitted without it (warm start, with those latents),
+  the model's latents are refitted once more against that engine, and the point is predicted from the result.
+  The other models' latents and the other engines' fits are those of the full calibration: a higher-order leak
+  (they were fitted against engines that saw the held-out point among hundreds), stated here.
 * **LODO**: every engine of a device with a published peak is predicted from its kind's prior learnt on the
-  other devices, with model factors from the other devices only; no point of the device is used.
+  other devices (the datasheet peak x the learnt fractions), with model latents fitted on the other devices'
+  points only; no point of the device is used.
 * **Interval**: the 10th and 90th percentiles of the held-out log residuals per prediction category
-  (``anchored``, ``factor``, ``bare``), learnt on half of the devices and checked on the other half
-  (two-fold cross-fitting by device), so the reported coverage is out of sample.
+  (``anchored``: the model has other points on this engine; ``factor``: only on other engines of the kind;
+  ``bare``: none), learnt on half of the devices and checked on the other half (two-fold cross-fitting by
+  device), so the reported coverage is out of sample.
 """
 from __future__ import annotations
 
@@ -19,14 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgesim.calibration.calibrate import Calibration, EngineGroup
-from edgesim.calibration.fit import fit_group, log_predict
+from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
+from edgesim.calibration.fit import fit_group, point_terms
+from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.prior import learn_priors, prior_kind
 
-__all__ = ["ANCHOR_SHRINK", "HeldOut", "anchor_of", "interval_quantiles", "lodo", "loo", "two_fold_coverage"]
-
-ANCHOR_SHRINK = 0.1
-"""Anchor = sum(r) / (n + 0.1) over the engine's other points of the same model."""
+__all__ = ["HeldOut", "interval_quantiles", "lodo", "loo", "two_fold_coverage"]
 
 
 @dataclass(frozen=True)
@@ -53,35 +53,28 @@ class HeldOut:
         return abs(self.predicted / self.measured - 1.0)
 
 
-def anchor_of(residuals: np.ndarray, is_latency: np.ndarray, mask: np.ndarray) -> tuple[float, int]:
-    """Shrunk mean speed residual (log; latency residuals sign-flipped) of the points in ``mask``."""
-    n = int(mask.sum())
-    if n == 0:
-        return 0.0, 0
-    speed = np.where(is_latency[mask], -residuals[mask], residuals[mask])
-    return float(speed.sum() / (n + ANCHOR_SHRINK)), n
-
-
-def loo(cal: Calibration, stride: int = 1, max_nfev: int = 20) -> list[HeldOut]:
+def loo(cal: Calibration, stride: int = 1, max_nfev: int = 8) -> list[HeldOut]:
     """Leave-one-out over every ``stride``-th point of every engine (see the module docstring)."""
     out = []
+    terms = all_terms(cal)
+    where_of = cal.points_of()
     for g in cal.groups.values():
         assert g.fit is not None
-        offsets = g.offsets if g.offsets is not None else np.zeros(len(g.data))
-        factor_n = [cal.factor(c, g.kind, g.device)[1] for c in g.data.canonical]
-        canon = np.asarray(g.data.canonical)
+        keys = g.keys
         for i in range(0, len(g.data), stride):
+            key = keys[i]
+            where = where_of[key]
+            first = fit_latent(key, latent_points(cal, where, terms, drop=(g.name, i)), cal.latent_prior)
             keep = np.ones(len(g.data), bool)
             keep[i] = False
-            sub = g.data.subset(keep)
-            f = fit_group(g.ctx, sub, cal.prior_for(g.kind), offsets[keep], theta0=g.fit.theta, max_nfev=max_nfev)
-            one = g.data.subset(~keep)
-            logp = float(log_predict(f.theta, g.ctx, one, offsets[~keep])[0])
-            resid = sub.log_meas - log_predict(f.theta, g.ctx, sub, offsets[keep])
-            a, n = anchor_of(resid, sub.is_latency, canon[keep] == canon[i])
-            sign = -1.0 if g.data.is_latency[i] else 1.0
-            logp += sign * a
-            category = "anchored" if n else ("factor" if factor_n[i] else "bare")
+            speed, footprint = cal.offsets_for(g, {key: first})
+            f = fit_group(g.ctx, g.data.subset(keep), cal.prior_for(g.kind), speed[keep], theta0=g.fit.theta,
+                          max_nfev=max_nfev, log_footprint=footprint[keep])
+            own = point_terms(f.theta, g.ctx, g.data)
+            lat = fit_latent(key, latent_points(cal, where, {**terms, g.name: own}, drop=(g.name, i)), cal.latent_prior)
+            logp = float(own.take(np.array([i])).log_value(lat.speed_on(g.name), lat.footprint)[0])
+            same = sum(len(idx[idx != i]) for gname, idx in where if gname == g.name)
+            category = "anchored" if same else ("factor" if lat.n_points else "bare")
             out.append(_held(g, i, float(np.exp(logp)), category))
     return out
 
@@ -95,20 +88,26 @@ def _held(g: EngineGroup, i: int, predicted: float, category: str) -> HeldOut:
 def lodo(cal: Calibration) -> list[HeldOut]:
     """Leave-one-device-out over the devices with a published peak (see the module docstring)."""
     devices = sorted({g.device for g in cal.groups.values() if g.ctx.peak_ops_per_s is not None})
+    terms = all_terms(cal)
+    where_of = cal.points_of()
     out = []
     for dev in devices:
         fits = [(g.kind, g.ctx.peak_ops_per_s is not None, g.fit.theta, g.fit.sd, g.fit.prior_sd)
                 for g in cal.groups.values() if g.device != dev and g.fit is not None]
         priors = learn_priors(fits)
+        own_groups = [g.name for g in cal.groups.values() if g.device == dev]
         for g in cal.groups.values():
             if g.device != dev or g.ctx.peak_ops_per_s is None:
                 continue
             theta = np.asarray(priors[prior_kind(g.kind)].mean)
-            offsets = np.array([cal.factor(c, g.kind, dev)[0] for c in g.data.canonical])
-            logp = log_predict(theta, g.ctx, g.data, offsets)
-            for i in range(len(g.data)):
-                cat = "factor" if cal.factor(g.data.canonical[i], g.kind, dev)[1] else "bare"
-                out.append(_held(g, i, float(np.exp(logp[i])), "lodo-" + cat))
+            t = point_terms(theta, g.ctx, g.data)
+            keys = g.keys
+            lat = {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=own_groups), cal.latent_prior)
+                   for k in set(keys)}
+            for i, k in enumerate(keys):
+                logp = float(t.take(np.array([i])).log_value(lat[k].speed, lat[k].footprint)[0])
+                cat = "factor" if lat[k].n_points else "bare"
+                out.append(_held(g, i, float(np.exp(logp)), "lodo-" + cat))
     return out
 
 

@@ -252,7 +252,8 @@ def _mode(engine: EngineParams, power_mode: str | None) -> PowerMode:
 
 
 def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_px: int, batch: float = 1.0,
-            precision: str = "int8", power_mode: str | None = None) -> Prediction:
+            precision: str = "int8", power_mode: str | None = None, speed_scale: float = 1.0,
+            footprint_scale: float = 1.0) -> Prediction:
     """Throughput, latency, service time and power of ``engine`` running ``profile``.
 
     Parameters
@@ -269,11 +270,19 @@ def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_p
         Requested precision (``int8``, ``fp16``, ``fp32``); falls back if the engine lacks it.
     power_mode : str, optional
         A key of ``engine.power_modes``; None for the reference mode.
+    speed_scale : float
+        How much faster this model's operators run than the engine's class rates say (a per-model efficiency:
+        how well its layer graph maps onto the engine), dimensionless > 0.
+    footprint_scale : float
+        The bytes this model must hold on chip relative to its weight bytes (its weights plus the buffers its
+        layer graph needs), dimensionless > 0.
 
     Returns
     -------
     Prediction
     """
+    if not (speed_scale > 0 and footprint_scale > 0 and math.isfinite(speed_scale) and math.isfinite(footprint_scale)):
+        raise PerformanceError(f"speed_scale and footprint_scale must be finite and > 0 (got {speed_scale}, {footprint_scale})")
     if not batch >= 1:
         raise PerformanceError(f"batch must be >= 1 (got {batch})")
     if width_px <= 0 or height_px <= 0:
@@ -281,7 +290,7 @@ def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_p
     ran, fallback = resolve_precision(engine, precision)
     mode = _mode(engine, power_mode)
     bpe = BYTES_PER_ELEMENT.get(ran, 1.0)
-    speed = engine.precision_speedup[ran] * mode.clock_scale
+    speed = engine.precision_speedup[ran] * mode.clock_scale * speed_scale
     ops = profile.ops_at(width_px, height_px)
     compute_s = sum(ops.get(c, 0.0) / (engine.rate_ops_per_s[c] * speed) for c in OP_CLASSES)
 
@@ -296,7 +305,7 @@ def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_p
     layer_s = profile.n_layers * engine.per_layer_s / mode.clock_scale
     item_s = max(compute_s, memory_s) + layer_s
 
-    weight_bytes = profile.weight_bytes(bpe)
+    weight_bytes = profile.weight_bytes(bpe) * footprint_scale
     resident = engine.on_chip_memory_bytes or 0.0
     reload_rate = engine.reload_bytes_per_s or engine.memory_bandwidth_bytes_per_s
     weights_s = max(0.0, weight_bytes - resident) / reload_rate if reload_rate else 0.0
@@ -316,9 +325,11 @@ def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_p
 
 
 def predict_offline(engine: EngineParams, profile: ModelProfile, width_px: int, height_px: int,
-                    precision: str = "int8", power_mode: str | None = None) -> Prediction:
+                    precision: str = "int8", power_mode: str | None = None, speed_scale: float = 1.0,
+                    footprint_scale: float = 1.0) -> Prediction:
     """Saturated (Offline) operation: ``engine.offline_batch`` inferences in flight."""
-    return predict(engine, profile, width_px, height_px, engine.offline_batch, precision, power_mode)
+    return predict(engine, profile, width_px, height_px, engine.offline_batch, precision, power_mode, speed_scale,
+                   footprint_scale)
 
 
 def combine_offline(predictions: Sequence[Prediction]) -> Prediction:
