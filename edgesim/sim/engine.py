@@ -74,7 +74,6 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
     for unit in units.values():
         if unit.unit_model.memory_bus is not None:
             unit.bus = buses[unit.unit_model.memory_bus]
-        unit.use_fast_path()
     pipelines = [PipelineSim(env, p, by_name[p.camera], units, source_rng(seed, p.rng_name), model.warmup_s, trace)
                  for p in model.pipelines]
     loads = [LOADS[load.scenario](env, load, units[load.unit], source_rng(seed, "load:" + load.name), model.warmup_s, trace)
@@ -82,6 +81,10 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
     platform = None
     if model.platform is not None:
         platform = PlatformSim(env, model.platform, list(units.values()), duration_s, interval_s, n_bins)
+    for unit in units.values():
+        # completions need no event when nothing watches the unit between arrivals: no platform (heat, battery) and
+        # only owners whose on_complete just records (streams; pipeline stages and load drivers submit more work)
+        unit.use_fast_path(lazy=platform is None and all(isinstance(o, StreamSim) for o in unit.owners))
     state = RunState(model, duration_s, seed, cameras, list(units.values()), streams, platform, pipelines, loads, duration_s)
     if trace:  # every power change (and, with a platform, the device state then): memory grows with the run
         for unit in state.units:

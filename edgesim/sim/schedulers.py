@@ -58,14 +58,15 @@ class FairScheduler(Scheduler):
     ordered = True
 
     def __init__(self) -> None:
-        self.served: dict[int, int] = {}  # id(owner) -> jobs of it started
+        self.served: dict[JobOwner, int] = {}  # owner (hashed by identity) -> jobs of it started
 
     def key(self, job: list[Any]) -> float:
         owner = job[J_OWNER]
-        return self.served.get(id(owner), 0) + len(owner.waiting)
+        return self.served.get(owner, 0) + len(owner.waiting)
 
     def started(self, owner: JobOwner) -> None:
-        self.served[id(owner)] = self.served.get(id(owner), 0) + 1
+        served = self.served
+        served[owner] = served.get(owner, 0) + 1
 
 
 SCHEDULERS: dict[str, type[Scheduler]] = {

@@ -39,8 +39,9 @@ class StreamSim(JobOwner):
         arrival_s = job[J_ARRIVAL]
         if arrival_s >= self.warmup_s:
             self.completed += 1
-            self.latencies.append(now - arrival_s)
-            if now - arrival_s > self.deadline_rel_s:
+            latency_s = now - arrival_s
+            self.latencies.append(latency_s)
+            if latency_s > self.deadline_rel_s:
                 self.late += 1
         if self.trace is not None:
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
@@ -66,8 +67,10 @@ class CameraSim:
         self._chunk = next(self._times)
         self._i = 0
         self.seq = 0
+        self._targets: list[tuple[Callable[[StreamSim, float, int], None], StreamSim]] = []
 
     def start(self) -> None:
+        self._targets = [(stream.unit.submit, stream) for stream in self.streams]  # bound once: called per frame
         self._next_frame()
 
     def _next_frame(self) -> None:
@@ -82,8 +85,8 @@ class CameraSim:
         now = self.env._now
         seq = self.seq
         self.seq += 1
-        for stream in self.streams:
-            stream.unit.submit(stream, now, seq)
+        for submit, stream in self._targets:
+            submit(stream, now, seq)
         for listener in self.listeners:
             listener(now, seq)
         self._next_frame()

@@ -9,6 +9,7 @@ sharing in :class:`edgesim.sim.bus.MemoryBusSim`.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,7 +20,7 @@ from simpy.core import NORMAL
 from ..model.records import BatchTime, UnitModel
 from ..physics.roofline import roofline_service_s
 from .events import JobWake, Wake, scheduler_of
-from .jobs import J_ALIVE, J_ARRIVAL, J_OWNER, J_RATE, J_SEQ, J_START, J_T, J_TOKEN, J_WORK, InFlightJob, new_job
+from .jobs import J_ALIVE, J_ARRIVAL, J_OWNER, J_RATE, J_SEQ, J_START, J_T, J_TOKEN, J_WORK, InFlightJob
 from .schedulers import Scheduler, make_scheduler
 
 if TYPE_CHECKING:  # owners and the bus/platform hold the unit, and the unit calls them: annotations only
@@ -85,6 +86,8 @@ class UnitSim:
         # jobs
         self.scheduler = make_scheduler(model.scheduler)
         self._keeps_clock = type(self.scheduler).started is not Scheduler.started
+        self._key = self.scheduler.key  # bound once: called per queued job
+        self._started = self.scheduler.started
         self.queue: deque[list[Any]] = deque()
         self.heap: list[tuple[float, int, list[Any]]] | None = [] if self.scheduler.ordered else None
         self._push_seq = 0
@@ -99,6 +102,9 @@ class UnitSim:
         self.dyn_sum_w = 0.0  # dynamic power at full speed of the running jobs, summed
         self.max_dynamic_w = model.power.dynamic_power_w  # raised as owners with higher measured powers join
         self.owners: list[JobOwner] = []
+        # lazy completions (see use_lazy_completions): the running job's finish time, inf when none is pending
+        self.lazy = False
+        self.next_finish_s = math.inf
         self.n_waiting = 0
         self.completed_in_window = 0
         self.completed = 0
@@ -167,6 +173,7 @@ class UnitSim:
 
     def close(self, end_s: float) -> None:
         """Integrate to the end of the run and note the last edge."""
+        self.catch_up(end_s, inclusive=False)  # like SimPy's run(until): nothing at exactly end_s happens
         self.advance(end_s)
         if self.state is not None:
             self.state_time_s[self.state] += end_s - self._state_since_s
@@ -183,6 +190,7 @@ class UnitSim:
         return np.diff(np.asarray(self.edges[: self.n_bins + 1], dtype=np.float64), axis=0)
 
     def take_snapshot(self) -> None:
+        self.catch_up(self.env.now, inclusive=False)  # the snapshot event fires before completions at its instant
         self.advance(self.env.now)
         self.snapshot = (self.energy_j, self.busy_s, self.queue_area_s)
 
@@ -213,7 +221,7 @@ class UnitSim:
             self.queue.append(job)
             return
         self._push_seq += 1
-        heapq.heappush(self.heap, (self.scheduler.key(job), self._push_seq, job))
+        heapq.heappush(self.heap, (self._key(job), self._push_seq, job))
 
     def _pop_alive(self) -> list[Any] | None:
         """The next job to serve (dead entries, dropped while waiting, are skipped)."""
@@ -237,7 +245,9 @@ class UnitSim:
     # -- jobs ----------------------------------------------------------------------------------
     def submit(self, stream: JobOwner, arrival_s: float, seq: int) -> None:
         """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the owner's drop policy."""
-        job = new_job(stream, arrival_s, seq)
+        if self.next_finish_s <= arrival_s:  # lazy unit: complete what finished before this arrival
+            self.catch_up(arrival_s)
+        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]  # new_job(stream, arrival_s, seq), inlined: hot path
         if arrival_s >= self.warmup_s:
             stream.offered += 1
         if self.off:
@@ -254,12 +264,17 @@ class UnitSim:
                 return
             old = waiting.popleft()  # drop_oldest: the stream's oldest waiting job makes room
             old[J_ALIVE] = False
-            self._drop(old, arrival_s)
+            stream.on_drop(old, arrival_s)
         else:
             self.advance(arrival_s)
             self.n_waiting += 1
         job[J_T] = arrival_s  # time it joined the queue (batching's max wait counts from here)
-        self._push(job)
+        heap = self.heap
+        if heap is None:
+            self.queue.append(job)
+        else:
+            self._push_seq += 1
+            heapq.heappush(heap, (self._key(job), self._push_seq, job))
         waiting.append(job)
         if self.batching is not None and self.n_busy == 0:
             self._try_batch(arrival_s)
@@ -302,11 +317,14 @@ class UnitSim:
             job[J_T] = now
             self.bus.join(job, self, now)  # recomputes every sharer's rate, this job's included, and schedules
         else:
-            work_s = self._service_s(stream)
+            work_s = self._service_s(stream) if self.exponential else stream.service_s
             job[J_WORK] = work_s
             job[J_T] = now
             job[J_RATE] = self.speed
-            self._schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
+            if self.lazy:
+                self.next_finish_s = now + work_s / self.speed
+            else:
+                self._schedule(JobWake(self._finish, job, 0), NORMAL, work_s / self.speed)
         self._update_power(now)
 
     def reschedule(self, job: list[Any], now: float, rate: float) -> None:
@@ -349,55 +367,78 @@ class UnitSim:
             self._update_power(now)
         stream.on_complete(job, now)
 
-    def use_fast_path(self) -> None:
+    def use_fast_path(self, lazy: bool = False) -> None:
         """Pick the lean completion handler when nothing needs the general one (one server, no batching, no
-        shared bus, deterministic service): the common camera-to-accelerator case, kept cheap."""
+        shared bus, deterministic service): the common camera-to-accelerator case, kept cheap.
+
+        With ``lazy`` (the engine asks when no platform watches the unit's power and every owner only records what
+        completes), completions schedule no event at all: a job's finish time is known when it starts, so the unit
+        completes its jobs in closed form, in order, when the next arrival comes or the run ends (:meth:`catch_up`).
+        """
         if self.servers == 1 and self.batching is None and self.bus is None and not self.exponential:
             self._finish = self._finish_single  # type: ignore[method-assign]
+            self.lazy = lazy
+
+    def catch_up(self, t: float, inclusive: bool = True) -> None:
+        """Complete, in order, every job of a lazy unit that finishes by ``t`` (before ``t`` when not inclusive)."""
+        while self.next_finish_s < t or (inclusive and self.next_finish_s == t):
+            self._complete_single(self.running[0], self.next_finish_s)
 
     def _finish_single(self, event: JobWake) -> None:
         """``_finish`` specialised for one server: the same bookkeeping, fewer branches and calls."""
         job = event.job
         if event.token != job[J_TOKEN] or not job[J_ALIVE]:
             return
-        now = self.env._now
+        self._complete_single(job, self.env._now)
+
+    def _complete_single(self, job: list[Any], now: float) -> None:
+        """The one running job completes at ``now``: start the next waiting one, then tell the owner."""
         self.advance(now)
-        self.running.clear()
-        self.n_busy = 0
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
         nxt = None
         if not self.off:
-            if self.heap is None:
+            heap = self.heap
+            if heap is None:
                 queue = self.queue
                 while queue:
-                    nxt = queue.popleft()
-                    if nxt[J_ALIVE]:
+                    candidate = queue.popleft()
+                    if candidate[J_ALIVE]:  # dead entries were dropped while waiting
+                        nxt = candidate
                         break
-                    nxt = None
             else:
-                nxt = self._pop_alive()
+                while heap:
+                    candidate = heapq.heappop(heap)[2]
+                    if candidate[J_ALIVE]:
+                        nxt = candidate
+                        break
         if nxt is not None:
             owner = nxt[J_OWNER]
             owner.waiting.popleft()
             self.n_waiting -= 1
-            nxt[J_START] = now
             work_s = owner.service_s
+            speed = self.speed
+            nxt[J_START] = now
             nxt[J_WORK] = work_s
             nxt[J_T] = now
-            nxt[J_RATE] = self.speed
+            nxt[J_RATE] = speed
             if self._keeps_clock:
-                self.scheduler.started(owner)
-            self.running.append(nxt)
-            self.n_busy = 1
+                self._started(owner)
+            self.running[0] = nxt  # one server: the next job takes the finished one's place
             dyn_w = owner.dynamic_power_w
             self.dyn_sum_w = dyn_w
             # one server: u is 0 or 1, so any utilization curve gives static + scaled dynamic (as _update_power)
             if self.static_power_w + self.dyn_scale * dyn_w != self.power_w:
                 self._update_power(now)
-            self._schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / self.speed)
+            if self.lazy:
+                self.next_finish_s = now + work_s / speed
+            else:
+                self._schedule(JobWake(self._finish_single, nxt, 0), NORMAL, work_s / speed)
         else:
+            self.running.clear()
+            self.n_busy = 0
+            self.next_finish_s = math.inf
             self.dyn_sum_w = 0.0
             self._update_power(now)
         job[J_OWNER].on_complete(job, now)  # after the next job started (see _finish)
