@@ -1,21 +1,39 @@
-"""Compiling the device's platform: thermal network, battery and platform loads, from the spec to physics objects."""
+"""Compiling the device's platform: thermal network (clamped leakage, fan levels, ambient profile), battery
+(ideal, Peukert, KiBaM, Li-ion pack), multi-step throttles and platform loads, from the spec to physics objects."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from ..errors import ScenarioError
+from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
-from ..physics.thermal import ThermalNetwork
+from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
+from ..physics.leakage import ExpLeakageNode
+from ..physics.liion import LiIonPack
+from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork
 from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
-from .records import PlatformLoadModel, PlatformModel, UnitModel
+from .cells import load_cell
+from .records import (
+    AmbientModel,
+    ExpLeakageModel,
+    FanLevelModel,
+    FanModel,
+    PlatformLoadModel,
+    PlatformModel,
+    ThrottleStepsModel,
+    TripStepModel,
+    UnitModel,
+)
 
-__all__ = ["battery_model", "platform_model", "thermal_network"]
+__all__ = ["LIION_ENERGY_TOLERANCE", "battery_model", "platform_model", "thermal_links", "thermal_network"]
+
+LIION_ENERGY_TOLERANCE = 0.03  # stated capacity_wh vs the pack's open-circuit energy, relative
 
 
-def thermal_network(spec: ThermalSpec, leakage_w_per_k: Mapping[str, float]) -> ThermalNetwork:
-    """The scenario's thermal section as a :class:`ThermalNetwork` (parallel links to ambient combined, leakage folded
-    into the diagonal)."""
-    names = [n.name for n in spec.nodes]
+def thermal_links(spec: ThermalSpec) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+    """Node-to-node resistances and each node's resistance to ambient (parallel links combined), K/W."""
     pairs: dict[tuple[str, str], float] = {}
     to_ambient: dict[str, float] = {}
     for link in spec.links:
@@ -26,21 +44,33 @@ def thermal_network(spec: ThermalSpec, leakage_w_per_k: Mapping[str, float]) -> 
             to_ambient[node] = 1.0 / (1.0 / to_ambient[node] + 1.0 / r) if node in to_ambient else r
         else:
             pairs[(a, b)] = link.resistance_k_per_w
-    return ThermalNetwork(names, [n.capacity_j_per_k for n in spec.nodes], spec.ambient_c, pairs, to_ambient,
-                          leakage_w_per_k=dict(leakage_w_per_k))
+    return pairs, to_ambient
 
 
-def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBattery:
-    """The battery model named by the spec."""
+def thermal_network(spec: ThermalSpec, leakage_w_per_k: Mapping[str, float]) -> ThermalNetwork:
+    """The scenario's thermal section as a :class:`ThermalNetwork` (parallel links to ambient combined, linear
+    leakage folded into the diagonal: the unclamped form, kept for callers that want it)."""
+    pairs, to_ambient = thermal_links(spec)
+    return ThermalNetwork([n.name for n in spec.nodes], [n.capacity_j_per_k for n in spec.nodes], spec.ambient_c, pairs,
+                          to_ambient, leakage_w_per_k=dict(leakage_w_per_k))
+
+
+def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack:
+    """The battery model named by the spec (a Li-ion pack takes its DC-DC efficiency from the simulator: 1 here)."""
     if spec.model == "ideal":
         return IdealBattery(spec.capacity_wh, spec.cutoff_soc)
     if spec.model == "peukert":
         return PeukertBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.peukert_exponent, spec.rated_hours, spec.cutoff_soc)
+    if spec.model == "liion":
+        assert spec.cell is not None
+        return LiIonPack(load_cell(spec.cell), spec.series, spec.parallel, 1.0, spec.cell_temp_c)
     assert spec.kibam_k_per_s is not None
     return KiBaMBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.kibam_c, spec.kibam_k_per_s, spec.cutoff_soc)
 
 
-def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery, initial_soc: float) -> EnergyState | KiBaMState:
+def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack, initial_soc: float) -> object:
+    if isinstance(model, LiIonPack):
+        return model.initial_state(initial_soc)
     full = model.initial_state()
     if initial_soc == 1.0:
         return full
@@ -49,25 +79,166 @@ def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery, 
     return EnergyState(full.energy_j * initial_soc)
 
 
+def _liion(spec: ScenarioSpec) -> LiIonPack:
+    battery = spec.battery
+    assert battery is not None
+    try:
+        pack = battery_model(battery)
+    except KeyError as exc:
+        raise ScenarioError(spec.source, "battery.cell", str(exc.args[0])) from None
+    except ValueError as exc:
+        raise ScenarioError(spec.source, "battery", str(exc)) from None
+    assert isinstance(pack, LiIonPack)
+    energy_wh = pack.energy_wh()
+    if abs(battery.capacity_wh - energy_wh) > LIION_ENERGY_TOLERANCE * energy_wh:
+        raise ScenarioError(spec.source, "battery.capacity_wh",
+                            f"{battery.capacity_wh} Wh does not match the pack: {battery.series}s{battery.parallel}p of "
+                            f"{battery.cell} holds {energy_wh:.4g} Wh between full and empty at open circuit")
+    return pack
+
+
+def _fan(spec: ScenarioSpec, names: Sequence[str], caps: Sequence[float], pairs: dict[tuple[str, str], float],
+         to_ambient: dict[str, float], leakage: Sequence[LinearLeakage]) -> FanModel:
+    thermal = spec.thermal
+    assert thermal is not None and thermal.fan is not None
+    fan = thermal.fan
+    for key in ("node", "watch_node"):
+        if getattr(fan, key) not in names:
+            raise ScenarioError(spec.source, f"thermal.fan.{key}", f"no thermal node named {getattr(fan, key)!r}")
+    if fan.node not in to_ambient:
+        raise ScenarioError(spec.source, "thermal.fan.node",
+                            f"node {fan.node!r} has no link to ambient: the fan adds forced convection to that (passive) link")
+    try:
+        cooling = FanCooling(to_ambient[fan.node], fan.full_resistance_k_per_w, fan.full_power_w, fan.convection_exponent)
+        curve = raspberry_pi5_fan_curve(cooling) if fan.curve == "raspberry_pi5" else FanCurve.from_steps(
+            fan.trips_c, fan.duty, fan.hysteresis_c, cooling)
+    except ValueError as exc:
+        raise ScenarioError(spec.source, "thermal.fan", str(exc)) from None
+    levels = []
+    for level, duty in enumerate(curve.duty):
+        amb = dict(to_ambient)
+        amb[fan.node] = curve.resistance_k_per_w(level)
+        net = ThermalNetwork(names, caps, thermal.ambient_c, pairs, amb)
+        leaky = ClampedLeakageNetwork(names, caps, thermal.ambient_c, pairs, amb, leakage) if leakage else None
+        levels.append(FanLevelModel(duty, curve.power_w(level), net, leaky))
+    return FanModel(fan.name, fan.node, fan.watch_node, curve, tuple(levels))
+
+
+def _ambient(spec: ScenarioSpec, names: Sequence[str]) -> AmbientModel | None:
+    thermal = spec.thermal
+    assert thermal is not None
+    if thermal.ambient_profile is None and thermal.sun is None:
+        return None
+    profile: DailySineAmbient | PiecewiseLinearAmbient | None = None
+    prof = thermal.ambient_profile
+    step_s = prof.step_s if prof is not None else 60.0
+    if prof is not None and prof.kind == "daily_sine":
+        profile = DailySineAmbient(prof.mean_c, prof.amplitude_c, prof.peak_time_s)
+    elif prof is not None:
+        assert prof.path is not None
+        path = Path(prof.path)
+        if not path.is_absolute() and spec.source not in ("<dict>", ""):
+            path = Path(spec.source).parent / path
+        try:
+            profile = PiecewiseLinearAmbient.from_csv(path)
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(spec.source, "thermal.ambient_profile.path", str(exc)) from None
+    sun = None
+    share: dict[str, float] = {}
+    if thermal.sun is not None:
+        for node in thermal.sun.share:
+            if node not in names:
+                raise ScenarioError(spec.source, "thermal.sun.share", f"no thermal node named {node!r}")
+        sun = SolarLoad(thermal.sun.peak_w, thermal.sun.sunrise_s, thermal.sun.sunset_s)
+        share = dict(thermal.sun.share)
+    return AmbientModel(profile, sun, share, step_s)
+
+
+def _throttle_steps(spec: ScenarioSpec) -> tuple[ThrottleStepsModel, ...]:
+    out = []
+    for j, unit in enumerate(spec.compute_units):
+        ts = unit.throttle_steps
+        if ts is None:
+            continue
+        if unit.thermal_node is None:
+            raise ScenarioError(spec.source, f"compute_units[{j}].thermal_node", "a unit with throttle_steps needs a thermal_node to watch")
+        out.append(ThrottleStepsModel(unit.name, tuple(TripStepModel(s.threshold_c, s.threshold_c - s.hysteresis_c, s.state)
+                                                       for s in ts.steps), ts.critical_c))
+    return tuple(out)
+
+
+def _worst_node_power_w(spec: ScenarioSpec, node: str) -> float:
+    """Largest electrical power that can heat ``node``: each unit's max (or largest measured) power plus loads."""
+    total = 0.0
+    for unit in spec.compute_units:
+        if unit.thermal_node == node:
+            total += max([unit.max_power_w, *(p.power_w for p in unit.measured if p.power_w is not None)])
+    total += sum(p.power_w for p in spec.platform_loads if p.thermal_node == node)
+    return total
+
+
+def _exp_leakage(spec: ScenarioSpec, net: ThermalNetwork, initial_temp_c: float) -> tuple[ExpLeakageModel, ...]:
+    out: list[ExpLeakageModel] = []
+    for j, unit in enumerate(spec.compute_units):
+        leak = unit.leakage
+        if leak is None:
+            continue
+        field = f"compute_units[{j}].leakage"
+        if unit.thermal_node is None:
+            raise ScenarioError(spec.source, f"compute_units[{j}].thermal_node", "temperature-dependent leakage needs a thermal_node")
+        thermal = spec.thermal
+        assert thermal is not None
+        if net.n_nodes != 1 or thermal.fan is not None or thermal.ambient_profile is not None or thermal.sun is not None:
+            raise ScenarioError(spec.source, field, "exponential leakage is integrated on a one-node thermal network "
+                                "without fan or ambient profile (use leakage_w_per_k, the clamped linear form, otherwise)")
+        if out:
+            raise ScenarioError(spec.source, field, "exponential leakage: one unit per device (one node)")
+        r = 1.0 / float(net.conductance_w_per_k[0, 0])
+        node = ExpLeakageNode(r, float(net.capacity_j_per_k[0]), net.ambient_c, leak.p0_w, leak.k_per_k, leak.ref_temp_c)
+        worst_w = _worst_node_power_w(spec, unit.thermal_node)
+        if node.is_runaway(worst_w, initial_temp_c):
+            crit = node.critical_power_w()
+            raise ScenarioError(spec.source, field,
+                                f"thermal runaway: p0_w {leak.p0_w} W x exp({leak.k_per_k}/K (T - {leak.ref_temp_c} C)) through "
+                                f"{r:.4g} K/W outgrows the cooling at the worst-case {worst_w:.4g} W (critical power "
+                                f"{crit:.4g} W)" if math.isfinite(crit) else f"thermal runaway at the worst-case {worst_w:.4g} W")
+        out.append(ExpLeakageModel(unit.name, node))
+    return tuple(out)
+
+
 def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...]) -> PlatformModel | None:
     if spec.thermal is None and spec.battery is None and not spec.platform_loads:
         return None
-    network = None
+    network = leaky_net = fan = ambient = None
+    exp_leak: tuple[ExpLeakageModel, ...] = ()
     initial_temp_c = None
-    if spec.thermal is not None:
-        leak: dict[str, float] = {}
-        for u in units:
-            if u.thermal_node and u.leakage_w_per_k:
-                leak[u.thermal_node] = leak.get(u.thermal_node, 0.0) + u.leakage_w_per_k
+    thermal = spec.thermal
+    if thermal is not None:
+        names = [n.name for n in thermal.nodes]
+        caps = [n.capacity_j_per_k for n in thermal.nodes]
+        pairs, to_ambient = thermal_links(thermal)
+        leakage = [LinearLeakage(u.thermal_node, u.leakage_w_per_k, u.leakage_ref_temp_c)
+                   for u in units if u.thermal_node and u.leakage_w_per_k]
         try:
-            network = thermal_network(spec.thermal, leak)
+            network = ThermalNetwork(names, caps, thermal.ambient_c, pairs, to_ambient)
+            leaky_net = ClampedLeakageNetwork(names, caps, thermal.ambient_c, pairs, to_ambient, leakage) if leakage else None
         except ValueError as exc:  # physics refuses the network (no path to ambient, runaway...): name the section
             raise ScenarioError(spec.source, "thermal", str(exc)) from None
-        initial_temp_c = spec.thermal.initial_temp_c if spec.thermal.initial_temp_c is not None else spec.thermal.ambient_c
-    battery = battery_model(spec.battery) if spec.battery is not None else None
+        initial_temp_c = thermal.initial_temp_c if thermal.initial_temp_c is not None else thermal.ambient_c
+        if thermal.fan is not None:
+            fan = _fan(spec, names, caps, pairs, to_ambient, leakage)
+        ambient = _ambient(spec, names)
+        exp_leak = _exp_leakage(spec, network, initial_temp_c)
+    elif any(u.throttle_steps is not None or u.leakage is not None for u in spec.compute_units):
+        raise ScenarioError(spec.source, "thermal", "throttle_steps and leakage need a thermal section")
+    battery = None
+    if spec.battery is not None:
+        battery = _liion(spec) if spec.battery.model == "liion" else battery_model(spec.battery)
     return PlatformModel(
         network=network, initial_temp_c=initial_temp_c, battery=battery,
         battery_initial_state=_initial_battery_state(battery, spec.battery.initial_soc) if battery is not None and spec.battery else None,
         battery_kind=spec.battery.model if spec.battery is not None else None,
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
-        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads))
+        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads),
+        leakage_network=leaky_net, fan=fan, ambient=ambient, throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
+        liion=battery is not None and isinstance(battery, LiIonPack))

@@ -10,16 +10,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BatteryModel
+from ..physics.fan import FanCurve
+from ..physics.leakage import ExpLeakageNode
+from ..physics.liion import LiIonPack
 from ..physics.power import PowerModel
-from ..physics.thermal import ThermalNetwork
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
+from ..physics.throttle import StepController, TripPoint
 
 __all__ = [
+    "AmbientModel",
     "ArrivalModel",
     "BatchTime",
     "BatchingModel",
     "CameraModel",
     "CountGroup",
+    "ExpLeakageModel",
+    "FanLevelModel",
+    "FanModel",
     "LoadModel",
     "MemoryBusModel",
     "PipelineModel",
@@ -30,6 +39,8 @@ __all__ = [
     "StreamModel",
     "SystemModel",
     "ThrottleModel",
+    "ThrottleStepsModel",
+    "TripStepModel",
     "UnitModel",
 ]
 
@@ -266,16 +277,91 @@ class PlatformLoadModel:
 
 
 @dataclass(frozen=True)
+class TripStepModel:
+    """One step of a multi-step thermal throttle: entered at ``threshold_c``, left at ``release_c``; DVFS ``state``."""
+
+    threshold_c: float
+    release_c: float
+    state: str
+
+
+@dataclass(frozen=True)
+class ThrottleStepsModel:
+    """Several thermal trips of one unit (level 0 = unthrottled, level k = ``steps[k - 1]``); shutdown only at
+    ``critical_c`` (None: never)."""
+
+    unit: str
+    steps: tuple[TripStepModel, ...]
+    critical_c: float | None
+
+    @property
+    def controller(self) -> StepController:
+        return StepController(tuple(TripPoint(s.threshold_c, s.threshold_c - s.release_c) for s in self.steps))
+
+
+@dataclass(frozen=True)
+class ExpLeakageModel:
+    """Exponential leakage P = p0_w exp(k_per_k (T - ref_temp_c)) of one unit on its node (a one-node network)."""
+
+    unit: str
+    node: ExpLeakageNode
+
+
+@dataclass(frozen=True)
+class FanLevelModel:
+    """The thermal networks in force at one fan level: without leakage, and with clamped linear leakage."""
+
+    duty: float
+    power_w: float
+    network: ThermalNetwork
+    leakage_network: ClampedLeakageNetwork | None
+
+
+@dataclass(frozen=True)
+class FanModel:
+    """A fan whose stepped curve on ``watch_node`` sets the networks of each level (index = level)."""
+
+    name: str
+    node: str
+    watch_node: str
+    curve: FanCurve
+    levels: tuple[FanLevelModel, ...]
+
+
+@dataclass(frozen=True)
+class AmbientModel:
+    """A time-varying ambient (and sun heat): node heat g_amb (T_amb(t) - ambient_c) + share P_sun(t), held
+    piecewise constant over steps of ``step_s`` at each step's exact mean."""
+
+    profile: DailySineAmbient | PiecewiseLinearAmbient | None
+    sun: SolarLoad | None
+    sun_share: Mapping[str, float]
+    step_s: float
+
+
+@dataclass(frozen=True)
 class PlatformModel:
-    """Heat and energy source of the device: the thermal network, the battery and the platform loads."""
+    """Heat and energy source of the device: the thermal network, the battery and the platform loads.
+
+    ``network`` has no leakage folded in; ``leakage_network`` (when a unit has linear leakage) clamps it at 0
+    below each unit's reference temperature. ``fan``, ``ambient``, ``throttle_steps`` and ``exp_leakage`` are
+    the optional issue-12 models; ``liion`` marks a Li-ion pack battery (``battery`` is then a LiIonPack with
+    a DC-DC efficiency of 1: the simulator divides by ``dcdc_efficiency`` itself).
+    """
 
     network: ThermalNetwork | None
     initial_temp_c: float | None
-    battery: BatteryModel | None
+    battery: BatteryModel | LiIonPack | None
     battery_initial_state: Any
     battery_kind: str | None
     dcdc_efficiency: float
     loads: tuple[PlatformLoadModel, ...]
+    leakage_network: ClampedLeakageNetwork | None = None
+    fan: FanModel | None = None
+    ambient: AmbientModel | None = None
+    throttle_steps: tuple[ThrottleStepsModel, ...] = ()
+    exp_leakage: tuple[ExpLeakageModel, ...] = ()
+    liion: bool = False
 
     @property
     def platform_load_w(self) -> float:

@@ -1,4 +1,4 @@
-"""Heat, leakage and the battery as SimPy glue: told of every power change, integrated exactly between them.
+"""Heat, leakage, fans, ambient and the battery as SimPy glue: told of every power change, integrated exactly between them.
 
 Between two power changes every unit's electrical power is constant, so the node temperatures follow the
 thermal network's closed form and the battery its model's. The physics lives in ``edgesim.physics``; this
@@ -6,42 +6,57 @@ module keeps the state, the recording bins and the crossing events:
 
 * after the events of one instant that changed any power, one late check (priority after every normal
   event at that time) finds, under the new constant powers, the exact first time a watched junction reaches
-  its throttle threshold, its release point (threshold - hysteresis) or its critical temperature, and when
-  the battery reaches its cut-off; it schedules that instant as an event. A later power change makes a new
-  check and voids the old events (a token), so every crossing is found at its exact time, never by polling.
-* temperature-dependent leakage is linear, P_leak = b (T - T_ref): it folds into the network's conductance
-  matrix (G - diag(b)), keeping the system linear and its solution exact; its energy is b (mean T - T_ref) dt
-  with the exact interval mean of T.
+  its throttle threshold, its release point (threshold - hysteresis), a trip of a multi-step throttle, its
+  critical temperature, a fan step, a leakage term's reference temperature, and when the battery reaches its
+  cut-off; it schedules that instant as an event. A later power change makes a new check and voids the old
+  events (a token), so every crossing is found at its exact time, never by polling.
+* linear leakage is clamped, P_leak = b max(0, T - T_ref) (``physics.thermal.ClampedLeakageNetwork``): in each
+  region (fixed set of terms above T_ref) it folds into the conductance matrix and stays exact; the instant a
+  term crosses its T_ref is itself a watched crossing. Exponential leakage on a one-node network
+  (``physics.leakage.ExpLeakageNode``) is integrated with a rigorous error bound (1e-6 K) per interval.
+* a fan's level sets the network in force (its duty sets the heatsink-to-ambient resistance); its power is
+  drawn from the supply (``fan_energy_j``).
+* a time-varying ambient and sun heat enter as node heat held at its exact mean over fixed steps
+  (``edgesim.sim.ambient``); each step is an event.
+* a Li-ion pack (``physics.liion.LiIonPack``) is integrated at the mean load power of each span of at most
+  ``LIION_STEP_S`` (exact while the power is constant over the span; see ``docs/physics.md``).
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL, StopSimulation
 
-from ..model.records import PlatformModel
+from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
-from ..physics.thermal import ThermalNetwork
+from ..physics.liion import LiIonPack
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
+from ..physics.throttle import StepController
+from .ambient import step_means
 from .events import Wake, scheduler_of
+from .trips import set_throttle_level
 from .unit import UnitSim
 
-__all__ = ["LATE", "PlatformEdge", "PlatformSim", "Watch"]
+__all__ = ["LATE", "LIION_STEP_S", "PlatformEdge", "PlatformSim", "Watch"]
 
 LATE = NORMAL + 1  # after every normal event of the same instant
 NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
+LIION_STEP_S = 10.0  # longest span integrated at one mean power by the Li-ion pack, s
+_REF_BAND = 1e-9  # as physics.thermal: a term's T_ref crossing is located this close (K, relative to 1 + |T_ref|)
 
 
 class Watch:
-    """One thing that can happen at an exact instant: a unit's throttle/release, its critical trip, battery empty."""
+    """One thing that can happen at an exact instant: a unit's throttle/release, a trip step, its critical trip,
+    a fan step, a leakage regime switch, battery empty."""
 
     __slots__ = ("kind", "unit", "far_until_s")
 
     def __init__(self, kind: str, unit: int):
         self.kind = kind
-        self.unit = unit  # -1: the battery
+        self.unit = unit  # -1: the battery, the fan or the leakage regime
         self.far_until_s = -math.inf
 
 
@@ -52,10 +67,30 @@ class PlatformEdge(NamedTuple):
     soc: float
     leak_energy_j: tuple[float, ...]  # per unit
     temp_area: tuple[float, ...]  # integral of T dt per node (K s)
+    fan_energy_j: float = 0.0
+    fan_level_area: float = 0.0  # integral of the fan duty (s)
+    terminal_voltage_v: float = math.nan
+
+
+class _Ladder:
+    """Runtime state of one unit's multi-step throttle."""
+
+    __slots__ = ("model", "controller", "level")
+
+    def __init__(self, model: ThrottleStepsModel):
+        self.model = model
+        self.controller: StepController = model.controller
+        self.level = 0
+
+    def watch_c(self) -> tuple[float, float]:
+        up_c, down_c = self.controller.thresholds_c(self.level)
+        if self.model.critical_c is not None:
+            up_c = min(up_c, self.model.critical_c)
+        return up_c, down_c
 
 
 class PlatformSim:
-    """The shared physical state of one device: node temperatures, leakage, platform loads and battery."""
+    """The shared physical state of one device: node temperatures, leakage, fan, ambient, platform loads and battery."""
 
     def __init__(self, env: simpy.Environment, model: PlatformModel, units: list[UnitSim], end_s: float, interval_s: float,
                  n_bins: int):
@@ -72,8 +107,23 @@ class PlatformSim:
         self.peak_w = 0.0
         self.state_trace: list[tuple[float, ...]] | None = None  # with tracing: (time, device power, soc, node temps...) per change
         self.battery_empty_s: float | None = None
-        # thermal network
+        self.level_events: list[tuple[float, str, int]] = []  # (time, unit name or fan name, new level): few
+        # thermal network (the fan's level picks the one in force)
+        self.fan = model.fan
+        self.fan_level = 0
+        self.fan_energy_j = 0.0
+        self.fan_duty_area = 0.0
+        self.fan_power_w = 0.0
         self.net: ThermalNetwork | None = model.network
+        self.leaky: ClampedLeakageNetwork | None = model.leakage_network
+        if self.fan is not None:
+            self._set_fan_level(0)
+        self.exp_leak = model.exp_leakage[0] if model.exp_leakage else None
+        self.ambient = model.ambient
+        self._amb_dev_k = 0.0
+        self._sun_w = 0.0
+        self.ladders: dict[int, _Ladder] = {}
+        self._exp_unit = -1
         if self.net is not None:
             index = {n: i for i, n in enumerate(self.net.node_names)}
             self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
@@ -81,30 +131,54 @@ class PlatformSim:
             for load in model.loads:
                 if load.thermal_node:
                     self.load_heat_w[index[load.thermal_node]] += load.power_w
+            self.sun_share = np.zeros(len(index))
+            if self.ambient is not None:
+                for node, share in self.ambient.sun_share.items():
+                    self.sun_share[index[node]] = share
             assert model.initial_temp_c is not None
             self.temp_c = np.full(len(index), float(model.initial_temp_c))
             self.max_temp_c = self.temp_c.copy()
             self.temp_area = np.zeros(len(index))  # integral of T dt per node (for interval means)
-            # constant part of the linear leakage, b (T_amb - T_ref), per unit
-            self.leak_b = np.array([u.unit_model.leakage_w_per_k for u in units])
-            self.leak_ref_c = np.array([u.unit_model.leakage_ref_temp_c for u in units])
+            # unit -> its clamped linear leakage term (the network's terms are the leaky units in order)
+            self.leak_term = [-1] * len(units)
+            k = 0
+            for i, u in enumerate(units):
+                if u.unit_model.thermal_node and u.unit_model.leakage_w_per_k:
+                    self.leak_term[i] = k
+                    k += 1
+            names = {u.name: i for i, u in enumerate(units)}
+            for ladder in model.throttle_steps:
+                self.ladders[names[ladder.unit]] = _Ladder(ladder)
+            if self.exp_leak is not None:
+                self._exp_unit = names[self.exp_leak.unit]
+            self.fan_node = index[self.fan.watch_node] if self.fan is not None else -1
         self.leak_energy_j = np.zeros(len(units))
+        self._forcing_w = np.zeros(len(self.net.node_names) if self.net is not None else 0)
         # battery
         self.dcdc_efficiency = model.dcdc_efficiency
-        self.battery = model.battery
+        self.battery: Any = model.battery
         self.battery_state = model.battery_initial_state
+        self.liion = model.liion
         self.battery_energy_j = 0.0  # drawn at the battery terminals
-        self.load_energy_j = 0.0  # delivered to loads (units + platform loads), for conservation checks
+        self.load_energy_j = 0.0  # delivered to loads (units + platform loads + fan), for conservation checks
+        self.battery_heat_j = 0.0  # Li-ion: heat in R0 and the RC resistors
+        self.battery_ocv_energy_j = 0.0  # Li-ion: energy taken from the open-circuit source
+        self._pend_j = 0.0  # Li-ion: terminal energy not yet integrated into the pack's state
+        self._pend_s = 0.0
         self._draw_w = 0.0
         self._p_eff = np.zeros(len(self.net.node_names) if self.net is not None else 0)  # heat input per node (W)
         # recording bins (noted at edges, like the units)
         self.interval_s = interval_s
         self.n_bins = n_bins
         self._bin_end_s = interval_s
+        if self.net is None:
+            self.temp_area = np.zeros(0)
         self.edges: list[PlatformEdge] = [self._edge()]
         self.snapshot = self._edge()
         for u in units:
             u.platform = self
+        if self.ambient is not None:
+            self._ambient_step(0.0)
         self._refresh_powers()
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
@@ -114,38 +188,70 @@ class PlatformSim:
                     self.watches.append(Watch("critical", i))
                     if u.can_throttle():
                         self.watches.append(Watch("throttle", i))
-            worst = np.array([u.worst_power_w() for u in units])
-            self._p_hot = self._node_power(worst)
-            self._p_cold = self._node_power(np.zeros(len(units)))
-        self._leaky = bool(self.net is not None and self.leak_b.any())
+                if i in self.ladders:
+                    self.watches.append(Watch("trip", i))
+            if self.fan is not None:
+                self.watches.append(Watch("fan", -1))
+            if self.leaky is not None:
+                self.watches.append(Watch("regime", -1))
+            self._worst_unit_w = np.array([u.worst_power_w() for u in units])
+            self._update_bounds()
+        self._leaky = bool(self.net is not None and (self.leaky is not None or self.exp_leak is not None))
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
-            worst_w = sum(u.worst_power_w() for u in units)
+            worst_w = sum(u.worst_power_w() for u in units) + (max(lv.power_w for lv in self.fan.levels) if self.fan else 0.0)
             self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.dcdc_efficiency)
 
     # -- state ----------------------------------------------------------------------------------
     def _edge(self) -> PlatformEdge:
         temp_area = tuple(float(x) for x in self.temp_area) if self.net is not None else ()
-        soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
-        return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area)
+        voltage = math.nan
+        if self.battery is not None:
+            if self.liion:
+                self._flush_liion()
+                voltage = self.terminal_voltage_v()
+            soc = self.battery.soc(self.battery_state)
+        else:
+            soc = math.nan
+        return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area,
+                            self.fan_energy_j, self.fan_duty_area, voltage)
+
+    def terminal_voltage_v(self) -> float:
+        """Li-ion: the pack's terminal voltage now under the current draw, V (nan for other batteries)."""
+        if not self.liion:
+            return math.nan
+        self._flush_liion()
+        pack: LiIonPack = self.battery
+        return pack.terminal_voltage_v(self.battery_state, self._draw_w)
+
+    def _set_fan_level(self, level: int) -> None:
+        assert self.fan is not None
+        lv = self.fan.levels[level]
+        self.fan_level = level
+        self.net = lv.network
+        self.leaky = lv.leakage_network
+        self.fan_power_w = lv.power_w
 
     def _node_power(self, unit_power_w: np.ndarray) -> np.ndarray:
-        """Heat input per node (the constant part of the linear leakage included) for given unit powers."""
-        net = self.net
-        assert net is not None
-        p = self.load_heat_w.copy()
+        """Heat input per node (loads, ambient and sun forcing included, leakage not) for given unit powers."""
+        p = self.load_heat_w + self._forcing_w
         for i, node in enumerate(self.unit_node):
             if node >= 0:
-                p[node] += unit_power_w[i] + (self.leak_b[i] * (net.ambient_c - self.leak_ref_c[i]) if self.leak_b[i] else 0.0)
+                p[node] += unit_power_w[i]
         return p
 
     def _refresh_powers(self) -> None:
         """Node heat input and the load seen by the battery, under the units' current powers."""
         if self.net is not None:
             self._p_eff = self._node_power(np.array([u.power_w for u in self.units]))
-        self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w
+        self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w + self.fan_power_w
         if self._base_w > self.peak_w:
             self.peak_w = self._base_w  # instantaneous device peak (leakage aside)
+
+    def _update_bounds(self) -> None:
+        """Node powers under every unit at its worst case and at zero (forcing and loads as now)."""
+        self._p_hot = self._node_power(self._worst_unit_w)
+        self._p_cold = self._node_power(np.zeros(len(self.units)))
 
     def advance(self, now: float) -> None:
         """Integrate temperatures, leakage energy and battery from the last change to ``now`` (exact)."""
@@ -164,23 +270,55 @@ class PlatformSim:
             return
         load_w = self._base_w
         if self.net is not None:
-            mean_c = self.net.mean_temp_c(self.temp_c, self._p_eff, dt)
-            self.temp_c = self.net.step(self.temp_c, self._p_eff, dt)
-            np.maximum(self.max_temp_c, self.temp_c, out=self.max_temp_c)
-            self.temp_area += mean_c * dt
-            if self.leak_b.any():
-                for i, node in enumerate(self.unit_node):
-                    if node >= 0 and self.leak_b[i] and not self.units[i].off:
-                        leak_j = self.leak_b[i] * (mean_c[node] - self.leak_ref_c[i]) * dt
+            if self.exp_leak is not None:
+                node = self.unit_node[self._exp_unit]
+                step = self.exp_leak.node.advance(float(self.temp_c[node]), float(self._p_eff[node]), dt)
+                mean_c = np.array([step.mean_temp_c])
+                self.temp_c = np.array([step.temp_c])
+                if not self.units[self._exp_unit].off:
+                    self.leak_energy_j[self._exp_unit] += step.leakage_energy_j
+                    load_w += step.leakage_energy_j / dt
+            elif self.leaky is not None:
+                leaky = self.leaky.advance(self.temp_c, self._p_eff, dt)
+                mean_c = leaky.mean_temp_c
+                self.temp_c = leaky.temp_c
+                for i, k in enumerate(self.leak_term):
+                    if k >= 0 and not self.units[i].off:
+                        leak_j = float(leaky.leakage_energy_j[k])
                         self.leak_energy_j[i] += leak_j
                         load_w += leak_j / dt
+            else:
+                mean_c = self.net.mean_temp_c(self.temp_c, self._p_eff, dt)
+                self.temp_c = self.net.step(self.temp_c, self._p_eff, dt)
+            np.maximum(self.max_temp_c, self.temp_c, out=self.max_temp_c)
+            self.temp_area += mean_c * dt
+        if self.fan is not None:
+            self.fan_energy_j += self.fan_power_w * dt
+            self.fan_duty_area += self.fan.levels[self.fan_level].duty * dt
         self.load_energy_j += load_w * dt
         if self.battery is not None:
             draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
-            self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
+            if self.liion:
+                self._pend_j += draw_w * dt
+                self._pend_s += dt
+                if self._pend_s >= LIION_STEP_S:
+                    self._flush_liion()
+            else:
+                self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
             self.battery_energy_j += draw_w * dt
             self._draw_w = draw_w
         self.last_t = now
+
+    def _flush_liion(self) -> None:
+        """Integrate the Li-ion pack over the pending span at its mean terminal power."""
+        if self._pend_s <= 0.0:
+            return
+        pack: LiIonPack = self.battery
+        step = pack.advance(self.battery_state, self._pend_s, load_power_w=self._pend_j / self._pend_s)
+        self.battery_state = step.state
+        self.battery_heat_j += step.heat_j
+        self.battery_ocv_energy_j += step.ocv_energy_j
+        self._pend_j = self._pend_s = 0.0
 
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
@@ -188,8 +326,48 @@ class PlatformSim:
 
     def close(self, end_s: float) -> None:
         self.advance(end_s)
+        if self.liion:
+            self._flush_liion()
         while len(self.edges) < self.n_bins + 1:
             self.edges.append(self._edge())
+
+    # -- ambient steps ----------------------------------------------------------------------------
+    def _ambient_step(self, now: float) -> None:
+        """Hold the ambient and sun forcing at their exact means over [now, now + step) and wake at the step's end."""
+        assert self.ambient is not None
+        end = min(now + self.ambient.step_s, self.end_s)
+        if end <= now:
+            return
+        self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), now, end)
+        self._update_forcing()
+        self.schedule(Wake(self._on_ambient_step), NORMAL, end - now)
+
+    def _base_ambient_c(self) -> float:
+        assert self.net is not None
+        return self.net.ambient_c
+
+    def _update_forcing(self) -> None:
+        assert self.net is not None
+        self._forcing_w = self.net.ambient_conductance_w_per_k * self._amb_dev_k + self.sun_share * self._sun_w
+
+    def ambient_now_c(self) -> float:
+        """Ambient temperature in force now (the current step's mean), degC."""
+        return self._base_ambient_c() + self._amb_dev_k if self.net is not None else math.nan
+
+    def _on_ambient_step(self, _event: Wake) -> None:
+        now = self.env._now
+        self.advance(now)
+        self._ambient_step(now)
+        self._replan_all(now)
+
+    def _replan_all(self, now: float) -> None:
+        self._refresh_powers()
+        if self.net is not None:
+            self._update_bounds()
+        for watch in self.watches:
+            watch.far_until_s = -math.inf
+        self._all_far_until_s = -math.inf
+        self.request_check(now)
 
     # -- events ---------------------------------------------------------------------------------
     def power_changed(self, now: float) -> None:
@@ -215,7 +393,8 @@ class PlatformSim:
         until that time (one wake then re-checks). The bound is exact-safe: the thermal network is cooperative
         (heat only flows down temperature differences), so node temperatures under any powers between the
         all-off and all-at-worst-case powers stay between the trajectories under those two (comparison
-        principle); a battery drains no faster than at the worst-case draw.
+        principle; with clamped leakage, a fan or an ambient profile see :meth:`_bound`); a battery drains no
+        faster than at the worst-case draw.
         """
         now = self.env._now
         self._check_at = -1.0  # done: a change later in this instant asks for a new check
@@ -247,45 +426,159 @@ class PlatformSim:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
 
+    def _motion(self) -> tuple[ThermalNetwork, np.ndarray]:
+        """The linear network and node heat that hold from now on (with clamped leakage: in the current region)."""
+        assert self.net is not None
+        if self.leaky is None:
+            return self.net, self._p_eff
+        # ClampedLeakageNetwork's region machinery: the active set at the current state, its folded network and
+        # constant term (physics/thermal.py); the region lasts until the 'regime' watch fires
+        active = self.leaky._active(self.temp_c, self._p_eff)
+        return self.leaky._network(active), self._p_eff + self.leaky._constant_w(active)
+
+    def _reach_s(self, node: int, target_c: float, horizon_s: float, direction: str) -> float:
+        """Exact time for ``node`` to reach ``target_c`` under the current powers (inf: not within the horizon)."""
+        if not math.isfinite(target_c):
+            return math.inf
+        if self.exp_leak is not None:
+            temp = float(self.temp_c[node])
+            if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
+                return 0.0
+            t = self.exp_leak.node.time_to_reach_s(temp, float(self._p_eff[node]), target_c)
+            return t if t <= horizon_s else math.inf
+        net, p = self._motion()
+        return net.time_to_reach_s(self.temp_c, p, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
+
     def _plan(self, watch: Watch, horizon_s: float) -> tuple[float, str] | None:
         """Exact time to this watch's next crossing at the current powers, and what happens then."""
-        if watch.unit < 0:
+        kind = watch.kind
+        if kind == "empty":
             assert self.battery is not None
             draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.dcdc_efficiency)
+            if self.liion:
+                self._flush_liion()
             return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
+        if kind == "fan":
+            assert self.fan is not None
+            up_c, down_c = self.fan.curve.thresholds_c(self.fan_level)
+            t_up = self._reach_s(self.fan_node, up_c, horizon_s, "up")
+            t_down = self._reach_s(self.fan_node, down_c, horizon_s, "down")
+            return (t_up, "fan_up") if t_up <= t_down else (t_down, "fan_down")
+        if kind == "regime":
+            return self._regime_s(horizon_s), "regime"
         unit = self.units[watch.unit]
         if unit.off:
             return None
         node = self.unit_node[watch.unit]
+        if kind == "trip":
+            up_c, down_c = self.ladders[watch.unit].watch_c()
+            t_up = self._reach_s(node, up_c, horizon_s, "up")
+            t_down = self._reach_s(node, down_c, horizon_s, "down")
+            return (t_up, "trip_up") if t_up <= t_down else (t_down, "trip_down")
         throttle = unit.throttle
-        assert throttle is not None and self.net is not None
-        if watch.kind == "critical":
-            return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.critical_c, horizon_s, "up"), "critical"
+        assert throttle is not None
+        if kind == "critical":
+            return self._reach_s(node, throttle.critical_c, horizon_s, "up"), "critical"
         if unit.throttled:
-            return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
-        return self.net.time_to_reach_s(self.temp_c, self._p_eff, node, throttle.threshold_c, horizon_s, "up"), "throttle"
+            return self._reach_s(node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
+        return self._reach_s(node, throttle.threshold_c, horizon_s, "up"), "throttle"
+
+    def _regime_s(self, horizon_s: float) -> float:
+        """Time until a clamped leakage term crosses its reference temperature (the region changes)."""
+        leaky = self.leaky
+        assert leaky is not None
+        active = leaky._active(self.temp_c, self._p_eff)
+        net = leaky._network(active)
+        p = self._p_eff + leaky._constant_w(active)
+        first = math.inf
+        for k, on in enumerate(active):
+            term = leaky.leakage[k]
+            band = _REF_BAND * (1.0 + abs(term.ref_temp_c))
+            target = term.ref_temp_c - band if on else term.ref_temp_c + band
+            t = net.time_to_reach_s(self.temp_c, p, term.node, target, horizon_s, "down" if on else "up")
+            if t > 0.0:
+                first = min(first, t)
+        return first
 
     def _bound(self, watch: Watch, kind: str, horizon_s: float) -> float:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given)."""
-        if watch.unit < 0:
+        if kind == "empty":
             if self._leaky:
                 return 0.0
             assert self.battery is not None
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
-        unit = self.units[watch.unit]
-        node = self.unit_node[watch.unit]
-        throttle = unit.throttle
-        assert throttle is not None and self.net is not None
-        if kind == "critical":
-            return self.net.time_to_reach_s(self.temp_c, self._p_hot, node, throttle.critical_c, horizon_s, "up")
-        if kind == "release":
-            return self.net.time_to_reach_s(self.temp_c, self._p_cold, node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down")
-        return self.net.time_to_reach_s(self.temp_c, self._p_hot, node, throttle.threshold_c, horizon_s, "up")
+        if kind == "regime" or self.exp_leak is not None:
+            return 0.0
+        hot, cold = self._bound_networks()
+        if hot is None or cold is None:
+            return 0.0
+        if kind in ("fan_up", "fan_down"):
+            assert self.fan is not None
+            up_c, down_c = self.fan.curve.thresholds_c(self.fan_level)
+            node, target, direction = self.fan_node, (up_c if kind == "fan_up" else down_c), kind[4:]
+        else:
+            node = self.unit_node[watch.unit]
+            if kind in ("trip_up", "trip_down"):
+                up_c, down_c = self.ladders[watch.unit].watch_c()
+                target, direction = (up_c, "up") if kind == "trip_up" else (down_c, "down")
+            else:
+                throttle = self.units[watch.unit].throttle
+                assert throttle is not None
+                target, direction = {"critical": (throttle.critical_c, "up"), "release": (throttle.threshold_c - throttle.hysteresis_c, "down"),
+                                     "throttle": (throttle.threshold_c, "up")}[kind]
+        # both directions must stay far: the other threshold of a two-sided watch too
+        t = self._bound_one(hot, cold, node, target, direction, horizon_s)
+        if kind in ("fan_up", "fan_down", "trip_up", "trip_down"):
+            other = down_c if direction == "up" else up_c
+            t = min(t, self._bound_one(hot, cold, node, other, "down" if direction == "up" else "up", horizon_s))
+        return t
+
+    def _bound_one(self, hot: tuple[ThermalNetwork, np.ndarray], cold: tuple[ThermalNetwork, np.ndarray], node: int,
+                   target_c: float, direction: str, horizon_s: float) -> float:
+        if not math.isfinite(target_c):
+            return math.inf
+        net, p = hot if direction == "up" else cold
+        return net.time_to_reach_s(self.temp_c, p, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
+
+    def _bound_networks(self) -> tuple[tuple[ThermalNetwork, np.ndarray] | None, tuple[ThermalNetwork, np.ndarray] | None]:
+        """Networks and node heat whose trajectories bound every possible one from above (hot) and below (cold).
+
+        Plain network: itself under worst-case and zero unit powers. With a fan, the hot bound uses the slowest
+        fan level (least cooling) and the cold bound the fastest; with clamped leakage, the hot bound folds every
+        term in with reference L = min(T_ref, T_amb, now's lowest node) (b max(0, T - T_ref) <= b (T - L) while
+        T >= L) and the cold bound has no leakage (leakage >= 0). Both need every node at or above ambient (fan,
+        leakage) or a constant ambient (fan or leakage with an ambient profile): otherwise no bound (0).
+        """
+        assert self.net is not None
+        if self.fan is None and self.leaky is None:
+            return (self.net, self._p_hot), (self.net, self._p_cold)
+        if self.ambient is not None or float(self.temp_c.min()) < self.net.ambient_c - 1e-9:
+            return None, None
+        hot_lv = self.fan.levels[0] if self.fan is not None else None
+        cold_lv = self.fan.levels[-1] if self.fan is not None else None
+        hot_base = hot_lv.network if hot_lv is not None else self.net
+        cold_net = cold_lv.network if cold_lv is not None else self.net
+        if self.leaky is None:
+            return (hot_base, self._p_hot), (cold_net, self._p_cold)
+        leaky = hot_lv.leakage_network if hot_lv is not None else self.leaky
+        assert leaky is not None
+        all_on = tuple(True for _ in leaky.leakage)
+        low_c = min(float(self.temp_c.min()), self.net.ambient_c)
+        p = self._p_hot.copy()
+        for term in leaky.leakage:
+            ref = min(term.ref_temp_c, low_c)
+            p[self.net.node_names.index(term.node)] += term.w_per_k * (self.net.ambient_c - ref)
+        return (leaky._network(all_on), p), (cold_net, self._p_cold)
 
     def _leak_now_w(self) -> float:
-        if self.net is None or not self.leak_b.any():
+        if self.net is None:
             return 0.0
-        return float(sum(self.leak_b[i] * (self.temp_c[n] - self.leak_ref_c[i]) for i, n in enumerate(self.unit_node) if n >= 0 and not self.units[i].off))
+        if self.exp_leak is not None:
+            return 0.0 if self.units[self._exp_unit].off else self.exp_leak.node.leakage_power_w(float(self.temp_c[self.unit_node[self._exp_unit]]))
+        if self.leaky is None:
+            return 0.0
+        power = self.leaky.leakage_power_w(self.temp_c)
+        return float(sum(power[k] for i, k in enumerate(self.leak_term) if k >= 0 and not self.units[i].off))
 
     def _on_crossing(self, event: Wake) -> None:
         token, kind, i = event.value
@@ -294,11 +587,35 @@ class PlatformSim:
         now = self.env._now
         self.advance(now)
         if kind == "empty":
+            if self.liion:
+                self._flush_liion()
             self.battery_empty_s = now
             raise StopSimulation(now)
+        if kind in ("fan_up", "fan_down"):
+            assert self.fan is not None
+            up_c, down_c = self.fan.curve.thresholds_c(self.fan_level)
+            level = self.fan.curve.level_for(self.fan_level, up_c if kind == "fan_up" else down_c)
+            self._set_fan_level(level)
+            self.level_events.append((now, self.fan.name, level))
+            self._update_forcing()
+            self._replan_all(now)
+            return
+        if kind == "regime":
+            self._replan_all(now)
+            return
         unit = self.units[i]
         unit.advance(now)
-        if kind == "critical":
+        if kind in ("trip_up", "trip_down"):
+            ladder = self.ladders[i]
+            up_c, down_c = ladder.watch_c()
+            if kind == "trip_up" and ladder.model.critical_c is not None and up_c >= ladder.model.critical_c:
+                unit.shut_down(now)
+            else:
+                ladder.level = ladder.controller.level_for(ladder.level, up_c if kind == "trip_up" else down_c)
+                state = ladder.model.steps[ladder.level - 1].state if ladder.level > 0 else None
+                set_throttle_level(unit, ladder.level, state, now)
+                self.level_events.append((now, unit.name, ladder.level))
+        elif kind == "critical":
             unit.shut_down(now)
         else:
             unit.set_throttled(kind == "throttle", now)

@@ -18,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 __all__ = [
     "ABSOLUTE_ZERO_C", "MAX_BYTES", "MAX_COUNT", "MAX_DURATION_S", "MAX_FPS", "MAX_OPS_PER_INFERENCE",
     "MAX_OPS_PER_PIXEL", "MAX_OPS_PER_S", "MIN_FRACTION", "MAX_PIXELS_PER_SIDE", "MAX_POWER_W", "MAX_TEMP_C", "MIN_RECORD_INTERVAL_S",
-    "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraSpec", "ComputeUnitSpec", "CountSpec",
-    "DropPolicy", "DvfsStateSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
+    "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraSpec", "ComputeUnitSpec", "CountSpec",
+    "DropPolicy", "DvfsStateSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
     "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "ScenarioSpec", "Spec",
-    "StageSpec", "StreamSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "UnitKind",
+    "StageSpec", "StreamSpec", "SunSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "ThrottleStepSpec",
+    "ThrottleStepsSpec", "UnitKind",
 ]
 
 Precision = Literal["int4", "int8", "fp16", "bf16", "fp32"]
@@ -222,6 +223,51 @@ class ThrottleSpec(Spec):
         return self
 
 
+class ThrottleStepSpec(Spec):
+    """One thermal trip of a multi-step throttle: at ``threshold_c`` the unit runs in DVFS ``state``; it leaves the
+    step when it cools to ``threshold_c - hysteresis_c`` (Linux thermal framework semantics)."""
+
+    threshold_c: TemperatureC
+    hysteresis_c: Annotated[float, Field(ge=0, le=MAX_TEMP_C - ABSOLUTE_ZERO_C, allow_inf_nan=False)] = 5.0
+    state: Name
+    source: str = ""
+
+
+class ThrottleStepsSpec(Spec):
+    """Several thermal trips, each with its own DVFS state (e.g. the Raspberry Pi's 80 C soft and 85 C hard steps);
+    the unit shuts down only at ``critical_c`` (a true critical trip; ``None``: never)."""
+
+    steps: tuple[ThrottleStepSpec, ...]
+    critical_c: TemperatureC | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThrottleStepsSpec:
+        _not_empty("steps", self.steps)
+        for k in range(1, len(self.steps)):
+            a, b = self.steps[k - 1], self.steps[k]
+            if not b.threshold_c > a.threshold_c:
+                raise ValueError(f"steps[{k}].threshold_c ({b.threshold_c} C) must be above steps[{k - 1}] ({a.threshold_c} C)")
+            if not b.threshold_c - b.hysteresis_c > a.threshold_c - a.hysteresis_c:
+                raise ValueError(f"steps[{k}]: release points (threshold - hysteresis) must increase with the trips")
+        if self.critical_c is not None and not self.critical_c > self.steps[-1].threshold_c:
+            raise ValueError(f"critical_c ({self.critical_c} C) must be above the last step ({self.steps[-1].threshold_c} C)")
+        return self
+
+
+class ExpLeakageSpec(Spec):
+    """Exponential temperature-dependent leakage of a unit: P_leak = p0_w exp(k_per_k (T - ref_temp_c)) on its node.
+
+    ``p0_w`` is the leakage at ``ref_temp_c`` beyond the unit's static power (which already holds the leakage at
+    the temperature it was measured at: give only the extra here, or set idle_power_w accordingly)."""
+
+    kind: Literal["exponential"]
+    p0_w: PowerW
+    k_per_k: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    ref_temp_c: TemperatureC = 25.0
+    source: str = ""
+
+
 class BatchTimeSpec(Spec):
     """t(b) = fixed_s + b x per_item_s for one model on one unit."""
 
@@ -275,6 +321,8 @@ class ComputeUnitSpec(Spec):
     thermal_node: str | None = None
     leakage_w_per_k: Annotated[float, Field(ge=0, le=1e3, allow_inf_nan=False)] = 0.0
     leakage_ref_temp_c: TemperatureC = 25.0
+    leakage: ExpLeakageSpec | None = None  # exponential leakage (instead of leakage_w_per_k)
+    throttle_steps: ThrottleStepsSpec | None = None  # several trips, shutdown only at critical_c (instead of throttle)
     scheduler: Literal["fifo", "priority", "edf", "fair"] = "fifo"
     batching: BatchingSpec | None = None
     memory_bandwidth_bytes_per_s: BytesPerS | None = None
@@ -298,6 +346,14 @@ class ComputeUnitSpec(Spec):
         if self.throttle is not None:
             if self.throttle.state is not None and self.throttle.state not in names:
                 raise ValueError(f"throttle.state: {self.throttle.state!r} is not one of dvfs_states {names}")
+        if self.throttle_steps is not None:
+            if self.throttle is not None:
+                raise ValueError("give throttle or throttle_steps, not both")
+            for k, step in enumerate(self.throttle_steps.steps):
+                if step.state not in names:
+                    raise ValueError(f"throttle_steps.steps[{k}].state: {step.state!r} is not one of dvfs_states {names}")
+        if self.leakage is not None and self.leakage_w_per_k > 0:
+            raise ValueError("give leakage (exponential) or leakage_w_per_k (linear), not both")
         return self
 
     def measured_point(self, model: str) -> MeasuredPoint | None:
@@ -339,6 +395,77 @@ class ThermalLinkSpec(Spec):
     source: str = ""
 
 
+class FanSpec(Spec):
+    """A fan on a heatsink node: a stepped curve with hysteresis on ``watch_node``'s temperature sets the duty d;
+    the fan adds forced convection in parallel with the node's links to ambient (their resistance is the passive
+    one): G(d) = G_passive + (G_full - G_passive) d^n, R_full = ``full_resistance_k_per_w`` at 100 % duty; its power
+    is ``full_power_w`` d^3 (fan affinity law), drawn from the supply (not heating a node).
+
+    ``curve: raspberry_pi5`` takes the Raspberry Pi 5 firmware curve (50 C 30 %, 60 C 50 %, 67.5 C 70 %, 75 C
+    100 %, 5 C hysteresis); ``custom`` takes ``trips_c``, ``duty`` (one per level: len(trips_c) + 1, level 0 below
+    the first trip) and ``hysteresis_c``."""
+
+    name: Name = "fan"
+    node: str
+    watch_node: str
+    curve: Literal["raspberry_pi5", "custom"] = "raspberry_pi5"
+    trips_c: tuple[TemperatureC, ...] = ()
+    duty: tuple[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)], ...] = ()
+    hysteresis_c: Annotated[float, Field(ge=0, le=MAX_TEMP_C - ABSOLUTE_ZERO_C, allow_inf_nan=False)] = 5.0
+    full_resistance_k_per_w: Annotated[float, Field(ge=1e-9, le=1e12, allow_inf_nan=False)]
+    full_power_w: PowerW
+    convection_exponent: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.8
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _curve(self) -> FanSpec:
+        if self.curve == "custom":
+            if not self.trips_c or len(self.duty) != len(self.trips_c) + 1:
+                raise ValueError("curve custom needs trips_c and one duty per level (len(trips_c) + 1)")
+        elif self.trips_c or self.duty:
+            raise ValueError("trips_c and duty are for curve: custom")
+        return self
+
+
+class AmbientProfileSpec(Spec):
+    """Ambient temperature over time: ``daily_sine`` (T = mean_c + amplitude_c cos(2 pi (t - peak_time_s) / day),
+    t = 0 at midnight) or ``csv`` (``path`` with columns time_s, temp_c, linear between points). Applied as a
+    piecewise-constant ambient over steps of ``step_s`` (each step takes the profile's exact mean over it)."""
+
+    kind: Literal["daily_sine", "csv"]
+    mean_c: TemperatureC = 25.0
+    amplitude_c: Annotated[float, Field(ge=0, le=500, allow_inf_nan=False)] = 0.0
+    peak_time_s: TimeS = 54000.0
+    path: str | None = None
+    step_s: Annotated[float, Field(ge=1e-3, le=MAX_DURATION_S, allow_inf_nan=False)] = 60.0
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _path(self) -> AmbientProfileSpec:
+        if (self.kind == "csv") != (self.path is not None):
+            raise ValueError("kind csv needs path (and only csv takes one)")
+        return self
+
+
+class SunSpec(Spec):
+    """Absorbed sun heat: peak_w sin(pi (t - sunrise_s) / (sunset_s - sunrise_s)) by day, 0 by night (t = 0 at
+    midnight), shared among thermal nodes by ``share`` (fractions summing to at most 1)."""
+
+    peak_w: PowerW
+    sunrise_s: TimeS = 21600.0
+    sunset_s: TimeS = 64800.0
+    share: dict[str, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _day(self) -> SunSpec:
+        if not 0 <= self.sunrise_s < self.sunset_s <= 86400.0:
+            raise ValueError("need 0 <= sunrise_s < sunset_s <= 86400")
+        if sum(self.share.values()) > 1 + 1e-9:
+            raise ValueError("share: fractions must sum to at most 1")
+        return self
+
+
 class ThermalSpec(Spec):
     """The thermal network: nodes joined by resistances, ambient at ``ambient_c``. Units heat the node named by
     their ``thermal_node``; several units may share one node (an SoC) or one heatsink."""
@@ -347,6 +474,9 @@ class ThermalSpec(Spec):
     initial_temp_c: TemperatureC | None = None
     nodes: tuple[ThermalNodeSpec, ...]
     links: tuple[ThermalLinkSpec, ...]
+    fan: FanSpec | None = None
+    ambient_profile: AmbientProfileSpec | None = None
+    sun: SunSpec | None = None
 
     @field_validator("nodes", "links")
     @classmethod
@@ -362,7 +492,7 @@ class BatterySpec(Spec):
     charge reaches ``cutoff_soc``.
     """
 
-    model: Literal["ideal", "peukert", "kibam"] = "ideal"
+    model: Literal["ideal", "peukert", "kibam", "liion"] = "ideal"
     capacity_wh: Annotated[float, Field(ge=1e-9, le=1e9, allow_inf_nan=False)]
     nominal_voltage_v: Annotated[float, Field(ge=1e-3, le=1e4, allow_inf_nan=False)] = 11.1
     cutoff_soc: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
@@ -372,12 +502,20 @@ class BatterySpec(Spec):
     rated_hours: Annotated[float, Field(ge=1e-6, le=1e9, allow_inf_nan=False)] = 1.0
     kibam_c: Annotated[float, Field(ge=1e-6, le=1 - 1e-6, allow_inf_nan=False)] = 0.625
     kibam_k_per_s: Annotated[float, Field(ge=1e-12, le=1e6, allow_inf_nan=False)] | None = None
+    cell: str | None = None  # liion: a cell of edgesim/catalog/data/batteries.yaml
+    series: Annotated[int, Field(ge=1, le=10_000)] = 1  # liion: cells in series
+    parallel: Annotated[int, Field(ge=1, le=10_000)] = 1  # liion: strings in parallel
+    cell_temp_c: TemperatureC = 25.0  # liion: cell temperature (sets R by Arrhenius and the usable capacity)
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _kibam_needs_k(self) -> BatterySpec:
         if self.model == "kibam" and self.kibam_k_per_s is None:
             raise ValueError("model kibam needs kibam_k_per_s (rate constant, 1/s)")
+        if self.model == "liion" and self.cell is None:
+            raise ValueError("model liion needs cell (a cell of the battery catalog, e.g. lg_m50_nmc811)")
+        if self.model == "liion" and self.cutoff_soc != 0.0:
+            raise ValueError("model liion ends at the cell's cut-off voltage: leave cutoff_soc at 0")
         if self.initial_soc <= self.cutoff_soc:
             raise ValueError(f"initial_soc ({self.initial_soc}) must be above cutoff_soc ({self.cutoff_soc}): "
                              "the battery would start empty")
