@@ -7,6 +7,7 @@ from typing import Any
 
 from .catalog.resolve import resolve_catalog_references
 from .model.checks import check_references
+from .model.budget import DEFAULT_MAX_EVENTS
 from .model.compile import compile_system
 from .results.result import SimulationResult, build_result
 from .sim.engine import run_simulation
@@ -49,7 +50,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir
 
 
 def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = None, seed: int | None = None,
-             trace: bool | None = None) -> SimulationResult:
+             trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS) -> SimulationResult:
     """Run one scenario.
 
     Parameters
@@ -62,6 +63,8 @@ def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = Non
         Root seed of every random source (overrides the scenario's ``seed``).
     trace : bool, optional
         Keep one record per job (frame x model); memory then grows with the run.
+    max_events : float
+        Refuse (a :class:`ScenarioError` naming the field that drives it) a run estimated above this many events.
 
     Returns
     -------
@@ -69,4 +72,5 @@ def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = Non
         ``.summary`` (the JSON contract), ``.timeseries`` and ``.trace`` DataFrames, ``.write(dir)``.
     """
     spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
-    return build_result(run_simulation(compile_system(spec, duration_s=duration_s, seed=seed, trace=trace)))
+    model = compile_system(spec, duration_s=duration_s, seed=seed, trace=trace, max_events=max_events)
+    return build_result(run_simulation(model))

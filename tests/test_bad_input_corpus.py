@@ -308,7 +308,6 @@ SCHEMA_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 # The cases below need the lead's wiring of ``edgesim.spec.names.check_names`` into the loader's reference checks
 # (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.budget.check_run_budget`` into ``edgesim run``;
 # the physics ones (thermal network, leakage runaway) come from the compile step.
-NEEDS_NAMES = pytest.mark.xfail(strict=True, reason="needs check_names() called from the loader's reference checks")
 def _command_has_option(command: str, option: str) -> bool:
     """Whether ``edgesim COMMAND`` accepts ``option`` (how the tests tell that the run budget is wired in)."""
     for action in build_parser()._actions:
@@ -324,19 +323,19 @@ NEEDS_BUDGET = pytest.mark.xfail(not _command_has_option("run", "--max-events"),
 
 WIRED_CASES = [
     pytest.param("measured point names unknown model", put(f"{U0}.measured[0].model", "nosuch"), f"{U0}.measured[0].model",
-                 marks=NEEDS_NAMES, id="measured point names unknown model"),
+                 id="measured point names unknown model"),
     pytest.param("efficiency_by_model names unknown model", put(f"{U0}.efficiency_by_model.nosuch", 0.5),
-                 f"{U0}.efficiency_by_model.nosuch", marks=NEEDS_NAMES, id="efficiency_by_model names unknown model"),
+                 f"{U0}.efficiency_by_model.nosuch", id="efficiency_by_model names unknown model"),
     pytest.param("batch_time names unknown model", put(f"{U0}.batching.batch_time.nosuch", {"fixed_s": 0, "per_item_s": 1e-3}),
-                 f"{U0}.batching.batch_time.nosuch", marks=NEEDS_NAMES, id="batch_time names unknown model"),
+                 f"{U0}.batching.batch_time.nosuch", id="batch_time names unknown model"),
     pytest.param("duplicate thermal node", append("thermal.nodes", {"name": "soc", "capacity_j_per_k": 2.0}),
-                 "thermal.nodes[1].name", marks=NEEDS_NAMES, id="duplicate thermal node"),
+                 "thermal.nodes[1].name", id="duplicate thermal node"),
     pytest.param("duplicate platform load", copy_of("platform_loads[0]", "platform_loads"), "platform_loads[1].name",
-                 marks=NEEDS_NAMES, id="duplicate platform load"),
+                 id="duplicate platform load"),
     pytest.param("duplicate memory bus", copy_of("memory_buses[0]", "memory_buses"), "memory_buses[1].name",
-                 marks=NEEDS_NAMES, id="duplicate memory bus"),
+                 id="duplicate memory bus"),
     pytest.param("catalog file missing, catalog unused", put("catalog_files", ["missing_catalog.yaml"]), "catalog_files[0]",
-                 marks=NEEDS_NAMES, id="catalog file missing, catalog unused"),
+                 id="catalog file missing, catalog unused"),
     pytest.param("budget: duration 1e8", put("duration_s", 1e8), "duration_s", marks=NEEDS_BUDGET, id="budget: duration 1e8"),
     pytest.param("budget: fps 1e6", both(put("cameras[0].fps", 1e6), put("cameras[0].arrival", {"kind": "poisson"}),
                                          put("duration_s", 1000.0)), "cameras[0].fps", marks=NEEDS_BUDGET, id="budget: fps 1e6"),

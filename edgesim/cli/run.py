@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import load_scenario, simulate
 from ..errors import ScenarioError
+from ..model.budget import DEFAULT_MAX_EVENTS
 from ..report import write_outputs
 from ..report.tables import summary_tables, system_lines
 from ..spec.load import read_scenario_dict
@@ -151,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario; print the tables (or ``--json``); with ``--out``, write the files."""
     out = check_writable_dir(args.out) if args.out else None
     spec = load_with_overrides(args.scenario, parse_sets(args.sets, args.scenario), args.duration, args.seed)
-    result = simulate(spec, trace=args.trace or None)
+    result = simulate(spec, trace=args.trace or None, max_events=args.max_events)
     written: list[Path] = []
     if out is not None:
         try:
@@ -183,6 +184,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "compute_units.npu.device=hailo8, cameras.cam.resolution=1920x1080); repeatable")
     run.add_argument("--duration", type=positive_float, help="simulated seconds (replaces or supplies duration_s)")
     run.add_argument("--seed", type=non_negative_int, help="root random seed (replaces seed)")
+    run.add_argument("--max-events", type=positive_float, default=DEFAULT_MAX_EVENTS,
+                     help=f"refuse a run estimated above this many events (default {DEFAULT_MAX_EVENTS:.0e}: minutes on one core)")
     run.add_argument("--json", action="store_true", help="print only the summary JSON on stdout")
     run.add_argument("--out", help="write summary.json, CSV and Parquet tables, timeline.png, report.html to this directory")
     run.add_argument("--trace", action="store_true",

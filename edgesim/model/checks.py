@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import ScenarioError, ScenarioErrors
 from ..spec.schema import ScenarioSpec
+from ..spec.names import check_names
 from .pipeline_checks import check_pipelines
 from .service import ServiceTimeError, service_time
 
@@ -62,6 +63,7 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
                                           f"model {ref!r} is not declared under models (its ops per inference are needed)"))
     errors.extend(check_pipelines(spec))
     errors.extend(_check_thermal_references(spec))
+    errors.extend(check_names(spec))
     return errors
 
 

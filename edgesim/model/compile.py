@@ -24,6 +24,7 @@ from ..spec.schema import (
     ScenarioSpec,
     StreamSpec,
 )
+from .budget import DEFAULT_MAX_EVENTS, check_run_budget
 from .checks import check_references
 from .platform import platform_model
 from .records import (
@@ -212,7 +213,7 @@ def _load_model(index: int, load: LoadSpec, spec: ScenarioSpec, unit: UnitModel,
 
 
 def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: int | None = None,
-                   trace: bool | None = None) -> SystemModel:
+                   trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS) -> SystemModel:
     """Check ``spec`` across fields and compute every runtime number once.
 
     Parameters
@@ -221,6 +222,9 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         A schema-valid scenario (:func:`edgesim.load_scenario`).
     duration_s, seed, trace : optional
         Override the scenario's ``duration_s`` (s), ``seed`` and ``record.trace``.
+    max_events : float
+        The run budget: a run estimated above it (events, recorded intervals, memory) is refused before it starts
+        (:func:`edgesim.model.budget.check_run_budget`).
 
     Raises
     ------
@@ -231,6 +235,7 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     duration_s = spec.duration_s if duration_s is None else float(duration_s)
     if not duration_s > spec.warmup_s:
         raise ScenarioError(spec.source, "duration_s", f"duration_s ({duration_s:g} s) must exceed warmup_s ({spec.warmup_s:g} s)")
+    check_run_budget(spec, duration_s, max_events)
     models = {m.name: m for m in spec.models}
     unit_specs: dict[str, ComputeUnitSpec] = {u.name: u for u in spec.compute_units}
     unit_specs.update({link.name: link_unit_spec(link) for link in spec.links})
