@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from .catalog.resolve import resolve_catalog_references
-from .model.checks import check_references
 from .model.budget import DEFAULT_MAX_EVENTS
+from .model.checks import check_references
 from .model.compile import compile_system
 from .results.result import SimulationResult, build_result
 from .sim.engine import run_simulation

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ScenarioError, ScenarioErrors
-from ..spec.schema import ScenarioSpec
 from ..spec.names import check_names
+from ..spec.schema import ScenarioSpec
 from .pipeline_checks import check_pipelines
 from .service import ServiceTimeError, service_time
 
