@@ -115,3 +115,74 @@ def test_measured_point_matches_by_identity_and_other_conditions_go_through_the_
     other = predict_service("hailo8", "npu", prof, 320, 320, "int8", batch=1)
     assert other.source == "calibrated" and "anchored" in other.detail
     assert other.throughput_fps > s.throughput_fps
+
+
+def test_analytic_jacobian_matches_finite_differences():
+    from edgesim.calibration.fit import log_predict_jacobian
+
+    rng = np.random.default_rng(5)
+    for ctx in (EngineContext("syn", "npu", 26e12, "int8", None), EngineContext("gpu", "gpu", 20e12, "fp16", 68e9)):
+        data = _synthetic(60, rng)
+        theta = _truth()
+        off, foot = rng.normal(0, 0.3, len(data)), rng.normal(0, 0.5, len(data))
+        jac = log_predict_jacobian(theta, ctx, data, off, foot)
+        h = 1e-6
+        for k in range(len(theta)):
+            up, dn = theta.copy(), theta.copy()
+            up[k] += h
+            dn[k] -= h
+            num = (log_predict(up, ctx, data, off, foot) - log_predict(dn, ctx, data, off, foot)) / (2 * h)
+            assert np.allclose(jac[:, k], num, atol=1e-5), PARAM_NAMES[k]
+
+
+def test_latent_fit_recovers_a_models_speed_and_footprint():
+    """One model measured at batch 1 and 8 on two engines of different on-chip memory: the fitted latents
+    reproduce the truth (their priors only shrink a little with exact data)."""
+    from edgesim.calibration.fit import point_terms
+    from edgesim.calibration.latents import LatentPoints, LatentPrior, fit_latent
+
+    ctx = EngineContext("syn", "npu", 26e12, "int8", None)
+    data = GroupData(ops=np.tile([[1e10, 0, 0, 0, 0, 0, 0]], (2, 1)), weight_params=np.full(2, 2e7),
+                     input_elems=np.full(2, 3 * 224 * 224.0), prec_idx=np.zeros(2, int), batch=np.array([1.0, 8.0]),
+                     is_latency=np.zeros(2, bool), log_meas=np.zeros(2), canonical=("m", "m"))
+    small, big = _truth(), _truth()
+    small[11], big[11] = math.log(4e6), math.log(4e7)
+    truth_speed, truth_foot = 0.6, 0.4  # footprint 2e7 x e^0.4 = 30 MB: reloads on the small chip only
+    pts = []
+    for name, th in (("small", small), ("big", big)):
+        t = point_terms(th, ctx, data)
+        pts.append(LatentPoints(name, t, t.log_value(truth_speed, truth_foot)))
+    lat = fit_latent("m@npu", pts, LatentPrior(speed_sd=3.0, group_sd=0.05, footprint_sd=3.0))
+    assert lat.speed == pytest.approx(truth_speed, abs=0.05)
+    assert lat.footprint == pytest.approx(truth_foot, abs=0.05)
+    assert lat.n_points == 4
+    # no points: the prior (nominal physics)
+    assert fit_latent("x@npu", []).speed == 0.0
+
+
+def test_leave_one_out_does_not_see_the_held_out_value(tmp_path):
+    """Tripling a held-out point's measured value leaves its LOO prediction (almost) unchanged: only the
+    stated higher-order leak through the other models' latents remains."""
+    import csv
+
+    from edgesim.calibration.calibrate import calibrate
+    from edgesim.calibration.measurements import shipped_measurements_path
+    from edgesim.calibration.validate import loo
+    from edgesim.catalog import load_catalog
+
+    cat = load_catalog()
+    with shipped_measurements_path().open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    sel = [r for r in rows if r["device"] in ("Hailo-8", "Hailo-8L") and r["metric"] == "fps"][:100]
+    preds = []
+    for mult in (1.0, 3.0):
+        p = tmp_path / f"m{mult}.csv"
+        with p.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            for i, r in enumerate(sel):
+                w.writerow({**r, "value": str(float(r["value"]) * mult)} if i == 10 else r)
+        held = loo(calibrate(read_measurements(p, catalog_keys=cat.devices), cat), max_nfev=200)
+        target = [h for h in held if h.model == sel[10]["model"] and h.measured == pytest.approx(float(sel[10]["value"]) * mult)]
+        preds.append(target[0].predicted)
+    assert preds[1] == pytest.approx(preds[0], rel=0.02)

@@ -96,3 +96,21 @@ def test_invalid_parameters_name_the_field():
         _engine(overhead_s=-1.0)
     with pytest.raises(PerformanceError, match="batch"):
         predict(_engine(), _profile(), 224, 224, batch=0)
+
+
+def test_model_speed_and_footprint_scales_closed_form():
+    """speed_scale divides the compute time; footprint_scale multiplies the bytes held on chip, and only what
+    exceeds the on-chip memory is reloaded once per batch."""
+    eng, prof = _engine(), _profile(ops=2e9, params=3e6)
+    p = predict(eng, prof, 224, 224, batch=4, speed_scale=2.0, footprint_scale=0.2)
+    item = 2e9 / 1e12 / 2.0
+    fixed = 1e-3 + max(0.0, 3e6 * 0.2 - 1e6) / 1e9  # 0.6 MB fits on chip: no reload
+    assert p.batch_s == pytest.approx(fixed + 4 * item)
+    q = predict(eng, prof, 224, 224, batch=4, footprint_scale=3.0)
+    assert q.fixed_s == pytest.approx(1e-3 + (9e6 - 1e6) / 1e9)
+    # a larger footprint makes batching pay more: batch 8 over batch 1 throughput grows with it
+    gain = [predict(eng, prof, 224, 224, 8, footprint_scale=f).throughput_fps / predict(eng, prof, 224, 224, 1, footprint_scale=f).throughput_fps
+            for f in (0.1, 1.0, 10.0)]
+    assert gain[0] < gain[1] < gain[2]
+    with pytest.raises(PerformanceError, match="speed_scale"):
+        predict(eng, prof, 224, 224, speed_scale=0.0)
