@@ -397,7 +397,7 @@ def test_scenario_uses_a_device_from_its_own_catalog_file(tmp_path, capsys):
 
     doc = json.loads(capsys.readouterr().out)
     stream = doc["streams"][0]
-    assert stream["service_source"] == "measured" and stream["service_ms"] == pytest.approx(10.0)
+    assert stream["service_source"] == "measured" and stream["service_ms"]["estimate"] == pytest.approx(10.0)
     assert doc["units"][0]["device"] == "mydev"
     # a malformed user catalog: exit 2, the file, the entry and the field named
     _write(tmp_path, "mine.yaml", _malformed(USER_DEVICE, "max_power_w: 4.0", "max_power_w: -4.0"))

@@ -50,7 +50,8 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
         if stream.camera in cameras and stream.model in models and stream.unit in units:
             unit = units[stream.unit]
             try:
-                service_time(unit, models[stream.model], cameras[stream.camera].pixels, models)
+                cam = cameras[stream.camera]
+                service_time(unit, models[stream.model], cam.pixels, models, cam.width_px, cam.height_px)
             except ServiceTimeError as exc:
                 j = spec.compute_units.index(unit)
                 errors.append(ScenarioError(source, f"compute_units[{j}].{exc.field}", f"{exc} (needed by streams[{i}])"))

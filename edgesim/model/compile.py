@@ -114,7 +114,7 @@ def _dynamic_w(estimate: ServiceEstimate, unit: UnitModel) -> float:
 
 def _stream_model(index: int, camera: CameraModel, cam_spec: CameraSpec, stream: StreamSpec, model: ModelSpec,
                   unit_spec: ComputeUnitSpec, models: Mapping[str, ModelSpec]) -> StreamModel:
-    estimate = service_time(unit_spec, model, camera.pixels, models)
+    estimate = service_time(unit_spec, model, camera.pixels, models, camera.width_px, camera.height_px)
     return StreamModel(
         index=index, camera=camera.name, camera_fps=camera.fps, pixels=camera.pixels, model=model.name, unit=unit_spec.name,
         estimate=estimate, capacity=math.inf if stream.drop_policy == "never_drop" else float(stream.queue_capacity),
@@ -204,7 +204,7 @@ def _load_model(index: int, load: LoadSpec, spec: ScenarioSpec, unit: UnitModel,
                 buses: Mapping[str, MemoryBusModel]) -> LoadModel:
     models = {m.name: m for m in spec.models}
     pixels = load.width_px * load.height_px
-    estimate = service_time(unit_spec, models[load.model], pixels, models)
+    estimate = service_time(unit_spec, models[load.model], pixels, models, load.width_px, load.height_px)
     return LoadModel(
         index=index, name=load.name, scenario=load.scenario, model=load.model, unit=load.unit, width_px=load.width_px,
         height_px=load.height_px, samples_per_query=load.samples_per_query, target_qps=load.target_qps,

@@ -138,7 +138,7 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
             err(f"{at}.latency_bound_s", f"latency_bound_s applies to the server scenario, not {load.scenario}")
         if ok:
             try:
-                service_time(units[load.unit], models[load.model], load.width_px * load.height_px, models)
+                service_time(units[load.unit], models[load.model], load.width_px * load.height_px, models, load.width_px, load.height_px)
             except ServiceTimeError as exc:
                 err(f"compute_units[{unit_index[load.unit]}].{exc.field}", f"{exc} (needed by {at})")
     return errors

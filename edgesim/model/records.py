@@ -60,6 +60,15 @@ class ServiceEstimate:
     compute_s: float = 0.0
     memory_bytes: float = 0.0
     overhead_s: float = 0.0
+    service_s_low: float | None = None  # 80% interval of a predicted service time (None: measured or given exactly)
+    service_s_high: float | None = None
+
+    @property
+    def interval_s(self) -> tuple[float, float]:
+        """(low, high) of the service time: the 80% interval of a prediction, or the point itself."""
+        low = self.service_s if self.service_s_low is None else self.service_s_low
+        high = self.service_s if self.service_s_high is None else self.service_s_high
+        return low, high
 
 
 @dataclass(frozen=True)

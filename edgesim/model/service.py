@@ -10,12 +10,14 @@ Two sources, and every result says which one it used:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
 from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
+from .predicted import predicted_estimate
 from .records import ServiceEstimate
 
-__all__ = ["ServiceTimeError", "service_time", "unit_efficiency"]
+__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "service_time", "unit_efficiency"]
 
 
 class ServiceTimeError(ValueError):
@@ -59,22 +61,51 @@ def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str,
                                    f"cannot derive efficiency from {ref!r}: peak_ops_per_s.{precision} or the measured resolution is unknown")
         achieved_ops_per_s = point.fps * ref_model.ops_for(pixels)
         return min(1.0, achieved_ops_per_s / peak), f"derived from measured {ref} ({point.fps:g} fps x {ref_model.ops_for(pixels):.4g} ops / {peak:.4g} ops/s)"
+    if unit.catalog_efficiency is not None:
+        return unit.catalog_efficiency, "the catalog's measured point / peak"
     raise ServiceTimeError(
         "efficiency",
         f"no measured point for model {model_name!r} and no efficiency given: set efficiency (fraction of peak achieved, 0 < e <= 1), "
-        "efficiency_by_model, efficiency_from_measured, or add a measured point",
+        "efficiency_by_model, efficiency_from_measured, add a measured point, or use a catalog device (device: NAME) to predict it",
     )
 
 
-def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: Mapping[str, ModelSpec]) -> ServiceEstimate:
-    """Service time (s) of one inference of ``model`` on a ``pixels``-pixel frame on ``unit``.
+def has_given_efficiency(unit: ComputeUnitSpec, model_name: str) -> bool:
+    """Whether the scenario fixes the fraction of peak for this model (which then wins over a prediction)."""
+    return model_name in unit.efficiency_by_model or unit.efficiency is not None or unit.efficiency_from_measured is not None
+
+
+def measured_point_for(unit: ComputeUnitSpec, model: ModelSpec) -> MeasuredPoint | None:
+    """The unit's measured point for this model: by the scenario's name, else by the model's catalog identity
+    (``{name: det, catalog: yolov8n}`` uses the unit's YOLOv8n point)."""
+    point = unit.measured_point(model.name)
+    if point is None and model.catalog is not None:
+        point = unit.measured_point(model.catalog)
+    return point
+
+
+def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: Mapping[str, ModelSpec],
+                 width_px: int | None = None, height_px: int | None = None) -> ServiceEstimate:
+    """Service time (s) of one inference of ``model`` on a ``pixels``-pixel frame (``width_px`` x ``height_px``) on ``unit``.
+
+    Sources, first that applies: a measured point of the model (by name or catalog identity); the analytic rate at a
+    fraction of peak the scenario gives; the calibrated performance model of a catalog unit for a catalog model; the
+    analytic rate at the catalog's own efficiency; the calibrated model with a generic profile (op count only).
 
     Raises
     ------
     ServiceTimeError
-        When neither a measured point nor an analytic estimate is possible.
+        When no source applies.
     """
-    point = unit.measured_point(model.name)
+    point = measured_point_for(unit, model)
+    if point is None and not has_given_efficiency(unit, model.name) and unit.device is not None and (
+            model.catalog is not None or unit.catalog_efficiency is None or model.precision not in unit.peak_ops_per_s):
+        width = width_px if width_px is not None else pixels
+        height = height_px if height_px is not None else 1
+        predicted = predicted_estimate(unit, model, width, height)
+        if predicted is not None:
+            traffic = _traffic(unit, model, pixels)
+            return replace(predicted, memory_bytes=traffic.total_bytes if traffic else 0.0)
     if point is not None:
         measured_px = _measured_pixels(point, model)
         scale = 1.0 if measured_px is None else pixels / measured_px

@@ -93,7 +93,8 @@ def stage_estimate(stage: StageSpec, camera: CameraSpec, unit: ComputeUnitSpec, 
                                f"{nbytes:.6g} B / {link.bandwidth_bytes_per_s:.6g} B/s, then {link.latency_s:.3g} s latency",
                                compute_s=seconds)
     if stage.model is not None:
-        return service_time(unit, models[stage.model], pixels, models)
+        width_px, height_px = (stage.width_px, stage.height_px) if stage.width_px and stage.height_px else (camera.width_px, camera.height_px)
+        return service_time(unit, models[stage.model], pixels, models, width_px, height_px)
     precision = stage_precision(stage, unit)
     if precision is None:
         known = ", ".join(unit.peak_ops_per_s) or "none"

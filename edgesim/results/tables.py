@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model.records import ServiceEstimate
 from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.meter import STATIC_SHARE_RULE
@@ -16,12 +17,18 @@ from ..sim.stream import StreamSim
 from ..sim.unit import UnitSim
 from .latency import latency_stats
 
-__all__ = ["load_row", "pipeline_row", "ratio", "stream_row", "unit_row"]
+__all__ = ["load_row", "pipeline_row", "ratio", "service_ms", "stream_row", "unit_row"]
 
 
 def ratio(num: float, den: float) -> float | None:
     """num / den, or None when den is not positive."""
     return num / den if den > 0 else None
+
+
+def service_ms(estimate: ServiceEstimate) -> dict[str, float]:
+    """One job's service time in ms: the estimate and its 80% interval (low = high = estimate when measured or given)."""
+    low_s, high_s = estimate.interval_s
+    return {"estimate": estimate.service_s * 1e3, "low": low_s * 1e3, "high": high_s * 1e3}
 
 
 def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
@@ -42,7 +49,7 @@ def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
         "in_flight": in_flight,
         "drop_rate": ratio(s.dropped, s.offered) or 0.0,
         "latency_ms": latency_stats(s.latencies).as_dict(),
-        "service_ms": m.estimate.service_s * 1e3,
+        "service_ms": service_ms(m.estimate),
         "service_source": m.estimate.source,
         "service_detail": m.estimate.detail,
         "ops_per_inference": m.ops_per_inference,

@@ -293,6 +293,14 @@ class PowerCurveSpec(Spec):
     exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
 
 
+class PowerModeSpec(Spec):
+    """A named power mode of a unit (e.g. a Jetson nvpmodel mode): its power budget and clock, where known."""
+
+    power_w: PositivePowerW | None = None
+    frequency_hz: PositiveFloat | None = None
+    source: str = ""
+
+
 class ComputeUnitSpec(Spec):
     """A compute unit (CPU, GPU, NPU...). ``device: NAME`` fills fields from the catalog; fields given here win.
 
@@ -310,6 +318,9 @@ class ComputeUnitSpec(Spec):
     efficiency: Fraction | None = None
     efficiency_by_model: dict[RefName, Fraction] = {}
     efficiency_from_measured: str | None = None
+    catalog_efficiency: Fraction | None = None  # set by the catalog resolver: the catalog's own point / peak (fallback)
+    power_modes: dict[Name, PowerModeSpec] = {}  # named modes (nvpmodel...): from the catalog, or given here
+    power_mode: Name | None = None  # the selected mode: its power budget is max_power_w, its clock scales throughput
     measured: tuple[MeasuredPoint, ...] = ()
     service_time_distribution: Literal["deterministic", "exponential"] = "deterministic"
     servers: Count = 1
@@ -341,6 +352,9 @@ class ComputeUnitSpec(Spec):
             value = getattr(self, key)
             if value is not None and value not in names:
                 raise ValueError(f"{key}: {value!r} is not one of dvfs_states {names}")
+        if self.power_mode is not None and self.power_mode not in self.power_modes:
+            known = ", ".join(self.power_modes) or "none (give power_modes, or use a catalog device that has them)"
+            raise ValueError(f"power_mode: {self.power_mode!r} is not one of the unit's power_modes ({known})")
         if self.batching is not None and self.servers != 1:
             raise ValueError("batching needs servers: 1 (a batch occupies the whole unit)")
         if self.throttle is not None:
