@@ -9,9 +9,10 @@ from typing import Any
 
 from ..errors import ScenarioError, ScenarioErrors
 from ..spec.names import check_names
-from ..spec.schema import ScenarioSpec
+from ..spec.schema import ScenarioSpec, StageSpec
 from .pipeline_checks import check_pipelines
 from .service import ServiceTimeError, service_time
+from .stages import stage_estimate
 
 __all__ = ["check_references", "scenario_errors"]
 
@@ -47,11 +48,24 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
             first = pairs[(stream.camera, stream.model)]
             errors.append(ScenarioError(source, f"streams[{i}]", f"camera {stream.camera!r} already runs model {stream.model!r} (streams[{first}])"))
         pairs[(stream.camera, stream.model)] = i
+        if stream.input is not None and stream.input.on is not None:
+            if stream.input.on not in units:
+                errors.append(ScenarioError(source, f"streams[{i}].input.on",
+                                            f"no compute unit named {stream.input.on!r} (known: {', '.join(sorted(units)) or 'none'})"))
+            elif stream.camera in cameras:
+                on = units[stream.input.on]
+                resize = StageSpec(name=f"resize.{stream.model}", unit=on.name, ops_per_pixel=stream.input.ops_per_pixel,
+                                   precision=stream.input.precision)
+                try:
+                    stage_estimate(resize, cameras[stream.camera], on, models)
+                except ServiceTimeError as exc:
+                    errors.append(ScenarioError(source, f"streams[{i}].input", f"the resize on {on.name!r}: {exc}"))
         if stream.camera in cameras and stream.model in models and stream.unit in units:
             unit = units[stream.unit]
             try:
                 cam = cameras[stream.camera]
-                service_time(unit, models[stream.model], cam.pixels, models, cam.width_px, cam.height_px)
+                w, h = (stream.input.width_px, stream.input.height_px) if stream.input else (cam.width_px, cam.height_px)
+                service_time(unit, models[stream.model], w * h, models, w, h)
             except ServiceTimeError as exc:
                 j = spec.compute_units.index(unit)
                 errors.append(ScenarioError(source, f"compute_units[{j}].{exc.field}", f"{exc} (needed by streams[{i}])"))

@@ -22,6 +22,7 @@ from ..spec.schema import (
     ModelSpec,
     PipelineSpec,
     ScenarioSpec,
+    StageSpec,
     StreamSpec,
 )
 from .budget import DEFAULT_MAX_EVENTS, check_run_budget
@@ -36,6 +37,7 @@ from .records import (
     LoadModel,
     MemoryBusModel,
     PipelineModel,
+    PreprocessModel,
     ServiceEstimate,
     StageModel,
     StreamModel,
@@ -112,15 +114,30 @@ def _dynamic_w(estimate: ServiceEstimate, unit: UnitModel) -> float:
     return estimate.active_power_w - unit.static_power_w
 
 
+def _preprocess_model(stream: StreamSpec, cam_spec: CameraSpec, unit_specs: Mapping[str, ComputeUnitSpec],
+                      models: Mapping[str, ModelSpec]) -> PreprocessModel | None:
+    """The resize of ``streams[].input.on`` as an ops-costed stage on that unit (the pipelines' stage cost)."""
+    given = stream.input
+    if given is None or given.on is None or given.ops_per_pixel is None:
+        return None
+    stage = StageSpec(name=f"resize.{stream.model}", unit=given.on, ops_per_pixel=given.ops_per_pixel, precision=given.precision)
+    estimate = stage_estimate(stage, cam_spec, unit_specs[given.on], models)
+    return PreprocessModel(given.on, estimate, float(given.queue_capacity), given.ops_per_pixel * cam_spec.pixels)
+
+
 def _stream_model(index: int, camera: CameraModel, cam_spec: CameraSpec, stream: StreamSpec, model: ModelSpec,
-                  unit_spec: ComputeUnitSpec, models: Mapping[str, ModelSpec]) -> StreamModel:
-    estimate = service_time(unit_spec, model, camera.pixels, models, camera.width_px, camera.height_px)
+                  unit_spec: ComputeUnitSpec, models: Mapping[str, ModelSpec],
+                  unit_specs: Mapping[str, ComputeUnitSpec]) -> StreamModel:
+    width_px, height_px = (stream.input.width_px, stream.input.height_px) if stream.input else (camera.width_px, camera.height_px)
+    pixels = width_px * height_px
+    estimate = service_time(unit_spec, model, pixels, models, width_px, height_px)
     return StreamModel(
-        index=index, camera=camera.name, camera_fps=camera.fps, pixels=camera.pixels, model=model.name, unit=unit_spec.name,
+        index=index, camera=camera.name, camera_fps=camera.fps, pixels=pixels, model=model.name, unit=unit_spec.name,
         estimate=estimate, capacity=math.inf if stream.drop_policy == "never_drop" else float(stream.queue_capacity),
         drop_newest=stream.drop_policy == "drop_newest", priority=stream.priority,
         deadline_rel_s=stream.deadline_s if stream.deadline_s is not None else 1.0 / cam_spec.fps,
-        batch_key=model.name, ops_per_inference=model.ops_for(camera.pixels))
+        batch_key=model.name, ops_per_inference=model.ops_for(pixels), width_px=width_px, height_px=height_px,
+        resize=stream.input.resize if stream.input else None, preprocess=_preprocess_model(stream, cam_spec, unit_specs, models))
 
 
 def _idle_job_s(estimate: ServiceEstimate, unit: UnitModel, buses: Mapping[str, MemoryBusModel]) -> float:
@@ -247,7 +264,7 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         for camera, cam_spec in cameras:
             if cam_spec.name == stream.camera:
                 streams.append(_stream_model(len(streams), camera, cam_spec, stream, models[stream.model],
-                                             unit_specs[stream.unit], models))
+                                             unit_specs[stream.unit], models, unit_specs))
     pipelines: list[PipelineModel] = []
     index_base = PIPELINE_INDEX_BASE
     for pipe in spec.pipelines:

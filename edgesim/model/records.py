@@ -34,6 +34,7 @@ __all__ = [
     "PipelineModel",
     "PlatformLoadModel",
     "PlatformModel",
+    "PreprocessModel",
     "ServiceEstimate",
     "StageModel",
     "StreamModel",
@@ -175,8 +176,18 @@ class MemoryBusModel:
 
 
 @dataclass(frozen=True)
+class PreprocessModel:
+    """A stream's resize on another unit before the model runs (``streams[].input.on``)."""
+
+    unit: str
+    estimate: ServiceEstimate
+    capacity: float  # frames waiting for the resize
+    ops_per_frame: float
+
+
+@dataclass(frozen=True)
 class StreamModel:
-    """One (camera instance, model) stream on one unit."""
+    """One (camera instance, model) stream on one unit. ``pixels`` are those the model sees (its input size)."""
 
     index: int
     camera: str
@@ -191,6 +202,10 @@ class StreamModel:
     deadline_rel_s: float
     batch_key: str
     ops_per_inference: float
+    width_px: int = 0  # the model's input size
+    height_px: int = 0
+    resize: str | None = None  # how frames are fitted to it (None: the model runs at the camera's size)
+    preprocess: PreprocessModel | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
 from .tables import load_row, pipeline_row, ratio, stream_row, unit_row
 
-__all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows"]
+__all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows", "plain"]
 
 TRACE_COLUMNS = ["stream", "frame", "arrival_s", "start_s", "end_s", "status"]
 
@@ -163,6 +163,7 @@ def build_result(state: RunState) -> SimulationResult:
         "pipelines": pipelines,
         "loads": loads,
     }
+    summary = plain(summary)
     trace = _stream_trace(state, stream_ids)
     extra: dict[str, Any] = {"wall_s": state.wall_s, "series": _extra_series(state, timeseries)}
     if state.units and state.units[0].power_trace is not None:
@@ -177,6 +178,21 @@ def build_result(state: RunState) -> SimulationResult:
         extra["pipeline_trace"] = pd.DataFrame(rows) if rows else None
     return SimulationResult(summary, timeseries, trace, extra=extra,
                             device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
+
+
+def plain(value: Any) -> Any:
+    """The summary with numpy scalars turned into plain Python numbers (JSON and ``repr`` stay readable)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
 
 
 def _stream_trace(state: RunState, stream_ids: set[int]) -> pd.DataFrame | None:
@@ -231,6 +247,12 @@ def _device_timeseries(state: RunState, timeseries: pd.DataFrame, series: dict[s
             out[f"temp_{name}_c"] = temps[name].to_numpy()
     if "state of charge" in series:
         out["soc_end"] = series["state of charge"]["value"].to_numpy()[1:]
+    if "fan duty" in series:  # the fan draws from the supply too
+        out["fan_duty"] = series["fan duty"]["value"].to_numpy()
+        out["fan_power_w"] = series["fan power (W)"]["value"].to_numpy()
+        out["device_power_w"] = out["device_power_w"] + out["fan_power_w"]
+    if "battery voltage (V)" in series:
+        out["battery_voltage_end_v"] = series["battery voltage (V)"]["value"].to_numpy()[1:]
     return out
 
 
@@ -241,6 +263,12 @@ def _battery_summary(state: RunState, platform: PlatformSim) -> dict[str, Any]:
     elapsed_s = state.duration_s
     out: dict[str, Any] = {"final_soc": model.soc(battery_state), "battery_energy_j": platform.battery_energy_j,
                            "load_energy_j": platform.load_energy_j, "battery_model": platform.model.battery_kind}
+    if platform.liion:  # Li-ion pack: the terminal voltage now, and where the energy went inside the cell
+        out["final_voltage_v"] = platform.terminal_voltage_v()
+        out["cutoff_voltage_v"] = model.cutoff_v
+        out["battery_heat_j"] = platform.battery_heat_j
+        out["battery_ocv_energy_j"] = platform.battery_ocv_energy_j
+        out["battery_energy_wh_at_ocv"] = model.energy_wh()
     if platform.battery_empty_s is not None:
         out["battery_life_h"] = platform.battery_empty_s / 3600.0
         out["battery_life_is_projection"] = False
@@ -273,6 +301,14 @@ def _extra_series(state: RunState, timeseries: pd.DataFrame) -> dict[str, pd.Dat
         times = np.arange(n + 1) * platform.interval_s
         times[-1] = state.duration_s
         series["state of charge"] = pd.DataFrame({"time_s": times, "name": "battery", "value": [e.soc for e in edges]})
+        if platform.liion:
+            series["battery voltage (V)"] = pd.DataFrame({"time_s": times, "name": "battery",
+                                                          "value": [e.terminal_voltage_v for e in edges]})
+    if platform.fan is not None:
+        fan_j = np.diff(np.array([e.fan_energy_j for e in edges]))
+        duty_s = np.diff(np.array([e.fan_level_area for e in edges]))
+        series["fan duty"] = pd.DataFrame({"time_s": start, "name": platform.fan.name, "value": duty_s / width})
+        series["fan power (W)"] = pd.DataFrame({"time_s": start, "name": platform.fan.name, "value": fan_j / width})
     return series
 
 

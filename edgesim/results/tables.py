@@ -39,20 +39,24 @@ def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
         "model": m.model,
         "unit": s.unit.name,
         "nominal_fps": m.camera_fps,
-        "offered_fps": s.offered / window_s,
+        "offered_fps": s.frames_offered / window_s,
         "achieved_fps": s.completed / window_s,
-        "offered": s.offered,
+        "offered": s.frames_offered,
         "completed": s.completed,
         "dropped": s.dropped,
         "late": s.late,
         "deadline_ms": s.deadline_rel_s * 1e3,
         "in_flight": in_flight,
-        "drop_rate": ratio(s.dropped, s.offered) or 0.0,
+        "drop_rate": ratio(s.dropped, s.frames_offered) or 0.0,
         "latency_ms": latency_stats(s.latencies).as_dict(),
         "service_ms": service_ms(m.estimate),
         "service_source": m.estimate.source,
         "service_detail": m.estimate.detail,
         "ops_per_inference": m.ops_per_inference,
+        "input": None if m.resize is None else {"width_px": m.width_px, "height_px": m.height_px, "resize": m.resize},
+        "resize": None if m.preprocess is None else {
+            "unit": m.preprocess.unit, "ops_per_frame": m.preprocess.ops_per_frame,
+            "service_ms": m.preprocess.estimate.service_s * 1e3, "service_source": m.preprocess.estimate.source},
     }
 
 

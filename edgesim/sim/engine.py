@@ -23,7 +23,7 @@ from .loads import LOADS, LoadSim
 from .pipeline import PipelineSim
 from .platform import PlatformSim
 from .rng import source_rng
-from .stream import CameraSim, StreamSim
+from .stream import CameraSim, ResizeOwner, StreamSim
 from .unit import UnitSim
 
 __all__ = ["RunState", "run_simulation"]
@@ -68,6 +68,8 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
     streams: list[StreamSim] = []
     for stream_model in model.streams:
         stream = StreamSim(stream_model, units[stream_model.unit], model.warmup_s, trace)
+        if stream_model.preprocess is not None:
+            ResizeOwner(stream, stream_model.preprocess, units[stream_model.preprocess.unit])
         streams.append(stream)
         by_name[stream_model.camera].streams.append(stream)
     buses = {b.name: MemoryBusSim(b) for b in model.memory_buses}

@@ -8,7 +8,7 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL
 
-from ..model.records import CameraModel, StreamModel
+from ..model.records import CameraModel, PreprocessModel, StreamModel
 from .arrivals import arrival_times_s
 from .events import Wake, scheduler_of
 from .jobs import J_ARRIVAL, J_SEQ, J_START, TraceRecord
@@ -16,11 +16,15 @@ from .owner import JobOwner
 from .store import LatencyStore
 from .unit import UnitSim
 
-__all__ = ["CameraSim", "StreamSim"]
+__all__ = ["CameraSim", "ResizeOwner", "StreamSim"]
 
 
 class StreamSim(JobOwner):
-    """Runtime state of one (camera instance, model) stream: counts and latencies of its jobs."""
+    """Runtime state of one (camera instance, model) stream: counts and latencies of its jobs.
+
+    With a resize on another unit (``input.on``), frames enter at the stream's :class:`ResizeOwner` (``entry``), and
+    the model job is submitted when the resize is done; latency still counts from the frame's arrival.
+    """
 
     def __init__(self, model: StreamModel, unit: UnitSim, warmup_s: float, trace: bool):
         super().__init__(model.index, unit, model.estimate, capacity=model.capacity, drop_newest=model.drop_newest,
@@ -33,10 +37,17 @@ class StreamSim(JobOwner):
         self.dropped = 0
         self.late = 0
         self.latencies = LatencyStore()
+        self.entry: JobOwner = self  # who receives the camera's frames (a ResizeOwner when there is a resize)
+        self.frame_arrival_s: dict[int, float] = {}  # frames past their resize: seq -> arrival at the camera
+
+    @property
+    def frames_offered(self) -> int:
+        """Frames the camera offered this stream in the window (at its entry: the resize, or the model)."""
+        return self.entry.offered
 
     def on_complete(self, job: list[Any], now: float) -> None:
         """Count the job and record its latency (frame arrival to result)."""
-        arrival_s = job[J_ARRIVAL]
+        arrival_s = self.frame_arrival_s.pop(job[J_SEQ]) if self.entry is not self else job[J_ARRIVAL]
         if arrival_s >= self.warmup_s:
             self.completed += 1
             latency_s = now - arrival_s
@@ -47,10 +58,39 @@ class StreamSim(JobOwner):
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
 
     def on_drop(self, job: list[Any], now: float) -> None:
-        if job[J_ARRIVAL] >= self.warmup_s:
+        arrival_s = self.frame_arrival_s.pop(job[J_SEQ]) if self.entry is not self else job[J_ARRIVAL]
+        if arrival_s >= self.warmup_s:
             self.dropped += 1
         if self.trace is not None:
-            self.trace.append(TraceRecord(self.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
+            self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "dropped"))
+
+
+class ResizeOwner(JobOwner):
+    """A stream's resize on another unit (a CPU, an ISP): one job per frame; when it is done the model job is
+    submitted to the stream's unit. A frame dropped here is dropped for the stream."""
+
+    def __init__(self, stream: StreamSim, preprocess: PreprocessModel, unit: UnitSim):
+        super().__init__(stream.index, unit, preprocess.estimate, capacity=preprocess.capacity, drop_newest=False,
+                         priority=stream.priority, deadline_rel_s=stream.deadline_rel_s, batch_key=f"resize:{stream.model.model}")
+        self.stream = stream
+        self.schedule = scheduler_of(unit.env)
+        stream.entry = self
+
+    def on_complete(self, job: list[Any], now: float) -> None:
+        stream = self.stream
+        seq = job[J_SEQ]
+        stream.frame_arrival_s[seq] = job[J_ARRIVAL]
+        if stream.unit is self.unit:  # submitting from inside this unit's completion would jump its queue
+            self.schedule(Wake(lambda _e: stream.unit.submit(stream, self.unit.env._now, seq)), NORMAL, 0.0)
+        else:
+            stream.unit.submit(stream, now, seq)
+
+    def on_drop(self, job: list[Any], now: float) -> None:
+        stream = self.stream
+        if job[J_ARRIVAL] >= stream.warmup_s:
+            stream.dropped += 1
+        if stream.trace is not None:
+            stream.trace.append(TraceRecord(stream.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
 
 
 class CameraSim:
@@ -67,10 +107,10 @@ class CameraSim:
         self._chunk = next(self._times)
         self._i = 0
         self.seq = 0
-        self._targets: list[tuple[Callable[[StreamSim, float, int], None], StreamSim]] = []
+        self._targets: list[tuple[Callable[[JobOwner, float, int], None], JobOwner]] = []
 
     def start(self) -> None:
-        self._targets = [(stream.unit.submit, stream) for stream in self.streams]  # bound once: called per frame
+        self._targets = [(stream.entry.unit.submit, stream.entry) for stream in self.streams]  # bound once: per frame
         self._next_frame()
 
     def _next_frame(self) -> None:

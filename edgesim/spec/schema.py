@@ -377,16 +377,45 @@ class ComputeUnitSpec(Spec):
         return None
 
 
+class StreamInputSpec(Spec):
+    """The model's own input size: frames are resized to ``width_px`` x ``height_px`` before the model runs.
+
+    The model's cost (ops per pixel, the white paper's C = FPS x W x H x ops/pixel) applies to the pixels it sees.
+    ``resize`` says how the frame is fitted (``letterbox``: scaled to fit and padded; ``stretch``: scaled to fill;
+    ``crop``: scaled to cover and cut); the compute is the same for all three. The resize is free unless ``on`` names
+    the unit that does it (a CPU, an ISP): then each frame first costs ``ops_per_pixel`` x the frame's pixels there
+    (its time and energy; no default: give the figure you measured or cite), and the model job starts when it is done.
+    """
+
+    width_px: Pixels
+    height_px: Pixels
+    resize: Literal["letterbox", "stretch", "crop"] = "letterbox"
+    on: str | None = None
+    ops_per_pixel: OpsPerPixel | None = None  # per pixel of the camera frame
+    precision: Precision | None = None  # of the resize ops (default: the unit's only peak precision)
+    queue_capacity: Annotated[int, Field(gt=0, le=1_000_000)] = 4
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _costed_where_placed(self) -> StreamInputSpec:
+        if self.on is not None and self.ops_per_pixel is None:
+            raise ValueError("a resize placed on a unit (on) needs its cost: ops_per_pixel (per camera-frame pixel)")
+        if self.on is None and self.ops_per_pixel is not None:
+            raise ValueError("ops_per_pixel is the cost of a resize on a unit: name the unit with on")
+        return self
+
+
 class StreamSpec(Spec):
     """One model running on every frame of one camera (all replicas of it), on one unit.
 
     ``queue_capacity`` bounds this stream's jobs waiting at the unit (not counting the one in service);
-    ``drop_policy`` says which job goes when it is full.
+    ``drop_policy`` says which job goes when it is full. ``input`` runs the model at its own input size.
     """
 
     camera: str
     model: str
     unit: str
+    input: StreamInputSpec | None = None
     queue_capacity: QueueLength = 4
     drop_policy: DropPolicy = "drop_oldest"
     priority: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] = 0  # scheduler: priority serves higher first
