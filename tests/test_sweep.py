@@ -440,10 +440,35 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
     for f in result["files"]:
         assert Path(f).is_file() and Path(f).stat().st_size > 0
     rows = {r["case"]: r for r in result["rows"]}
-    assert rows["hailo8.npu"]["runs_ok"] == 1 and not rows["hailo8.npu"]["efficiency_assumed"]
-    # one Hailo-8 cannot carry the 12.44 TOPS intersection: it drops frames (README, "capacity")
-    assert rows["hailo8.npu"]["system.achieved_tops"] < rows["hailo8.npu"]["system.required_tops"]
+    # every catalog unit runs, with no assumed efficiency
+    catalog_units = {f"{d}.{u}" for d, dev in module.common.catalog().devices.items() for u in dev.units}
+    assert set(rows) == catalog_units
+    for case, r in rows.items():
+        assert r["runs_ok"] == 1 and not r["error"], (case, r["error"])
+        assert "efficiency_assumed" not in r
+        assert r["service_source"] in ("measured", "measured, scaled by pixel count", "calibrated", "prior"), case
+        # the interval: low <= estimate <= high, a point for a measured source, and the capacity ordered the other way
+        assert r["service_ms_low"] <= r["service_ms"] <= r["service_ms_high"], case
+        if r["service_source"].startswith("measured"):
+            assert r["service_ms_low"] == r["service_ms"] == r["service_ms_high"], case
+        assert r["capacity_inf_per_s@service_low"] >= r["capacity_inf_per_s"] >= r["capacity_inf_per_s@service_high"]
+        assert r["capacity_inf_per_s"] == pytest.approx(1e3 / r["service_ms"])
+        for bound in module.BOUNDS:
+            assert r[f"achieved_inf_per_s@{bound}"] >= 0 and r[f"system.avg_power_w@{bound}"] > 0
+    predicted = [r for r in rows.values() if r["service_source"] in ("calibrated", "prior")]
+    assert predicted and all(r["service_ms_low"] < r["service_ms_high"] for r in predicted)
+    # the hailo8 serves ResNet-50 from its measured point, scaled from 224 x 224 to 640 x 480 (1223 fps x 50176 / 307200)
+    hailo = rows["hailo8.npu"]
+    assert hailo["service_source"] == "measured, scaled by pixel count"
+    assert hailo["capacity_inf_per_s"] == pytest.approx(1223 * 224 * 224 / (640 * 480))
+    # one Hailo-8 cannot carry the 12.44 TOPS intersection (270 inferences/s): it drops frames (README, "capacity")
+    assert hailo["system.achieved_tops"] < hailo["system.required_tops"] == pytest.approx(12.4416)
+    assert hailo["drop_rate"] > 0.1 and hailo["keeps_up"] == "no"
     assert any(r["pareto"] for r in result["rows"])
+    header = (tmp_path / "accelerator_whatif.csv").read_text().splitlines()[0].split(",")
+    assert {"service_source", "service_ms", "service_ms_low", "service_ms_high"} <= set(header)
+    assert {r["case"] for r in result["battery_rows"]} == catalog_units | {"scenario as written"}
+    assert all(r["status"] == "ok" and r["battery_life_h"] > 0 for r in result["battery_rows"])
     assert result["city"]["sites_simulated"] == 4
     # rerun: every sweep resumes, nothing is simulated again
     again = module.run(fast=True, out_dir=tmp_path, jobs=1, replications=1, duration_s=2.0, sites=4)
