@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from edgesim.calibration.command import main as calibrate_main
+from edgesim.cli.calibrate import main as calibrate_main
 from edgesim.calibration.fit import EngineContext, GroupData, fit_group, log_predict
 from edgesim.calibration.measurements import MeasurementsError, read_measurements
 from edgesim.calibration.prior import PARAM_NAMES, hyper_prior

@@ -367,14 +367,14 @@ def test_onnx_import_command(tmp_path, capsys):
     onnx = _onnx()
     from onnx import helper
 
-    from edgesim.profiles.command import add_parser, main
+    from edgesim.cli.model import main, register
 
     model = _model([helper.make_node("Conv", ["x", "w"], ["y"])], [_tensor("x", [1, 3, 16, 16])], [_tensor("y", [1, 8, 16, 16])],
                    [_weight("w", [8, 3, 1, 1])])
     path = tmp_path / "pw.onnx"
     onnx.save(model, str(path))
     parser = argparse.ArgumentParser(prog="edgesim")
-    add_parser(parser.add_subparsers(dest="command"))
+    register(parser.add_subparsers(dest="command"))
     out = tmp_path / "pw.yaml"
     args = parser.parse_args(["model", "import", str(path), "--name", "pw", "--out", str(out)])
     assert args.func(args) == 0

@@ -1,7 +1,8 @@
 """The ``edgesim`` command line: one module per command, each a thin layer over a documented function.
 
 Commands: ``run`` (:mod:`.run`), ``sweep`` (:mod:`.sweep`), ``fit`` (:mod:`.fit`), ``budget`` (:mod:`.budget`),
-``catalog`` (:mod:`.catalog`), ``schema`` (:mod:`.schema`). A command module has one
+``catalog`` (:mod:`.catalog`), ``calibrate`` (:mod:`.calibrate`), ``model import`` (:mod:`.model`),
+``schema`` (:mod:`.schema`). A command module has one
 ``register(subparsers)`` function; adding a command is one line in :data:`COMMAND_MODULES`.
 
 Every user error ends as one line ``edgesim: error: <message>`` on stderr and exit code 2
@@ -15,12 +16,12 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from .. import __version__
-from . import budget, catalog, fit, run, schema, sweep
+from . import budget, calibrate, catalog, fit, model, run, schema, sweep
 from .common import EdgesimArgumentParser, report_errors
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (run, sweep, fit, budget, catalog, schema)
+COMMAND_MODULES: tuple[ModuleType, ...] = (run, sweep, fit, budget, catalog, calibrate, model, schema)
 """The modules whose ``register(subparsers)`` adds their commands, in the order ``--help`` lists them."""
 
 

@@ -16,12 +16,12 @@ from edgesim.physics.profile import OP_CLASSES, ModelProfile
 from edgesim.profiles.catalog_profiles import dump_profiles
 from edgesim.profiles.onnx_import import profile_from_onnx
 
-__all__ = ["EXIT_BAD_INPUT", "add_parser", "main", "render_profile"]
+__all__ = ["EXIT_BAD_INPUT", "main", "register", "render_profile"]
 
 EXIT_BAD_INPUT = 2
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``model import`` on an argparse ``subparsers`` object; returns the ``model`` parser."""
     model = subparsers.add_parser("model", help="model profiles: import an ONNX graph")
     sub = model.add_subparsers(dest="model_command", required=True, metavar="SUBCOMMAND")

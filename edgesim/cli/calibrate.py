@@ -22,10 +22,10 @@ from edgesim.calibration.measurements import MeasurementsError, read_measurement
 from edgesim.calibration.prior import PARAM_NAMES
 from edgesim.catalog import load_catalog
 
-__all__ = ["add_parser", "main"]
+__all__ = ["main", "register"]
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``calibrate`` on an argparse subparsers object."""
     p = subparsers.add_parser("calibrate", help="fit device performance parameters to measurements (CSV)")
     p.add_argument("measurements", type=Path, help="CSV with the columns of edgesim/catalog/data/measurements.csv")
