@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from edgesim.cli.calibrate import main as calibrate_main
 from edgesim.calibration.fit import EngineContext, GroupData, fit_group, log_predict
 from edgesim.calibration.measurements import MeasurementsError, read_measurements
 from edgesim.calibration.prior import PARAM_NAMES, hyper_prior
+from edgesim.cli.calibrate import main as calibrate_main
 from edgesim.physics.profile import OP_CLASSES
 
 HEADER = "device,engine,model,input_w,input_h,precision,batch_or_scenario,metric,value,power_mode,software,source,confidence,notes\n"
