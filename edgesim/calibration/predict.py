@@ -56,7 +56,7 @@ class ServicePrediction:
     service_s_low, service_s_high : float
         80% interval of ``service_s``, seconds.
     detail : str
-        What was used: group, points, factors, fallbacks.
+        What was used: group, points, model latents, fallbacks.
     prediction : Prediction
         The physics model's full output (before factor and anchor).
     """

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PARAM_NAMES", "PRIOR_KINDS", "Prior", "hyper_prior", "learn_priors", "prior_kind", "weighted_median"]
+__all__ = ["PARAM_NAMES", "PRIOR_KINDS", "TIMING_PARAMS", "Prior", "hyper_prior", "learn_priors", "prior_kind", "weighted_median", "with_timing_of"]
 
 PARAM_NAMES: tuple[str, ...] = (
     "log_eff_conv",            # dense-conv rate / datasheet peak at the reference precision
@@ -91,6 +91,24 @@ _MIN_SD = 0.25
 _DETERMINED = 0.6  # a parameter is determined by an engine's data when its posterior sd < 0.6 x prior sd
 _INFORMED = 0.9  # ... and informed (enough to lend it to a prior) when its posterior sd < 0.9 x prior sd
 _SINGLE_SD = 0.5  # spread of a prior learnt from one engine only
+
+
+TIMING_PARAMS: tuple[str, ...] = ("log_overhead_s", "log_host_latency_s", "log_offline_extra")
+"""Parameters that depend on what a source timed (per-call overhead hidden by a streaming benchmark or not,
+host round trip included or not, the saturation batch of the benchmark) as much as on the device."""
+
+
+def with_timing_of(base: Prior, same_protocol: Prior) -> Prior:
+    """``base`` with the :data:`TIMING_PARAMS` of ``same_protocol`` where engines measured under the same
+    protocol (source family) informed them."""
+    mean, sd = list(base.mean), list(base.sd)
+    learnt = dict(base.learnt_from)
+    for name in TIMING_PARAMS:
+        k = PARAM_NAMES.index(name)
+        if same_protocol.learnt_from.get(name, 0) > 0:
+            mean[k], sd[k] = same_protocol.mean[k], same_protocol.sd[k]
+            learnt[name] = same_protocol.learnt_from[name]
+    return Prior(base.kind, tuple(mean), tuple(sd), learnt)
 
 
 def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -6,8 +6,9 @@
   The other models' latents and the other engines' fits are those of the full calibration: a higher-order leak
   (they were fitted against engines that saw the held-out point among hundreds), stated here.
 * **LODO**: every engine of a device with a published peak is predicted from its kind's prior learnt on the
-  other devices (the datasheet peak x the learnt fractions), with model latents fitted on the other devices'
-  points only; no point of the device is used.
+  other devices (the datasheet peak x the learnt fractions; the timing parameters, :data:`~edgesim.calibration.prior.TIMING_PARAMS`, from
+  the other devices measured under the same protocol, i.e. source family, where there are any), with model
+  latents fitted on the other devices' points only; no point of the device is used.
 * **Interval**: the 10th and 90th percentiles of the held-out log residuals per prediction category
   (``anchored``: the model has other points on this engine; ``factor``: only on other engines of the kind;
   ``bare``: none), learnt on half of the devices and checked on the other half (two-fold cross-fitting by
@@ -24,7 +25,7 @@ import numpy as np
 from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
 from edgesim.calibration.fit import fit_group, point_terms
 from edgesim.calibration.latents import fit_latent
-from edgesim.calibration.prior import learn_priors, prior_kind
+from edgesim.calibration.prior import learn_priors, prior_kind, with_timing_of
 
 __all__ = ["HeldOut", "interval_quantiles", "lodo", "loo", "two_fold_coverage"]
 
@@ -92,14 +93,16 @@ def lodo(cal: Calibration) -> list[HeldOut]:
     where_of = cal.points_of()
     out = []
     for dev in devices:
-        fits = [(g.kind, g.ctx.peak_ops_per_s is not None, g.fit.theta, g.fit.sd, g.fit.prior_sd)
-                for g in cal.groups.values() if g.device != dev and g.fit is not None]
-        priors = learn_priors(fits)
+        others = [(g.name.rsplit("/", 1)[-1], g.kind, g.ctx.peak_ops_per_s is not None, g.fit)
+                  for g in cal.groups.values() if g.device != dev and g.fit is not None]
+        priors = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for _, kind, peak, f in others])
         own_groups = [g.name for g in cal.groups.values() if g.device == dev]
         for g in cal.groups.values():
             if g.device != dev or g.ctx.peak_ops_per_s is None:
                 continue
-            theta = np.asarray(priors[prior_kind(g.kind)].mean)
+            family = g.name.rsplit("/", 1)[-1]
+            same = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for fam, kind, peak, f in others if fam == family])
+            theta = np.asarray(with_timing_of(priors[prior_kind(g.kind)], same[prior_kind(g.kind)]).mean)
             t = point_terms(theta, g.ctx, g.data)
             keys = g.keys
             lat = {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=own_groups), cal.latent_prior)
