@@ -162,12 +162,15 @@ def bound_overrides(plan: UnitPlan, unit_name: str, bound: str) -> dict[str, Any
     a measured point per model at 1 / that service time, drawing the predicted power while busy."""
     times = plan.service_low_s if bound == "service_low" else plan.service_high_s
     item = dict(plan.overrides[f"compute_units.{unit_name}"])
+    # the catalog's own points stay (a unit may derive its efficiency from one); these, named by the scenario's
+    # models, are matched first
+    catalog_points = common.catalog().unit_fields(plan.device, plan.unit).get("measured", [])
     item["measured"] = [
         {"model": name, "fps": 1.0 / times[name], "power_w": plan.active_power_w[name],
          "width_px": plan.pixels[name][0], "height_px": plan.pixels[name][1],
          "source": f"what-if: {plan.service_source} prediction's 80% interval, {bound.split('_')[1]} end "
                    f"({times[name] * 1e3:.4g} ms), power while busy as predicted"}
-        for name in plan.service_s]
+        for name in plan.service_s] + [p for p in catalog_points if p["model"] not in plan.service_s]
     return {**plan.overrides, f"compute_units.{unit_name}": item}
 
 
@@ -227,7 +230,8 @@ def accelerators(out: Path, jobs: int | None, duration: float, replications: int
     bdf = sweep(INTERSECTION, cases=bound_cases, replications=1, duration_s=duration, seed=1, jobs=jobs,
                 out=sweeps / "accelerators_bounds", per_stream=True, progress=_progress(quiet)) if bound_cases else None
     runs = len(df) + (len(bdf) if bdf is not None else 0)
-    print(f"    {runs} runs in {time.perf_counter() - t0:.1f} s, {df.attrs['failed']} failed")
+    failures = df.attrs["failed"] + (bdf.attrs["failed"] if bdf is not None else 0)
+    print(f"    {runs} runs in {time.perf_counter() - t0:.1f} s, {failures} failed")
     metrics = ["system.inferences_per_j", "max_p99_latency_ms", "drop_rate", "system.avg_power_w", "system.achieved_tops",
                "system.required_tops", "max_utilization"]
     ok = df[df["status"] == "ok"]
@@ -250,18 +254,22 @@ def accelerators(out: Path, jobs: int | None, duration: float, replications: int
         for m in metrics:
             row[m] = float(r[f"{m}:mean"].iloc[0]) if len(r) else None
             row[f"{m}:ci95"] = float(r[f"{m}:half_width"].iloc[0]) if len(r) else None
+        bound_errors = []
         for bound in BOUNDS:
-            b = bdf[(bdf["case"] == f"{key}@{bound}") & (bdf["status"] == "ok")] if bdf is not None else pd.DataFrame()
-            if key in bounded and len(b):
-                br = b.iloc[0]
-                row[f"achieved_inf_per_s@{bound}"] = stream_service(br)["achieved_inf_per_s"]
-                for m in ("system.avg_power_w", "drop_rate", "max_p99_latency_ms"):
-                    row[f"{m}@{bound}"] = float(br[m])
+            if key in bounded and bdf is not None:
+                b = bdf[bdf["case"] == f"{key}@{bound}"]
+                if len(b) and b["status"].iloc[0] == "ok":
+                    br = b.iloc[0]
+                    row[f"achieved_inf_per_s@{bound}"] = stream_service(br)["achieved_inf_per_s"]
+                    for m in ("system.avg_power_w", "drop_rate", "max_p99_latency_ms"):
+                        row[f"{m}@{bound}"] = float(br[m])
+                else:
+                    bound_errors.append(f"@{bound}: {b['error'].iloc[0] if len(b) else 'not run'}")
             elif len(mine):  # a measured point: the interval is the point itself
                 row[f"achieved_inf_per_s@{bound}"] = row["achieved_inf_per_s"]
                 for m in ("system.avg_power_w", "drop_rate", "max_p99_latency_ms"):
                     row[f"{m}@{bound}"] = row[m]
-        row["error"] = errors.iloc[0] if len(errors) else ""
+        row["error"] = "; ".join(([errors.iloc[0]] if len(errors) else []) + bound_errors)
         rows.append(row)
     for key, reason in failed.items():
         device, unit = key.split(".", 1)

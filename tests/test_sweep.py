@@ -457,6 +457,10 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
             assert r[f"achieved_inf_per_s@{bound}"] >= 0 and r[f"system.avg_power_w@{bound}"] > 0
     predicted = [r for r in rows.values() if r["service_source"] in ("calibrated", "prior")]
     assert predicted and all(r["service_ms_low"] < r["service_ms_high"] for r in predicted)
+    # simulated again at both ends of the interval: a faster unit completes at least as much as a slower one
+    for r in predicted:
+        assert r["achieved_inf_per_s@service_low"] >= r["achieved_inf_per_s@service_high"], r["case"]
+        assert r["drop_rate@service_low"] <= r["drop_rate@service_high"], r["case"]
     # the hailo8 serves ResNet-50 from its measured point, scaled from 224 x 224 to 640 x 480 (1223 fps x 50176 / 307200)
     hailo = rows["hailo8.npu"]
     assert hailo["service_source"] == "measured, scaled by pixel count"
