@@ -67,7 +67,8 @@ def test_every_unit_maps_onto_computeunitspec(catalog):
         for unit_name in dev.units:
             fields = catalog.unit_fields(dev_name, unit_name)
             assert set(fields) <= set(ComputeUnitSpec.model_fields)
-            spec = ComputeUnitSpec(name=f"{dev_name}_{unit_name}", device=dev_name, device_unit=unit_name, **fields)
+            spec = ComputeUnitSpec(name=f"{dev_name}_{unit_name}", device=dev_name, **fields)
+            assert spec.device_unit == unit_name  # the unit the fields (and a prediction) are for
             assert spec.max_power_w >= spec.idle_power_w
         # default unit
         assert catalog.unit_fields(dev_name)["kind"] == dev.units[dev.default_unit].kind

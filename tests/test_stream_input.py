@@ -41,7 +41,7 @@ def test_the_model_costs_the_pixels_it_sees():
 
 def test_a_resize_on_the_cpu_costs_time_and_energy_there():
     d = base()
-    d["streams"][0]["input"].update({"on": "cpu", "ops_per_pixel": 20.0, "resize": "stretch"})
+    d["streams"][0]["input"].update({"resize_unit": "cpu", "ops_per_pixel": 20.0, "resize": "stretch"})
     s = run(d)
     stream = s["streams"][0]
     resize_s = 20.0 * 1920 * 1080 / (2e11 * 0.2)
@@ -59,7 +59,7 @@ def test_a_resize_on_the_cpu_costs_time_and_energy_there():
 def test_frames_dropped_at_the_resize_are_dropped_for_the_stream():
     d = base()
     d["cameras"][0]["fps"] = 60.0  # the CPU resize (400 ops/pixel: 20.7 ms) cannot keep up with 60 FPS
-    d["streams"][0]["input"].update({"on": "cpu", "ops_per_pixel": 400.0, "queue_capacity": 2})
+    d["streams"][0]["input"].update({"resize_unit": "cpu", "ops_per_pixel": 400.0, "queue_capacity": 2})
     stream = run(d)["streams"][0]
     assert stream["dropped"] > 0
     assert stream["offered"] == stream["completed"] + stream["dropped"] + stream["in_flight"]
@@ -67,8 +67,8 @@ def test_frames_dropped_at_the_resize_are_dropped_for_the_stream():
 
 
 @pytest.mark.parametrize("change,field", [
-    ({"on": "gpu", "ops_per_pixel": 20.0}, "streams[0].input.on"),
-    ({"on": "cpu"}, "streams[0].input"),
+    ({"resize_unit": "gpu", "ops_per_pixel": 20.0}, "streams[0].input.resize_unit"),
+    ({"resize_unit": "cpu"}, "streams[0].input"),
     ({"ops_per_pixel": 20.0}, "streams[0].input"),
 ])
 def test_a_bad_input_names_the_field(change, field):

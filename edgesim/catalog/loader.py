@@ -365,6 +365,7 @@ class Catalog:
         sources = dict(entry.sources)
         sources["catalog"] = f"devices.{device}.units.{unit_name} ({self.origins.get(f'devices.{device}', 'catalog')})"
         fields: dict[str, Any] = {
+            "device_unit": unit_name,  # the unit the prediction and the power fields are for (the scenario's wins)
             "kind": entry.kind,
             "peak_ops_per_s": dict(entry.peak_ops_per_s),
             "idle_power_w": entry.idle_power_w,

@@ -48,12 +48,12 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
             first = pairs[(stream.camera, stream.model)]
             errors.append(ScenarioError(source, f"streams[{i}]", f"camera {stream.camera!r} already runs model {stream.model!r} (streams[{first}])"))
         pairs[(stream.camera, stream.model)] = i
-        if stream.input is not None and stream.input.on is not None:
-            if stream.input.on not in units:
-                errors.append(ScenarioError(source, f"streams[{i}].input.on",
-                                            f"no compute unit named {stream.input.on!r} (known: {', '.join(sorted(units)) or 'none'})"))
+        if stream.input is not None and stream.input.resize_unit is not None:
+            if stream.input.resize_unit not in units:
+                errors.append(ScenarioError(source, f"streams[{i}].input.resize_unit",
+                                            f"no compute unit named {stream.input.resize_unit!r} (known: {', '.join(sorted(units)) or 'none'})"))
             elif stream.camera in cameras:
-                on = units[stream.input.on]
+                on = units[stream.input.resize_unit]
                 resize = StageSpec(name=f"resize.{stream.model}", unit=on.name, ops_per_pixel=stream.input.ops_per_pixel,
                                    precision=stream.input.precision)
                 try:

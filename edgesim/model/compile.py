@@ -116,13 +116,13 @@ def _dynamic_w(estimate: ServiceEstimate, unit: UnitModel) -> float:
 
 def _preprocess_model(stream: StreamSpec, cam_spec: CameraSpec, unit_specs: Mapping[str, ComputeUnitSpec],
                       models: Mapping[str, ModelSpec]) -> PreprocessModel | None:
-    """The resize of ``streams[].input.on`` as an ops-costed stage on that unit (the pipelines' stage cost)."""
+    """The resize of ``streams[].input.resize_unit`` as an ops-costed stage on that unit (the pipelines' stage cost)."""
     given = stream.input
-    if given is None or given.on is None or given.ops_per_pixel is None:
+    if given is None or given.resize_unit is None or given.ops_per_pixel is None:
         return None
-    stage = StageSpec(name=f"resize.{stream.model}", unit=given.on, ops_per_pixel=given.ops_per_pixel, precision=given.precision)
-    estimate = stage_estimate(stage, cam_spec, unit_specs[given.on], models)
-    return PreprocessModel(given.on, estimate, float(given.queue_capacity), given.ops_per_pixel * cam_spec.pixels)
+    stage = StageSpec(name=f"resize.{stream.model}", unit=given.resize_unit, ops_per_pixel=given.ops_per_pixel, precision=given.precision)
+    estimate = stage_estimate(stage, cam_spec, unit_specs[given.resize_unit], models)
+    return PreprocessModel(given.resize_unit, estimate, float(given.queue_capacity), given.ops_per_pixel * cam_spec.pixels)
 
 
 def _stream_model(index: int, camera: CameraModel, cam_spec: CameraSpec, stream: StreamSpec, model: ModelSpec,

@@ -177,7 +177,7 @@ class MemoryBusModel:
 
 @dataclass(frozen=True)
 class PreprocessModel:
-    """A stream's resize on another unit before the model runs (``streams[].input.on``)."""
+    """A stream's resize on another unit before the model runs (``streams[].input.resize_unit``)."""
 
     unit: str
     estimate: ServiceEstimate

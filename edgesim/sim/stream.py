@@ -22,7 +22,7 @@ __all__ = ["CameraSim", "ResizeOwner", "StreamSim"]
 class StreamSim(JobOwner):
     """Runtime state of one (camera instance, model) stream: counts and latencies of its jobs.
 
-    With a resize on another unit (``input.on``), frames enter at the stream's :class:`ResizeOwner` (``entry``), and
+    With a resize on another unit (``input.resize_unit``), frames enter at the stream's :class:`ResizeOwner` (``entry``), and
     the model job is submitted when the resize is done; latency still counts from the frame's arrival.
     """
 
@@ -47,7 +47,7 @@ class StreamSim(JobOwner):
 
     def on_complete(self, job: list[Any], now: float) -> None:
         """Count the job and record its latency (frame arrival to result)."""
-        arrival_s = self.frame_arrival_s.pop(job[J_SEQ]) if self.entry is not self else job[J_ARRIVAL]
+        arrival_s = job[J_ARRIVAL]
         if arrival_s >= self.warmup_s:
             self.completed += 1
             latency_s = now - arrival_s
@@ -56,6 +56,11 @@ class StreamSim(JobOwner):
                 self.late += 1
         if self.trace is not None:
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
+
+    def on_complete_resized(self, job: list[Any], now: float) -> None:
+        """``on_complete`` of a stream whose frames were resized first: latency from the frame's arrival at the camera."""
+        job[J_ARRIVAL] = self.frame_arrival_s.pop(job[J_SEQ])  # the job is done: its arrival becomes the frame's
+        StreamSim.on_complete(self, job, now)
 
     def on_drop(self, job: list[Any], now: float) -> None:
         arrival_s = self.frame_arrival_s.pop(job[J_SEQ]) if self.entry is not self else job[J_ARRIVAL]
@@ -75,6 +80,7 @@ class ResizeOwner(JobOwner):
         self.stream = stream
         self.schedule = scheduler_of(unit.env)
         stream.entry = self
+        stream.on_complete = stream.on_complete_resized  # type: ignore[method-assign]  # chosen once, not per job
 
     def on_complete(self, job: list[Any], now: float) -> None:
         stream = self.stream

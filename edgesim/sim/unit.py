@@ -254,7 +254,8 @@ class UnitSim:
             self._drop(job, arrival_s)
             return
         if self.n_busy < self.servers and self.batching is None:
-            self.advance(arrival_s)
+            if arrival_s > self.last_t:  # several jobs of one frame arrive at one instant: integrate once
+                self.advance(arrival_s)
             self._begin(job, arrival_s)
             return
         waiting = stream.waiting
@@ -266,7 +267,8 @@ class UnitSim:
             old[J_ALIVE] = False
             stream.on_drop(old, arrival_s)
         else:
-            self.advance(arrival_s)
+            if arrival_s > self.last_t:
+                self.advance(arrival_s)
             self.n_waiting += 1
         job[J_T] = arrival_s  # time it joined the queue (batching's max wait counts from here)
         heap = self.heap
@@ -393,7 +395,15 @@ class UnitSim:
 
     def _complete_single(self, job: list[Any], now: float) -> None:
         """The one running job completes at ``now``: start the next waiting one, then tell the owner."""
-        self.advance(now)
+        if now > self._bin_end_s:
+            self.advance(now)  # crosses recording-interval edges
+        else:  # advance(), inlined for the common case (one server busy, no edge crossed): the per-job hot path
+            dt = now - self.last_t
+            self.energy_j += self.power_w * dt
+            self.busy_s += dt
+            if self.n_waiting:
+                self.queue_area_s += self.n_waiting * dt
+            self.last_t = now
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1

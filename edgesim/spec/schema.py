@@ -382,7 +382,7 @@ class StreamInputSpec(Spec):
 
     The model's cost (ops per pixel, the white paper's C = FPS x W x H x ops/pixel) applies to the pixels it sees.
     ``resize`` says how the frame is fitted (``letterbox``: scaled to fit and padded; ``stretch``: scaled to fill;
-    ``crop``: scaled to cover and cut); the compute is the same for all three. The resize is free unless ``on`` names
+    ``crop``: scaled to cover and cut); the compute is the same for all three. The resize is free unless ``resize_unit`` names
     the unit that does it (a CPU, an ISP): then each frame first costs ``ops_per_pixel`` x the frame's pixels there
     (its time and energy; no default: give the figure you measured or cite), and the model job starts when it is done.
     """
@@ -390,7 +390,7 @@ class StreamInputSpec(Spec):
     width_px: Pixels
     height_px: Pixels
     resize: Literal["letterbox", "stretch", "crop"] = "letterbox"
-    on: str | None = None
+    resize_unit: str | None = None  # the unit that resizes (a CPU, an ISP); None: free
     ops_per_pixel: OpsPerPixel | None = None  # per pixel of the camera frame
     precision: Precision | None = None  # of the resize ops (default: the unit's only peak precision)
     queue_capacity: Annotated[int, Field(gt=0, le=1_000_000)] = 4
@@ -398,10 +398,10 @@ class StreamInputSpec(Spec):
 
     @model_validator(mode="after")
     def _costed_where_placed(self) -> StreamInputSpec:
-        if self.on is not None and self.ops_per_pixel is None:
-            raise ValueError("a resize placed on a unit (on) needs its cost: ops_per_pixel (per camera-frame pixel)")
-        if self.on is None and self.ops_per_pixel is not None:
-            raise ValueError("ops_per_pixel is the cost of a resize on a unit: name the unit with on")
+        if self.resize_unit is not None and self.ops_per_pixel is None:
+            raise ValueError("a resize placed on a unit (resize_unit) needs its cost: ops_per_pixel (per camera-frame pixel)")
+        if self.resize_unit is None and self.ops_per_pixel is not None:
+            raise ValueError("ops_per_pixel is the cost of a resize on a unit: name the unit with resize_unit")
         return self
 
 
