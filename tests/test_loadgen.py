@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import edgesim
+from edgesim import scenario_from_dict
 from edgesim.cli import main
 from edgesim.model.compile import compile_system
-from edgesim.results.result import load_row, pipeline_row, pipeline_trace_rows
+from edgesim.results.result import load_row
 from edgesim.sim.engine import run_simulation
-from edgesim import scenario_from_dict
 
 SERVICE_S = 2e-3
 

@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 import edgesim
+from edgesim import scenario_from_dict
 from edgesim.cli import main
 from edgesim.model.compile import compile_system
-from edgesim.results.result import load_row, pipeline_row, pipeline_trace_rows
+from edgesim.results.result import pipeline_row, pipeline_trace_rows
 from edgesim.sim.engine import run_simulation
-from edgesim import scenario_from_dict
 
 PIXELS = 100 * 100
 

@@ -138,7 +138,8 @@ def test_peukert_exponent_one_equals_ideal_and_above_one_shortens_life_at_high_c
     assert peukert1 == pytest.approx(ideal, rel=1e-12)
     # Peukert's law: life = H (P_rated / P)^k with P_rated = capacity / H, for a draw of 8.75 W
     for rated_hours in (1e-4, 0.01):  # rated at 100 W (we draw less: longer life), at 1 W (we draw more: shorter)
-        life = edgesim.simulate(edgesim.scenario_from_dict(constant_load(model="peukert", peukert_exponent=1.2, rated_hours=rated_hours))).summary["system"]["battery_life_h"]
+        spec = edgesim.scenario_from_dict(constant_load(model="peukert", peukert_exponent=1.2, rated_hours=rated_hours))
+        life = edgesim.simulate(spec).summary["system"]["battery_life_h"]
         assert life == pytest.approx(rated_hours * (0.01 / rated_hours / 8.75) ** 1.2, rel=1e-9)
         assert (life > ideal) == (rated_hours == 1e-4)
 
