@@ -59,7 +59,7 @@ def run(fast: bool = False, out_dir: str | Path | None = None) -> dict[str, Any]
         })
     notes = [
         "Simulated: edgesim maximum-throughput runs (camera at 20x capacity, queue 1, drop_newest), ResNet-50 "
-        "224x224 batch 1, catalog devices; FPS = achieved_fps, W = unit avg_power_w, FPS/W = unit inferences_per_j.",
+        "224x224 batch 1, catalog devices; FPS = achieved_fps, W = unit avg_power_w, FPS/W = achieved_fps / avg_power_w.",
         f"White paper: {common.WHITEPAPER}, Figure 4 data table (note 9).",
         "Hailo-8: the table's 403.1 inferences/W is not 1223 / 3.03 = 403.6 (inputs rounded in the source); "
         "the simulation gives the quotient of the table's own FPS and W.",
