@@ -93,7 +93,7 @@ def test_figure4_within_2_percent_of_the_white_paper(figure4):
         assert r["sim_fps_per_w"] == pytest.approx(fps_per_w, rel=0.02), device
         assert r["utilization"] == pytest.approx(1.0, abs=1e-9)  # saturated: maximum throughput
         # the simulated FPS/W is the simulated FPS over the simulated W (one window, two readings)
-        assert r["sim_fps_per_w"] == pytest.approx(r["sim_fps"] / r["sim_power_w"], rel=1e-12)  # one FPS in the row: FPS/W is FPS / W (was 0.5% apart in --fast)
+        assert r["sim_fps_per_w"] == pytest.approx(r["sim_fps"] / r["sim_power_w"], rel=1e-12)  # one FPS per row (was 0.5% apart in --fast)
     # the CSV carries the same numbers as the returned rows
     csv_rows = {r["device"]: r for r in _csv_rows(figure4, "figure4")}
     assert float(csv_rows["hailo8"]["sim_fps_per_w"]) == pytest.approx(rows["hailo8"]["sim_fps_per_w"])
