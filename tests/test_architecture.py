@@ -142,3 +142,15 @@ def test_every_module_declares_all() -> None:
         if "__all__" not in names and path.name != "__main__.py":
             missing.append(str(path.relative_to(PACKAGE.parent)))
     assert not missing, missing
+
+
+def test_physics_imports_with_numpy_and_scipy_alone() -> None:
+    """Importing every physics module loads no SimPy, pydantic, pandas, YAML or matplotlib (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    modules = sorted(f"edgesim.physics.{p.stem}" for p in (PACKAGE / "physics").glob("*.py") if p.stem != "__init__")
+    code = (f"import sys\nimport {', '.join(modules)}\n"
+            "print(','.join(m for m in ('simpy', 'pydantic', 'pandas', 'yaml', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "", f"physics pulled in: {out}"
