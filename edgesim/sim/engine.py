@@ -8,6 +8,7 @@ heat, leakage and the battery are integrated the same way by the platform (``pla
 """
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,31 @@ class RunState:
     loads: list[LoadSim] = field(default_factory=list)
     requested_duration_s: float = 0.0
     wall_s: float = 0.0
+
+
+def _run_frames(cameras: list[CameraSim], units: list[UnitSim], end_s: float, warmup_s: float) -> None:
+    """Emit every camera's frames in time order until ``end_s`` (exclusive, as SimPy's ``run(until)``).
+
+    The order is SimPy's: frames at one instant go camera by camera (each camera's next frame is scheduled when its
+    last one fires, so their order never changes), and the warm-up snapshot comes before frames at its instant.
+    """
+    heap = [(cam.next_arrival_s(), k) for k, cam in enumerate(cameras)]
+    heapq.heapify(heap)
+    snapshot_due = warmup_s > 0
+    while heap:
+        t, k = heap[0]
+        if t >= end_s:
+            break
+        if snapshot_due and t >= warmup_s:
+            for unit in units:
+                unit.take_snapshot(warmup_s)
+            snapshot_due = False
+        cam = cameras[k]
+        cam.emit(t)
+        heapq.heapreplace(heap, (cam.next_arrival_s(), k))
+    if snapshot_due and warmup_s < end_s:
+        for unit in units:
+            unit.take_snapshot(warmup_s)
 
 
 def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | None = None) -> RunState:
@@ -95,21 +121,28 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
             platform.state_trace = []
     if on_build is not None:
         on_build(state)
+    # frames only: every unit completes lazily and nothing else makes events (no platform, pipeline or load driver),
+    # so the cameras' arrivals are merged in time order here, without a SimPy event per frame
+    frames_only = platform is None and not pipelines and not loads and all(u.lazy for u in state.units)
     for cam in cameras:
-        cam.start()
+        cam.start(schedule_frames=not frames_only)
     if platform is not None:
         platform.request_check(0.0)
-    if model.warmup_s > 0:
-        def snapshot(_event: Wake) -> None:
-            if platform is not None:
-                platform.take_snapshot()
-            for unit in state.units:
-                unit.take_snapshot()
-        schedule(Wake(snapshot), NORMAL, model.warmup_s)
     t0 = time.perf_counter()
-    env.run(until=duration_s)  # returns early when the battery reaches its cut-off
+    if frames_only:
+        _run_frames(cameras, state.units, duration_s, model.warmup_s)
+        end_s = duration_s
+    else:
+        if model.warmup_s > 0:
+            def snapshot(_event: Wake) -> None:
+                if platform is not None:
+                    platform.take_snapshot()
+                for unit in state.units:
+                    unit.take_snapshot()
+            schedule(Wake(snapshot), NORMAL, model.warmup_s)
+        env.run(until=duration_s)  # returns early when the battery reaches its cut-off
+        end_s = min(env.now, duration_s) if platform is None or platform.battery_empty_s is None else platform.battery_empty_s
     state.wall_s = time.perf_counter() - t0
-    end_s = min(env.now, duration_s) if platform is None or platform.battery_empty_s is None else platform.battery_empty_s
     state.duration_s = end_s
     n_bins_run = max(1, int(np.ceil(end_s / interval_s - 1e-9)))
     for unit in state.units:

@@ -216,6 +216,18 @@ class PlatformSim:
         return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area,
                             self.fan_energy_j, self.fan_duty_area, voltage)
 
+    def summary(self, elapsed_s: float) -> dict[str, Any]:
+        """Platform figures for the result's ``system`` section: fan energy, mean power and final duty (with a fan),
+        the ambient in force at the end (with an ambient profile)."""
+        out: dict[str, Any] = {}
+        if self.fan is not None:
+            out["fan_energy_j"] = self.fan_energy_j
+            out["fan_avg_power_w"] = self.fan_energy_j / elapsed_s if elapsed_s > 0 else 0.0
+            out["fan_final_duty"] = self.fan.levels[self.fan_level].duty
+        if self.ambient is not None:
+            out["final_ambient_c"] = self.ambient_now_c()
+        return out
+
     def terminal_voltage_v(self) -> float:
         """Li-ion: the pack's terminal voltage now under the current draw, V (nan for other batteries)."""
         if not self.liion:

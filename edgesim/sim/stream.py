@@ -37,6 +37,7 @@ class StreamSim(JobOwner):
         self.dropped = 0
         self.late = 0
         self.latencies = LatencyStore()
+        self._record_latency = self.latencies.append  # bound once: called per completed job
         self.entry: JobOwner = self  # who receives the camera's frames (a ResizeOwner when there is a resize)
         self.frame_arrival_s: dict[int, float] = {}  # frames past their resize: seq -> arrival at the camera
 
@@ -51,7 +52,7 @@ class StreamSim(JobOwner):
         if arrival_s >= self.warmup_s:
             self.completed += 1
             latency_s = now - arrival_s
-            self.latencies.append(latency_s)
+            self._record_latency(latency_s)
             if latency_s > self.deadline_rel_s:
                 self.late += 1
         if self.trace is not None:
@@ -115,24 +116,34 @@ class CameraSim:
         self.seq = 0
         self._targets: list[tuple[Callable[[JobOwner, float, int], None], JobOwner]] = []
 
-    def start(self) -> None:
+    def start(self, schedule_frames: bool = True) -> None:
+        """Bind the frame's targets; with ``schedule_frames``, schedule the first frame as a SimPy event (the engine
+        drives the frames itself when nothing else needs events: :func:`edgesim.sim.engine.run_simulation`)."""
         self._targets = [(stream.entry.unit.submit, stream.entry) for stream in self.streams]  # bound once: per frame
-        self._next_frame()
+        if schedule_frames:
+            self._next_frame()
 
-    def _next_frame(self) -> None:
+    def next_arrival_s(self) -> float:
+        """The next frame's arrival instant (s), taken from the camera's arrival process."""
         if self._i == len(self._chunk):
             self._chunk = next(self._times)
             self._i = 0
-        t = self._chunk[self._i]
+        t = float(self._chunk[self._i])
         self._i += 1
-        self._schedule(Wake(self._fire), NORMAL, max(0.0, t - self.env._now))
+        return t
 
-    def _fire(self, _event: Wake) -> None:
-        now = self.env._now
+    def emit(self, now: float) -> None:
+        """A frame arrives at ``now``: one job per stream, and every pipeline hears of it."""
         seq = self.seq
         self.seq += 1
-        for submit, stream in self._targets:
-            submit(stream, now, seq)
+        for submit, owner in self._targets:
+            submit(owner, now, seq)
         for listener in self.listeners:
             listener(now, seq)
+
+    def _next_frame(self) -> None:
+        self._schedule(Wake(self._fire), NORMAL, max(0.0, self.next_arrival_s() - self.env._now))
+
+    def _fire(self, _event: Wake) -> None:
+        self.emit(self.env._now)
         self._next_frame()

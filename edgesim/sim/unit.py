@@ -189,9 +189,11 @@ class UnitSim:
         integral of the DVFS speed factor (s): differences of the totals noted at the interval edges."""
         return np.diff(np.asarray(self.edges[: self.n_bins + 1], dtype=np.float64), axis=0)
 
-    def take_snapshot(self) -> None:
-        self.catch_up(self.env.now, inclusive=False)  # the snapshot event fires before completions at its instant
-        self.advance(self.env.now)
+    def take_snapshot(self, now: float | None = None) -> None:
+        """Note the integrals at the end of the warm-up (``now``, default the environment's time)."""
+        now = self.env.now if now is None else now
+        self.catch_up(now, inclusive=False)  # the snapshot event fires before completions at its instant
+        self.advance(now)
         self.snapshot = (self.energy_j, self.busy_s, self.queue_area_s)
 
     def _update_power(self, now: float) -> None:
@@ -383,8 +385,11 @@ class UnitSim:
 
     def catch_up(self, t: float, inclusive: bool = True) -> None:
         """Complete, in order, every job of a lazy unit that finishes by ``t`` (before ``t`` when not inclusive)."""
-        while self.next_finish_s < t or (inclusive and self.next_finish_s == t):
-            self._complete_single(self.running[0], self.next_finish_s)
+        complete, running = self._complete_single, self.running  # bound once: this loop runs once per job
+        finish_s = self.next_finish_s
+        while finish_s < t or (inclusive and finish_s == t):
+            complete(running[0], finish_s)
+            finish_s = self.next_finish_s
 
     def _finish_single(self, event: JobWake) -> None:
         """``_finish`` specialised for one server: the same bookkeeping, fewer branches and calls."""
