@@ -424,7 +424,7 @@ class PlatformSim:
                 continue
             t_exact, kind = planned
             if t_exact > NEAR_S:
-                t_bound = self._bound(watch, kind, horizon_s)
+                t_bound = self._bound(watch, kind, horizon_s, t_exact)
                 if t_bound > NEAR_S:  # far: nothing can happen before the bound; look again then
                     watch.far_until_s = now + t_bound
                     if t_bound <= horizon_s:
@@ -512,11 +512,17 @@ class PlatformSim:
                 first = min(first, t)
         return first
 
-    def _bound(self, watch: Watch, kind: str, horizon_s: float) -> float:
-        """A time before which this watch cannot fire whatever the powers do (0 when none can be given)."""
+    def _bound(self, watch: Watch, kind: str, horizon_s: float, t_exact: float) -> float:
+        """A time before which this watch cannot fire whatever the powers do (0 when none can be given).
+
+        Exception (stated approximation): with temperature-dependent leakage the battery draw has no cheap
+        rigorous bound, so the cut-off is re-planned at most every ``LIION_STEP_S`` and at half the remaining
+        planned time (it converges on the instant; it could only be late if the leakage draw grew enough within
+        that window to bring the cut-off forward by half the remaining time).
+        """
         if kind == "empty":
             if self._leaky:
-                return 0.0
+                return min(LIION_STEP_S, 0.5 * t_exact) if self.liion else 0.0
             assert self.battery is not None
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
         if kind == "regime" or self.exp_leak is not None:
