@@ -10,9 +10,9 @@ import pytest
 import edgesim
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.model.cells import load_cell
+from edgesim.model.compile import compile_system
 from edgesim.physics.liion import LiIonPack
 from edgesim.sim.engine import RunState, run_simulation
-from edgesim.model.compile import compile_system
 
 
 def _box(**unit_extra) -> dict:
