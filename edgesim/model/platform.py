@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
-from ..physics.battery import EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
+from ..physics.battery import BATTERY_MODELS, EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
 from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
 from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
@@ -57,15 +57,11 @@ def thermal_network(spec: ThermalSpec, leakage_w_per_k: Mapping[str, float]) -> 
 
 def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack:
     """The battery model named by the spec (a Li-ion pack takes its DC-DC efficiency from the simulator: 1 here)."""
-    if spec.model == "ideal":
-        return IdealBattery(spec.capacity_wh, spec.cutoff_soc)
-    if spec.model == "peukert":
-        return PeukertBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.peukert_exponent, spec.rated_hours, spec.cutoff_soc)
-    if spec.model == "liion":
+    if spec.model == "liion":  # its cell comes from the battery catalog
         assert spec.cell is not None
         return LiIonPack(load_cell(spec.cell), spec.series, spec.parallel, 1.0, spec.cell_temp_c)
-    assert spec.kibam_k_per_s is not None
-    return KiBaMBattery(spec.capacity_wh, spec.nominal_voltage_v, spec.kibam_c, spec.kibam_k_per_s, spec.cutoff_soc)
+    battery: IdealBattery | PeukertBattery | KiBaMBattery = BATTERY_MODELS[spec.model](spec.model_dump())
+    return battery
 
 
 def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack, initial_soc: float) -> object:

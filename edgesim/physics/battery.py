@@ -23,12 +23,14 @@ Pure Python; no SimPy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from scipy.optimize import brentq
 
 __all__ = [
+    "BATTERY_MODELS",
     "battery_draw_w",
     "BatteryModel",
     "EnergyState",
@@ -389,3 +391,14 @@ class KiBaMBattery:
         if power_w == 0.0:
             return math.inf
         return self._first_time_y1_at(state, power_w / self.nominal_voltage_v, self._cutoff_coulomb)
+
+
+BATTERY_MODELS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "ideal": lambda f: IdealBattery(f["capacity_wh"], f["cutoff_soc"]),
+    "peukert": lambda f: PeukertBattery(f["capacity_wh"], f["nominal_voltage_v"], f["peukert_exponent"], f["rated_hours"],
+                                        f["cutoff_soc"]),
+    "kibam": lambda f: KiBaMBattery(f["capacity_wh"], f["nominal_voltage_v"], f["kibam_c"], f["kibam_k_per_s"], f["cutoff_soc"]),
+}
+"""Battery models by the scenario's ``battery.model`` name, each built from the battery section's fields (a plain
+mapping; units in the names). A new model: its class here (``initial_state``, ``soc``, ``step``, ``time_to_cutoff_s``)
+and one line in this table, plus its name and fields in ``BatterySpec`` (``edgesim/spec/schema.py``)."""

@@ -139,9 +139,11 @@ def build_result(state: RunState) -> SimulationResult:
     }
     if platform is not None and platform.battery is not None:
         system.update(_battery_summary(state, platform))
+    if platform is not None:
+        system.update(platform.summary(state.duration_s))  # fan energy and duty, the ambient at the end
     # the whole device's draw: units (leakage included) plus platform loads, worst recording interval too
     device_power = timeseries.groupby("time_s")["power_w"].sum() + platform_load_w if len(timeseries) else None
-    system["device_avg_power_w"] = system["avg_power_w"] + platform_load_w
+    system["device_avg_power_w"] = system["avg_power_w"] + platform_load_w + system.get("fan_avg_power_w", 0.0)
     system["device_max_interval_power_w"] = float(device_power.max()) if device_power is not None else None
     system["device_peak_power_w"] = platform.peak_w if platform is not None else None
     system["power_budget_w"] = model.power_budget_w
