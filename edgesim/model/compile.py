@@ -13,7 +13,9 @@ from collections.abc import Mapping
 import networkx as nx
 
 from ..errors import ScenarioError
+from ..physics.camera_power import CameraPowerModel, CameraStage
 from ..physics.power import DvfsState, PowerModel, UtilizationCurve
+from ..physics.sleep import SleepState
 from ..spec.schema import (
     CameraSpec,
     ComputeUnitSpec,
@@ -48,7 +50,7 @@ from .records import (
 from .service import service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
-__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "compile_system", "power_model"]
+__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "power_model", "sleep_state"]
 
 PIPELINE_INDEX_BASE = 1_000_000  # job-owner indices of pipeline stages: apart from streams' 0..n-1
 LOAD_INDEX_BASE = 2_000_000  # job-owner indices of load drivers
@@ -78,6 +80,29 @@ def _batch_times(spec: ComputeUnitSpec) -> dict[str, BatchTime]:
     return out
 
 
+def sleep_state(spec: ComputeUnitSpec) -> SleepState | None:
+    """The unit's sleep level (physics ``SleepState``, idle power = ``idle_power_w``), or None without one."""
+    sleep = spec.sleep
+    if sleep is None:
+        return None
+    return SleepState(idle_power_w=spec.idle_power_w, sleep_power_w=sleep.power_w, timeout_s=sleep.timeout_s,
+                      entry_s=sleep.entry_latency_s, entry_energy_j=sleep.entry_energy_j, wake_s=sleep.wake_latency_s,
+                      wake_energy_j=sleep.wake_energy_j)
+
+
+def camera_power_w(cam: CameraSpec) -> float | None:
+    """The camera's own draw at its resolution and frame rate, W (``physics.camera_power``), or None if not given."""
+    power = cam.power
+    if power is None:
+        return None
+    if power.power_w is not None:
+        stage = CameraStage("camera", power.power_w, 0.0)
+    else:
+        assert power.static_w is not None and power.energy_per_pixel_j is not None
+        stage = CameraStage("camera", power.static_w, power.energy_per_pixel_j)
+    return CameraPowerModel((stage,)).power_w(cam.width_px, cam.height_px, cam.fps)
+
+
 def _unit_model(spec: ComputeUnitSpec) -> UnitModel:
     states = tuple(s.name for s in spec.dvfs_states)
     initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
@@ -93,7 +118,7 @@ def _unit_model(spec: ComputeUnitSpec) -> UnitModel:
         exponential_service=spec.service_time_distribution == "exponential", power=power_model(spec),
         dvfs_states=states, initial_state=initial, throttle=throttle, thermal_node=spec.thermal_node,
         leakage_w_per_k=spec.leakage_w_per_k, leakage_ref_temp_c=spec.leakage_ref_temp_c, batching=batching,
-        memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus)
+        memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus, sleep=sleep_state(spec))
 
 
 def _camera_instances(spec: ScenarioSpec) -> list[tuple[CameraModel, CameraSpec]]:
@@ -106,7 +131,8 @@ def _camera_instances(spec: ScenarioSpec) -> list[tuple[CameraModel, CameraSpec]
             if cam.stagger and replica:
                 phase_s = phase_s + replica / (cam.count * cam.fps)
             arrival = ArrivalModel(cam.arrival.kind, phase_s, cam.arrival.jitter_s)
-            out.append((CameraModel(name, cam.name, cam.fps, cam.width_px, cam.height_px, arrival), cam))
+            out.append((CameraModel(name, cam.name, cam.fps, cam.width_px, cam.height_px, arrival, camera_power_w(cam),
+                                    cam.power.thermal_node if cam.power is not None else None), cam))
     return out
 
 
@@ -280,4 +306,4 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         seed=spec.seed if seed is None else int(seed), trace=spec.record.trace if trace is None else bool(trace),
         interval_s=min(spec.record.interval_s, duration_s), cameras=tuple(c for c, _ in cameras), units=unit_tuple,
         streams=tuple(streams), pipelines=tuple(pipelines), loads=loads, memory_buses=tuple(buses.values()),
-        platform=platform_model(spec, unit_tuple), power_budget_w=spec.power_budget_w)
+        platform=platform_model(spec, unit_tuple, tuple(c for c, _ in cameras)), power_budget_w=spec.power_budget_w)

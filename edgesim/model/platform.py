@@ -17,6 +17,7 @@ from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
 from .cells import load_cell
 from .records import (
     AmbientModel,
+    CameraModel,
     ExpLeakageModel,
     FanLevelModel,
     FanModel,
@@ -27,7 +28,8 @@ from .records import (
     UnitModel,
 )
 
-__all__ = ["LIION_ENERGY_TOLERANCE", "battery_model", "platform_model", "thermal_links", "thermal_network"]
+__all__ = ["CAMERA_LOAD_PREFIX", "LIION_ENERGY_TOLERANCE", "battery_model", "camera_loads", "platform_model", "thermal_links",
+           "thermal_network"]
 
 LIION_ENERGY_TOLERANCE = 0.03  # stated capacity_wh vs the pack's open-circuit energy, relative
 
@@ -202,8 +204,25 @@ def _exp_leakage(spec: ScenarioSpec, net: ThermalNetwork, initial_temp_c: float)
     return tuple(out)
 
 
-def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...]) -> PlatformModel | None:
-    if spec.thermal is None and spec.battery is None and not spec.platform_loads:
+CAMERA_LOAD_PREFIX = "camera:"  # a camera's own draw is the platform load named camera:<instance>
+
+
+def camera_loads(spec: ScenarioSpec, cameras: Sequence[CameraModel]) -> tuple[PlatformLoadModel, ...]:
+    """Each camera instance's own draw (sensor + ISP + encoder, ``cameras[].power``) as a platform load."""
+    nodes = {n.name for n in spec.thermal.nodes} if spec.thermal is not None else set()
+    for i, cam in enumerate(spec.cameras):
+        node = cam.power.thermal_node if cam.power is not None else None
+        if node is not None and node not in nodes:
+            raise ScenarioError(spec.source, f"cameras[{i}].power.thermal_node", f"no thermal node named {node!r}")
+    return tuple(PlatformLoadModel(CAMERA_LOAD_PREFIX + c.name, c.power_w, c.power_thermal_node)
+                 for c in cameras if c.power_w is not None)
+
+
+def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
+                   cameras: Sequence[CameraModel] = ()) -> PlatformModel | None:
+    """The device's platform (None when the scenario models no heat, battery, platform load or camera power)."""
+    cam_loads = camera_loads(spec, cameras)
+    if spec.thermal is None and spec.battery is None and not spec.platform_loads and not cam_loads:
         return None
     network = leaky_net = fan = ambient = None
     exp_leak: tuple[ExpLeakageModel, ...] = ()
@@ -235,6 +254,6 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...]) -> Platform
         battery_initial_state=_initial_battery_state(battery, spec.battery.initial_soc) if battery is not None and spec.battery else None,
         battery_kind=spec.battery.model if spec.battery is not None else None,
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
-        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads),
+        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads) + cam_loads,
         leakage_network=leaky_net, fan=fan, ambient=ambient, throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
         liion=battery is not None and isinstance(battery, LiIonPack))

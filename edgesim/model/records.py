@@ -16,6 +16,7 @@ from ..physics.fan import FanCurve
 from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
 from ..physics.power import PowerModel
+from ..physics.sleep import SleepState
 from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
 from ..physics.throttle import StepController, TripPoint
 
@@ -91,6 +92,8 @@ class CameraModel:
     width_px: int
     height_px: int
     arrival: ArrivalModel
+    power_w: float | None = None  # the camera's own draw (sensor + ISP + encoder), W: a platform load; None: not modeled
+    power_thermal_node: str | None = None  # the node that draw heats
 
     @property
     def pixels(self) -> int:
@@ -153,6 +156,7 @@ class UnitModel:
     batching: BatchingModel | None
     memory_bandwidth_bytes_per_s: float | None
     memory_bus: str | None
+    sleep: SleepState | None = None  # a sleep level after an idle timeout (idle_power_w = the unit's static power)
 
     @property
     def static_power_w(self) -> float:

@@ -126,6 +126,7 @@ def build_result(state: RunState) -> SimulationResult:
     achieved_ops += sum(p["achieved_ops_per_s"] for p in pipelines) * window_s
     achieved_ops += sum(load.samples_completed * load.model.ops_per_sample for load in state.loads)
     platform_load_w = model.platform.platform_load_w if model.platform is not None else 0.0
+    camera_power_w = {c.name: c.power_w for c in model.cameras if c.power_w is not None}  # platform loads too
     system: dict[str, Any] = {
         "energy_j": total_energy_j,
         "avg_power_w": total_energy_j / window_s,
@@ -133,6 +134,7 @@ def build_result(state: RunState) -> SimulationResult:
         "achieved_tops": achieved_ops / window_s / 1e12,
         "inferences_per_j": ratio(sum(u["inferences"] for u in units), total_energy_j),
         "platform_load_w": platform_load_w,
+        "camera_power_w": camera_power_w or None,  # each camera instance's own draw (in platform_load_w), W
         "battery_life_h": None,
         "battery_life_is_projection": None,
         "final_soc": None,

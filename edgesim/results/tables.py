@@ -87,6 +87,9 @@ def unit_row(u: UnitSim, index: int, state: RunState, window_s: float) -> dict[s
         "max_temp_c": None,
         "final_temp_c": None,
     }
+    sleep = u.sleep_summary()  # None for a unit without a sleep level
+    row["sleep_s"] = None if sleep is None else sleep.sleep_s
+    row["wakes"] = None if sleep is None else sleep.wakes
     if platform is not None and platform.net is not None and platform.unit_node[index] >= 0:
         node = platform.unit_node[index]
         row["thermal_node"] = platform.net.node_names[node]

@@ -25,7 +25,7 @@ from .pipeline import PipelineSim
 from .platform import PlatformSim
 from .rng import source_rng
 from .stream import CameraSim, ResizeOwner, StreamSim
-from .unit import UnitSim
+from .unit import UnitSim, make_unit_sim
 
 __all__ = ["RunState", "run_simulation"]
 
@@ -87,7 +87,7 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
     duration_s, seed, trace = model.duration_s, model.seed, model.trace
     interval_s = model.interval_s
     n_bins = int(np.ceil(duration_s / interval_s - 1e-9))
-    units = {u.name: UnitSim(env, u, source_rng(seed, ("link:" if u.kind == "link" else "unit:") + u.name), interval_s, n_bins,
+    units = {u.name: make_unit_sim(env, u, source_rng(seed, ("link:" if u.kind == "link" else "unit:") + u.name), interval_s, n_bins,
                              model.warmup_s) for u in model.units}
     cameras = [CameraSim(env, cam, source_rng(seed, "camera:" + cam.name)) for cam in model.cameras]
     by_name = {cam.name: cam for cam in cameras}
@@ -112,7 +112,8 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
     for unit in units.values():
         # completions need no event when nothing watches the unit between arrivals: no platform (heat, battery) and
         # only owners whose on_complete just records (streams; pipeline stages and load drivers submit more work)
-        unit.use_fast_path(lazy=platform is None and all(isinstance(o, StreamSim) for o in unit.owners))
+        unit.use_fast_path(lazy=platform is None and all(isinstance(o, StreamSim) for o in unit.owners)
+                           and unit.unit_model.sleep is None)  # a sleeping unit's timeouts and wakes are events
     state = RunState(model, duration_s, seed, cameras, list(units.values()), streams, platform, pipelines, loads, duration_s)
     if trace:  # every power change (and, with a platform, the device state then): memory grows with the run
         for unit in state.units:

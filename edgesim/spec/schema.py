@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 __all__ = [
     "ABSOLUTE_ZERO_C", "MAX_BYTES", "MAX_COUNT", "MAX_DURATION_S", "MAX_FPS", "MAX_OPS_PER_INFERENCE",
     "MAX_OPS_PER_PIXEL", "MAX_OPS_PER_S", "MIN_FRACTION", "MAX_PIXELS_PER_SIDE", "MAX_POWER_W", "MAX_TEMP_C", "MIN_RECORD_INTERVAL_S",
-    "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraSpec", "ComputeUnitSpec", "CountSpec",
+    "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraPowerSpec", "CameraSpec",
+    "ComputeUnitSpec", "CountSpec", "SleepSpec",
     "DropPolicy", "DvfsStateSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
     "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "ScenarioSpec", "Spec",
     "StageSpec", "StreamSpec", "SunSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "ThrottleStepSpec",
@@ -105,6 +106,30 @@ class ArrivalSpec(Spec):
     jitter_s: TimeS = 0.0
 
 
+class CameraPowerSpec(Spec):
+    """The camera's own draw (sensor + ISP + encoder) as a platform load: ``power_w`` (a measured total), or
+    ``static_w + energy_per_pixel_j x width_px x height_px x fps`` (W, J/px; ``physics.camera_power``).
+
+    No default: every figure names its ``source`` (or says ``ILLUSTRATIVE``). The one published total found is
+    the Raspberry Pi Camera Module's 250 mA at 5 V = 1.25 W (mode not stated). Heats ``thermal_node`` if set.
+    """
+
+    power_w: PowerW | None = None
+    static_w: PowerW | None = None
+    energy_per_pixel_j: Annotated[float, Field(ge=0, le=1e-3, allow_inf_nan=False)] | None = None
+    thermal_node: str | None = None
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CameraPowerSpec:
+        affine = self.static_w is not None or self.energy_per_pixel_j is not None
+        if (self.power_w is not None) == affine:
+            raise ValueError("give power_w (a total), or static_w and energy_per_pixel_j, not both")
+        if affine and (self.static_w is None or self.energy_per_pixel_j is None):
+            raise ValueError("give both static_w and energy_per_pixel_j")
+        return self
+
+
 class CameraSpec(Spec):
     """A camera (or any frame source). ``count`` > 1 replicates it as ``name_0 .. name_{count-1}``."""
 
@@ -115,6 +140,7 @@ class CameraSpec(Spec):
     arrival: ArrivalSpec = ArrivalSpec()
     count: Count = 1
     stagger: bool = False  # replicas' phases spread evenly over one frame period (unsynchronized cameras)
+    power: CameraPowerSpec | None = None  # the camera's own draw (each replica draws it), a platform load
 
     @model_validator(mode="after")
     def _jitter_keeps_order(self) -> CameraSpec:
@@ -301,6 +327,33 @@ class PowerModeSpec(Spec):
     source: str = ""
 
 
+class SleepSpec(Spec):
+    """A sleep level entered after ``timeout_s`` idle (no job running or waiting) and left when a job arrives.
+
+    Power while asleep ``power_w`` (W, at most the unit's ``idle_power_w``); entry takes ``entry_latency_s`` and
+    ``entry_energy_j``, the wake ``wake_latency_s`` (added to the waking job's latency) and ``wake_energy_j``. A
+    transition's energy is drawn as a constant power pulse over its latency (energy / latency), so a transition
+    with energy needs a latency. No defaults for the required numbers: cite them, or mark them ILLUSTRATIVE in
+    ``source`` (no sleep figures of any catalog part are published in the references read).
+    """
+
+    power_w: PowerW
+    timeout_s: TimeS
+    wake_latency_s: TimeS
+    wake_energy_j: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+    entry_latency_s: TimeS = 0.0
+    entry_energy_j: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] = 0.0
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _pulses_have_a_duration(self) -> SleepSpec:
+        for kind in ("wake", "entry"):
+            if getattr(self, f"{kind}_energy_j") > 0 and getattr(self, f"{kind}_latency_s") == 0:
+                raise ValueError(f"{kind}_energy_j > 0 needs {kind}_latency_s > 0 (the energy is drawn as a power "
+                                 f"pulse over the {kind} latency)")
+        return self
+
+
 class ComputeUnitSpec(Spec):
     """A compute unit (CPU, GPU, NPU...). ``device: NAME`` fills fields from the catalog; fields given here win.
 
@@ -340,6 +393,7 @@ class ComputeUnitSpec(Spec):
     on_chip_memory_bytes: Bytes | None = None
     memory_bus: str | None = None  # name of a shared DRAM bus (memory_buses); its bandwidth is shared fairly
     sources: dict[str, str] = {}
+    sleep: SleepSpec | None = None  # a sleep level after an idle timeout (wake latency and energy)
 
     @model_validator(mode="after")
     def _power_order(self) -> ComputeUnitSpec:
@@ -368,6 +422,8 @@ class ComputeUnitSpec(Spec):
                     raise ValueError(f"throttle_steps.steps[{k}].state: {step.state!r} is not one of dvfs_states {names}")
         if self.leakage is not None and self.leakage_w_per_k > 0:
             raise ValueError("give leakage (exponential) or leakage_w_per_k (linear), not both")
+        if self.sleep is not None and self.sleep.power_w > self.idle_power_w:
+            raise ValueError(f"sleep.power_w ({self.sleep.power_w} W) must not exceed idle_power_w ({self.idle_power_w} W)")
         return self
 
     def measured_point(self, model: str) -> MeasuredPoint | None:
