@@ -160,9 +160,8 @@ def cold_leaky_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.xfail(strict=False, reason="engine: linear leakage b (T - 25 C) is negative below 25 C, so a unit in a cold "
-                                        "ambient can report negative energy (issue 11)")
-@settings(max_examples=50, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# linear leakage is b max(0, T - T_ref) (the clamped network): a unit in a cold ambient never reports negative energy
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cold_leaky_scenarios())
 def test_energy_is_never_negative_in_a_cold_ambient(data: dict[str, Any]) -> None:
     summary = edgesim.simulate(edgesim.scenario_from_dict(data)).summary
