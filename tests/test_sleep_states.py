@@ -207,3 +207,24 @@ def test_shipped_scenario_saves_power_at_low_fps_and_pays_the_wake_in_latency(tm
     wake_ms = asleep["streams"][0]["latency_ms"]["mean"] - awake["streams"][0]["latency_ms"]["mean"]
     assert wake_ms == pytest.approx(5.0, rel=1e-9)
     assert asleep["units"][0]["wakes"] == asleep["units"][0]["inferences"]
+
+
+@pytest.mark.parametrize("variant", ["two_servers", "batching", "pipeline"])
+def test_general_paths_conserve_energy_and_serve_every_frame(variant: str) -> None:
+    """Sleep on the general completion path (two servers), with dynamic batching, and under a pipeline stage."""
+    data = scenario(fps=30.0, duration_s=10.0, arrival="poisson")
+    unit = data["compute_units"][0]
+    if variant == "two_servers":
+        unit["servers"] = 2
+    elif variant == "batching":
+        unit["batching"] = {"max_batch": 4, "max_wait_s": 0.015}
+    else:
+        del data["streams"]
+        data["pipelines"] = [{"name": "p", "camera": "cam", "stages": [{"name": "det", "unit": "npu", "model": "net"}]}]
+    result = run(data, trace=True)
+    row = result.summary["units"][0]
+    assert row["wakes"] > 20 and row["sleep_s"] > 1.0
+    assert row["energy_j"] == pytest.approx(trace_energy_j(result.extra["power_trace"], "npu", 10.0), rel=1e-9)
+    group = result.summary["pipelines" if variant == "pipeline" else "streams"][0]
+    assert group["dropped"] == 0 and group["completed"] + group["in_flight"] == group["offered"]
+    assert group["latency_ms"]["p50"] >= SERVICE_S * 1e3 - 1e-9
