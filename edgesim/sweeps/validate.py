@@ -7,7 +7,8 @@ column and ``--dry-run`` show it, and its overrides) and the field::
 
     scenarios/x.yaml: run 3 (cameras.cam.fps=fast): cameras[0].fps: Input should be a valid number ...
 
-Cross-field checks that depend on the combination (a device that has no peak at the model's precision and no
+The run budget (:func:`edgesim.model.budget.check_run_budget`: events, recorded intervals, memory) is checked for
+every configuration too. Cross-field checks that depend on the combination (a device that has no peak at the model's precision and no
 measured point, an efficiency the catalog does not give) and problems that only show while running are not plan
 errors: a sweep over devices expects some to be unable to run the model, so such a run is recorded as failed, with
 its error, and the sweep goes on.
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..catalog.resolve import resolve_catalog_references
 from ..errors import EdgesimError, ScenarioError, ScenarioErrors
+from ..model.budget import check_run_budget
 from ..spec.load import parse_scenario
 from .errors import SweepError
 from .paths import PathError, format_assignment
@@ -77,7 +79,8 @@ def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
         seen.add(key)
         try:
             data = build_scenario(spec.scenario, run.params, run.seed, spec.duration_s)
-            parse_scenario(data, spec.source, base_dir, resolver=resolve_catalog_references)
+            parsed = parse_scenario(data, spec.source, base_dir, resolver=resolve_catalog_references)
+            check_run_budget(parsed, spec.duration_s)  # a run too big for the machine is a plan error too
         except PathError as exc:
             raise SweepError(spec.spec_source, describe_run(run), str(exc)) from None
         except ScenarioError as exc:
