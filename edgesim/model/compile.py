@@ -14,6 +14,7 @@ import networkx as nx
 
 from ..errors import ScenarioError
 from ..physics.camera_power import CameraPowerModel, CameraStage
+from ..physics.dvfs import Transition
 from ..physics.power import DvfsState, PowerModel, UtilizationCurve
 from ..physics.sleep import SleepState
 from ..spec.schema import (
@@ -50,7 +51,7 @@ from .records import (
 from .service import service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
-__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "power_model", "sleep_state"]
+__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "dvfs_transition", "power_model", "sleep_state"]
 
 PIPELINE_INDEX_BASE = 1_000_000  # job-owner indices of pipeline stages: apart from streams' 0..n-1
 LOAD_INDEX_BASE = 2_000_000  # job-owner indices of load drivers
@@ -103,7 +104,7 @@ def camera_power_w(cam: CameraSpec) -> float | None:
     return CameraPowerModel((stage,)).power_w(cam.width_px, cam.height_px, cam.fps)
 
 
-def _unit_model(spec: ComputeUnitSpec) -> UnitModel:
+def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel]) -> UnitModel:
     states = tuple(s.name for s in spec.dvfs_states)
     initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
     throttle = None
@@ -118,7 +119,15 @@ def _unit_model(spec: ComputeUnitSpec) -> UnitModel:
         exponential_service=spec.service_time_distribution == "exponential", power=power_model(spec),
         dvfs_states=states, initial_state=initial, throttle=throttle, thermal_node=spec.thermal_node,
         leakage_w_per_k=spec.leakage_w_per_k, leakage_ref_temp_c=spec.leakage_ref_temp_c, batching=batching,
-        memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus, sleep=sleep_state(spec))
+        memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus, sleep=sleep_state(spec),
+        dram_energy_j_per_byte=buses[spec.memory_bus].energy_j_per_byte if spec.memory_bus is not None else None,
+        dvfs_transition=dvfs_transition(spec))
+
+
+def dvfs_transition(spec: ComputeUnitSpec) -> Transition | None:
+    """The stall and energy of the unit's DVFS state switches (physics ``Transition``), or None if free."""
+    t = spec.dvfs_transition
+    return None if t is None else Transition(latency_s=t.latency_s, energy_j=t.energy_j)
 
 
 def _camera_instances(spec: ScenarioSpec) -> list[tuple[CameraModel, CameraSpec]]:
@@ -282,8 +291,8 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     models = {m.name: m for m in spec.models}
     unit_specs: dict[str, ComputeUnitSpec] = {u.name: u for u in spec.compute_units}
     unit_specs.update({link.name: link_unit_spec(link) for link in spec.links})
-    units = {name: _unit_model(u) for name, u in unit_specs.items()}
-    buses = {b.name: MemoryBusModel(b.name, b.bandwidth_bytes_per_s) for b in spec.memory_buses}
+    buses = {b.name: MemoryBusModel(b.name, b.bandwidth_bytes_per_s, b.energy_j_per_byte) for b in spec.memory_buses}
+    units = {name: _unit_model(u, buses) for name, u in unit_specs.items()}
     cameras = _camera_instances(spec)
     streams: list[StreamModel] = []
     for stream in spec.streams:

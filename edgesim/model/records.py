@@ -12,6 +12,7 @@ from typing import Any
 
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BatteryModel
+from ..physics.dvfs import Transition
 from ..physics.fan import FanCurve
 from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
@@ -157,6 +158,8 @@ class UnitModel:
     memory_bandwidth_bytes_per_s: float | None
     memory_bus: str | None
     sleep: SleepState | None = None  # a sleep level after an idle timeout (idle_power_w = the unit's static power)
+    dram_energy_j_per_byte: float | None = None  # its memory bus's DRAM energy (J/byte), drawn while jobs move bytes
+    dvfs_transition: Transition | None = None  # stall (s) and energy (J) of a DVFS state switch
 
     @property
     def static_power_w(self) -> float:
@@ -177,6 +180,7 @@ class MemoryBusModel:
 
     name: str
     bandwidth_bytes_per_s: float
+    energy_j_per_byte: float | None = None  # DRAM energy per byte moved (J/byte); None: not modeled
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
-from .tables import load_row, pipeline_row, ratio, stream_row, unit_row
+from .tables import load_row, memory_bus_rows, pipeline_row, ratio, stream_row, unit_row
 
 __all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows", "plain"]
 
@@ -166,6 +166,7 @@ def build_result(state: RunState) -> SimulationResult:
         "system": system,
         "pipelines": pipelines,
         "loads": loads,
+        "memory_buses": memory_bus_rows(state.units, window_s),
     }
     summary = plain(summary)
     trace = _stream_trace(state, stream_ids)

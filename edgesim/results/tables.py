@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.records import ServiceEstimate
+from ..sim.bus import MemoryBusSim
 from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.meter import STATIC_SHARE_RULE
@@ -17,7 +18,7 @@ from ..sim.stream import StreamSim
 from ..sim.unit import UnitSim
 from .latency import latency_stats
 
-__all__ = ["load_row", "pipeline_row", "ratio", "service_ms", "stream_row", "unit_row"]
+__all__ = ["load_row", "memory_bus_rows", "pipeline_row", "ratio", "service_ms", "stream_row", "unit_row"]
 
 
 def ratio(num: float, den: float) -> float | None:
@@ -90,12 +91,39 @@ def unit_row(u: UnitSim, index: int, state: RunState, window_s: float) -> dict[s
     sleep = u.sleep_summary()  # None for a unit without a sleep level
     row["sleep_s"] = None if sleep is None else sleep.sleep_s
     row["wakes"] = None if sleep is None else sleep.wakes
+    # DRAM energy of its jobs' bytes (in energy_j) when its memory bus has energy_j_per_byte; DVFS transitions
+    # (each a stall and a pulse) since t = 0 when it has dvfs_transition
+    row["dram_energy_j"] = u.dram_energy_j() if u.dram_j_per_byte is not None else None
+    row["dvfs_transitions"] = u.transitions if u.transition is not None else None
     if platform is not None and platform.net is not None and platform.unit_node[index] >= 0:
         node = platform.unit_node[index]
         row["thermal_node"] = platform.net.node_names[node]
         row["max_temp_c"] = float(platform.max_temp_c[node])
         row["final_temp_c"] = float(platform.temp_c[node])
     return row
+
+
+def memory_bus_rows(units: list[UnitSim], window_s: float) -> list[dict[str, Any]]:
+    """One row per memory bus with a unit on it: bandwidth, peak sharers, and the DRAM energy of the bytes moved in
+    the window (J; the sum of its units' ``dram_energy_j``, already in their ``energy_j``), None without
+    ``energy_j_per_byte``."""
+    buses: list[MemoryBusSim] = []
+    for u in units:
+        if u.bus is not None and all(u.bus is not b for b in buses):
+            buses.append(u.bus)
+    rows = []
+    for bus in buses:
+        modeled = bus.energy_j_per_byte is not None
+        dram_j = sum(u.dram_energy_j() for u in units if u.bus is bus) if modeled else None
+        rows.append({
+            "name": bus.name,
+            "bandwidth_bytes_per_s": bus.bandwidth_bytes_per_s,
+            "peak_sharers": bus.peak_sharers,
+            "energy_j_per_byte": bus.energy_j_per_byte,
+            "dram_energy_j": dram_j,
+            "dram_avg_power_w": None if dram_j is None else dram_j / window_s,
+        })
+    return rows
 
 
 def pipeline_row(p: PipelineSim, window_s: float) -> dict[str, Any]:

@@ -127,6 +127,19 @@ class UnitSim:
         self.edges: list[UnitEdge] = [UnitEdge(0.0, 0.0, 0.0, 0, 0.0, 0.0)]
         self._bin_end_s = interval_s
         self.snapshot = (0.0, 0.0, 0.0)  # (energy_j, busy_s, queue_area_s) at the end of the warm-up
+        # DRAM energy per byte of the memory bus and DVFS transitions: both optional, and both only reached through
+        # _update_power's one check of _extra_power, so a unit without them does exactly what it did before
+        self.dram_j_per_byte = model.dram_energy_j_per_byte  # J/byte; None: not modeled
+        self.transition = model.dvfs_transition  # stall (s) and energy (J) of a DVFS switch; None: free
+        self._extra_power = self.dram_j_per_byte is not None or self.transition is not None
+        self.dram_w = 0.0  # DRAM power of the running jobs' bytes, W (part of power_w)
+        self._dram_j = 0.0  # integral of dram_w up to _dram_since_s, J
+        self._dram_since_s = 0.0
+        self._dram_snapshot_j = 0.0
+        self._stall_end_s = -math.inf  # running jobs make no progress before this time (a DVFS transition)
+        self._pulse_w = 0.0  # transition pulses being drawn, W
+        self._n_pulses = 0
+        self.transitions = 0  # DVFS transitions begun since t = 0
 
     def sleep_summary(self) -> SleepSummary | None:
         """Time asleep and wakes in the window (:class:`SleepUnitSim`); None for a unit without a sleep level."""
@@ -186,6 +199,9 @@ class UnitSim:
         """Integrate to the end of the run and note the last edge."""
         self.catch_up(end_s, inclusive=False)  # like SimPy's run(until): nothing at exactly end_s happens
         self.advance(end_s)
+        if self.dram_j_per_byte is not None:
+            self._dram_j = self._dram_total_j(end_s)
+            self._dram_since_s = end_s
         if self.state is not None:
             self.state_time_s[self.state] += end_s - self._state_since_s
             self._state_since_s = end_s
@@ -206,6 +222,8 @@ class UnitSim:
         self.catch_up(now, inclusive=False)  # the snapshot event fires before completions at its instant
         self.advance(now)
         self.snapshot = (self.energy_j, self.busy_s, self.queue_area_s)
+        if self.dram_j_per_byte is not None:
+            self._dram_snapshot_j = self._dram_total_j(now)
 
     def _update_power(self, now: float) -> None:
         """Recompute power after the running set or the DVFS state changed (integrals already at ``now``)."""
@@ -218,6 +236,8 @@ class UnitSim:
         else:
             u = n / self.servers
             power_w = self.static_power_w + self.dyn_scale * (self.dyn_sum_w / n) * self.model.curve.fraction(u)
+        if self._extra_power:
+            power_w = self._with_dram_and_pulses_w(now, power_w)
         if power_w != self.power_w:
             if self.platform is not None:
                 self.platform.advance(now)
@@ -227,6 +247,77 @@ class UnitSim:
                 self.power_w = power_w
             if self.power_trace is not None:
                 self.power_trace.append((now, power_w, self.state))
+
+    # -- DRAM energy per byte and DVFS transitions (only for a unit that has them) -------------------------
+    def _with_dram_and_pulses_w(self, now: float, power_w: float) -> float:
+        """The unit's power with its jobs' DRAM power and any DVFS transition pulse (integrals already at ``now``).
+
+        DRAM: each running job on the bus moves ``rate x memory_bytes`` bytes/s (its rate is the fraction of the
+        job per second), drawn at ``dram_j_per_byte`` J/byte, so a whole job draws exactly ``memory_bytes x
+        dram_j_per_byte`` J. During a transition stall the running jobs make no progress: they draw neither
+        dynamic nor DRAM power, and a job that starts then waits for the stall's end; the unit draws its static
+        power plus the pulses ``energy_j / latency_s``.
+        """
+        dram_w = 0.0
+        if self.off:
+            pass
+        elif now < self._stall_end_s:
+            self._hold_in_stall(now)
+            power_w = self.static_power_w + self._pulse_w
+        else:
+            if self.dram_j_per_byte is not None and self.n_busy and self.batching is None and self.bus is not None:
+                bytes_per_s = 0.0
+                for job in self.running:
+                    memory_bytes = job[J_OWNER].memory_bytes
+                    if memory_bytes:
+                        bytes_per_s += job[J_RATE] * memory_bytes
+                dram_w = self.dram_j_per_byte * bytes_per_s
+            power_w += dram_w + self._pulse_w
+        if dram_w != self.dram_w:
+            self._dram_j += self.dram_w * (now - self._dram_since_s)
+            self._dram_since_s = now
+            self.dram_w = dram_w
+        return power_w
+
+    def _dram_total_j(self, now: float) -> float:
+        return self._dram_j + self.dram_w * (now - self._dram_since_s)
+
+    def dram_energy_j(self) -> float:
+        """DRAM energy of the bytes this unit's jobs moved over its memory bus in the statistics window, J
+        (0 when the bus has no ``energy_j_per_byte``)."""
+        return self._dram_total_j(self.last_t) - self._dram_snapshot_j
+
+    def _hold_in_stall(self, now: float) -> None:
+        """Jobs that started during a transition stall resume (start) at its end."""
+        end_s = self._stall_end_s
+        for job in self._scheduled_jobs():
+            if job[J_T] < end_s:
+                if job[J_T] < now:
+                    job[J_WORK] -= (now - job[J_T]) * job[J_RATE]
+                job[J_T] = end_s
+                self.reschedule(job, now, job[J_RATE])
+
+    def _begin_transition(self, now: float) -> None:
+        """A DVFS switch at ``now`` (integrals already there): stall the running jobs for the latency and draw the
+        energy as a pulse over it; an event at its end removes the pulse and lets the jobs resume."""
+        transition = self.transition
+        assert transition is not None
+        self.transitions += 1
+        latency_s = transition.latency_s
+        if latency_s <= 0.0:
+            return
+        pulse_w = transition.energy_j / latency_s
+        self._stall_end_s = max(self._stall_end_s, now + latency_s)
+        self._pulse_w += pulse_w
+        self._n_pulses += 1
+        self._schedule(Wake(self._end_pulse, pulse_w), NORMAL, latency_s)
+
+    def _end_pulse(self, event: Wake) -> None:
+        now = self.env._now
+        self.advance(now)
+        self._n_pulses -= 1
+        self._pulse_w = self._pulse_w - event.value if self._n_pulses else 0.0  # no drift once none is drawn
+        self._update_power(now)
 
     # -- queue (FIFO deque, or a heap for priority / EDF / fair) --------------------------------------------
     def _push(self, job: list) -> None:
@@ -347,13 +438,15 @@ class UnitSim:
         self._update_power(now)
 
     def reschedule(self, job: list[Any], now: float, rate: float) -> None:
-        """Carry the work done so far at the old rate, and complete the rest at ``rate`` (exactly)."""
-        if job[J_T] < now:
-            job[J_WORK] -= (now - job[J_T]) * job[J_RATE]
-            job[J_T] = now
+        """Carry the work done so far at the old rate, and complete the rest at ``rate`` (exactly). A job stalled
+        by a DVFS transition (its ``J_T`` after ``now``) resumes at ``J_T``."""
+        t = job[J_T]
+        if t < now:
+            job[J_WORK] -= (now - t) * job[J_RATE]
+            job[J_T] = t = now
         job[J_RATE] = rate
         job[J_TOKEN] += 1
-        self._schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, max(0.0, job[J_WORK]) / rate)
+        self._schedule(JobWake(self._finish, job, job[J_TOKEN]), NORMAL, (t - now) + max(0.0, job[J_WORK]) / rate)
 
     def _finish(self, event: JobWake) -> None:
         job = event.job
@@ -394,7 +487,7 @@ class UnitSim:
         completes), completions schedule no event at all: a job's finish time is known when it starts, so the unit
         completes its jobs in closed form, in order, when the next arrival comes or the run ends (:meth:`catch_up`).
         """
-        if self.servers == 1 and self.batching is None and self.bus is None and not self.exponential:
+        if self.servers == 1 and self.batching is None and self.bus is None and not self.exponential and self.transition is None:
             self._finish = self._finish_single  # type: ignore[method-assign]
             self.lazy = lazy
 
@@ -557,6 +650,8 @@ class UnitSim:
         self._speed_since_s = now
         self.speed = self.model.speed_factor(state)
         self.dyn_scale = self._dyn_scale(state)
+        if self.transition is not None:
+            self._begin_transition(now)  # the running jobs are held to the stall's end by _update_power
         for job in self._scheduled_jobs():
             self.reschedule(job, now, self._rate(job) if job is not self._batch_marker else self.speed)
         self._update_power(now)

@@ -20,7 +20,7 @@ __all__ = [
     "MAX_OPS_PER_PIXEL", "MAX_OPS_PER_S", "MIN_FRACTION", "MAX_PIXELS_PER_SIDE", "MAX_POWER_W", "MAX_TEMP_C", "MIN_RECORD_INTERVAL_S",
     "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraPowerSpec", "CameraSpec",
     "ComputeUnitSpec", "CountSpec", "SleepSpec",
-    "DropPolicy", "DvfsStateSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
+    "DropPolicy", "DvfsStateSpec", "DvfsTransitionSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
     "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "ScenarioSpec", "Spec",
     "StageSpec", "StreamSpec", "SunSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "ThrottleStepSpec",
     "ThrottleStepsSpec", "UnitKind",
@@ -354,6 +354,25 @@ class SleepSpec(Spec):
         return self
 
 
+class DvfsTransitionSpec(Spec):
+    """The cost of one DVFS state switch (a throttle or a release): the running jobs stall for ``latency_s`` (s:
+    they finish that much later, and draw no dynamic power meanwhile) and the unit draws ``energy_j`` (J) as a
+    constant power pulse ``energy_j / latency_s`` over the stall. No defaults: cite them (e.g. a regulator's
+    ``2 C_DD |dV| / I_max`` and ``(1 - eta) C_DD |dV^2|``, ``physics.dvfs.VoltageRegulator``), or say
+    ILLUSTRATIVE in ``source``.
+    """
+
+    latency_s: TimeS
+    energy_j: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _pulse_has_a_duration(self) -> DvfsTransitionSpec:
+        if self.energy_j > 0 and self.latency_s == 0:
+            raise ValueError("energy_j > 0 needs latency_s > 0 (the energy is drawn as a power pulse over the latency)")
+        return self
+
+
 class ComputeUnitSpec(Spec):
     """A compute unit (CPU, GPU, NPU...). ``device: NAME`` fills fields from the catalog; fields given here win.
 
@@ -394,6 +413,7 @@ class ComputeUnitSpec(Spec):
     memory_bus: str | None = None  # name of a shared DRAM bus (memory_buses); its bandwidth is shared fairly
     sources: dict[str, str] = {}
     sleep: SleepSpec | None = None  # a sleep level after an idle timeout (wake latency and energy)
+    dvfs_transition: DvfsTransitionSpec | None = None  # the stall and energy of a DVFS state switch
 
     @model_validator(mode="after")
     def _power_order(self) -> ComputeUnitSpec:
@@ -631,11 +651,24 @@ class PlatformLoadSpec(Spec):
 
 
 class MemoryBusSpec(Spec):
-    """A DRAM interface shared by the units that name it: active memory-bound jobs share its bandwidth fairly."""
+    """A DRAM interface shared by the units that name it: active memory-bound jobs share its bandwidth fairly.
+
+    ``energy_j_per_byte`` (J/byte, optional, no default): the DRAM energy of each byte a job moves over the bus,
+    drawn by the job's unit as power ``energy_j_per_byte x`` (the job's bytes per second) while it runs. Given, it
+    needs a ``source`` (or ``ILLUSTRATIVE`` there): no LPDDR4/5 pJ/bit figure with its conditions is published in
+    the references read.
+    """
 
     name: Name
     bandwidth_bytes_per_s: BytesPerS
+    energy_j_per_byte: Annotated[float, Field(ge=0, le=1e-6, allow_inf_nan=False)] | None = None
     source: str = ""
+
+    @model_validator(mode="after")
+    def _energy_has_a_source(self) -> MemoryBusSpec:
+        if self.energy_j_per_byte is not None and not self.source.strip():
+            raise ValueError("energy_j_per_byte needs a source (cite it, or say ILLUSTRATIVE)")
+        return self
 
 
 class LinkSpec(Spec):

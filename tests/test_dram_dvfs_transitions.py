@@ -1,0 +1,195 @@
+"""Issue 12, item 7: DRAM energy per byte on a memory bus, and DVFS transition latency and energy.
+
+DRAM: a job moving ``memory_bytes`` over a bus with ``energy_j_per_byte`` adds exactly their product to its unit's
+energy, drawn as power while it runs (so the power trace integrates to the unit's energy). DVFS transition: a
+switch stalls the running job by exactly ``latency_s`` and adds exactly ``energy_j``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import edgesim
+from edgesim.errors import ScenarioError
+from edgesim.model.compile import compile_system
+from edgesim.physics.camera_power import dram_energy_j
+from edgesim.results.result import build_result
+from edgesim.sim.engine import RunState, run_simulation
+from edgesim.sim.events import Wake, scheduler_of
+
+E_BYTE = 2.5e-11  # J/byte (ILLUSTRATIVE: about 3 pJ/bit)
+WEIGHT_BYTES = 1.0e6  # each job moves 1 MB: 1 ms alone on the 1 GB/s bus
+
+
+def unit(name: str, **kw: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "npu", "idle_power_w": 0.5, "max_power_w": 2.0, "peak_ops_per_s": {"int8": 1.0e9},
+            "efficiency": 1.0, **kw}
+
+
+def bus_scenario(both: bool, energy: float | None = E_BYTE, duration_s: float = 1.0, fps: float = 1.0,
+                 phase_b_s: float = 0.0) -> dict[str, Any]:
+    """Units a and b on one 1 GB/s bus; a memory-bound 1 MB job per frame on a (and on b when ``both``)."""
+    bus: dict[str, Any] = {"name": "dram", "bandwidth_bytes_per_s": 1.0e9}
+    if energy is not None:
+        bus.update(energy_j_per_byte=energy, source="ILLUSTRATIVE")
+    streams = [{"camera": "c", "model": "mem_net", "unit": "a"}]
+    if both:
+        streams.append({"camera": "d", "model": "mem_net", "unit": "b"})
+    return {"name": "dram", "duration_s": duration_s, "seed": 0,
+            "cameras": [{"name": "c", "width_px": 10, "height_px": 10, "fps": fps},
+                        {"name": "d", "width_px": 10, "height_px": 10, "fps": fps, "arrival": {"phase_s": phase_b_s}}],
+            "models": [{"name": "mem_net", "ops_per_pixel": 1.0, "weight_bytes": WEIGHT_BYTES, "input_bytes_per_pixel": 0.0}],
+            "compute_units": [unit("a", memory_bus="dram"), unit("b", memory_bus="dram")],
+            "streams": streams, "memory_buses": [bus]}
+
+
+def run(data: dict[str, Any], trace: bool = False) -> edgesim.SimulationResult:
+    return edgesim.simulate(edgesim.scenario_from_dict(data), trace=trace)
+
+
+def trace_energy_j(trace: Any, unit_name: str, end_s: float) -> float:
+    rows = trace[trace["unit"] == unit_name]
+    times = np.append(rows["time_s"].to_numpy(), end_s)
+    return float(np.sum(rows["power_w"].to_numpy() * np.diff(times)))
+
+
+def units_by_name(result: edgesim.SimulationResult) -> dict[str, dict[str, Any]]:
+    return {u["name"]: u for u in result.summary["units"]}
+
+
+def test_one_job_alone_on_the_bus_adds_exactly_bytes_times_energy_per_byte() -> None:
+    with_dram, without = units_by_name(run(bus_scenario(False))), units_by_name(run(bus_scenario(False, energy=None)))
+    expected_j = WEIGHT_BYTES * E_BYTE
+    assert expected_j == pytest.approx(dram_energy_j(WEIGHT_BYTES, E_BYTE / 8.0), rel=1e-15)
+    assert with_dram["a"]["dram_energy_j"] == pytest.approx(expected_j, rel=1e-12)
+    assert with_dram["a"]["energy_j"] - without["a"]["energy_j"] == pytest.approx(expected_j, rel=1e-9)
+    assert with_dram["b"]["dram_energy_j"] == 0.0 and without["a"]["dram_energy_j"] is None
+
+
+@pytest.mark.parametrize("phase_b_s", [0.0, 0.0005])
+def test_two_jobs_sharing_the_bus_add_the_sum_and_the_trace_conserves_energy(phase_b_s: float) -> None:
+    # with phase 0.5 ms, b joins while a is half done: both rates change mid-job, and each unit's DRAM power with them
+    result = run(bus_scenario(True, phase_b_s=phase_b_s), trace=True)
+    ref = units_by_name(run(bus_scenario(True, energy=None, phase_b_s=phase_b_s)))
+    units = units_by_name(result)
+    for name in ("a", "b"):
+        assert units[name]["dram_energy_j"] == pytest.approx(WEIGHT_BYTES * E_BYTE, rel=1e-9)
+        assert units[name]["energy_j"] - ref[name]["energy_j"] == pytest.approx(WEIGHT_BYTES * E_BYTE, rel=1e-9)
+        end_s = result.summary["duration_s"]
+        assert units[name]["energy_j"] == pytest.approx(trace_energy_j(result.extra["power_trace"], name, end_s), rel=1e-9)
+    (bus,) = result.summary["memory_buses"]
+    assert bus["name"] == "dram" and bus["peak_sharers"] == 2
+    assert bus["dram_energy_j"] == pytest.approx(2 * WEIGHT_BYTES * E_BYTE, rel=1e-9)
+    # while both share the bus each moves 0.5 GB/s: DRAM power 0.5e9 x E_BYTE on top of the busy power
+    trace = result.extra["power_trace"]
+    a_rows = trace[(trace["unit"] == "a") & (trace["time_s"] == phase_b_s)]
+    assert a_rows["power_w"].iloc[-1] == pytest.approx(2.0 + 0.5e9 * E_BYTE, rel=1e-12)
+
+
+def test_many_overlapping_jobs_conserve_energy_with_a_warmup() -> None:
+    data = bus_scenario(True, duration_s=3.0, fps=97.0, phase_b_s=0.0013)
+    data["warmup_s"] = 0.5
+    data["cameras"][0]["arrival"] = {"kind": "poisson"}
+    result = run(data)
+    units = units_by_name(result)
+    completed = sum(u["inferences"] for u in units.values())
+    # bytes moved in the window: whole jobs, plus or minus the partial ones at the window's edges (< 2 per unit)
+    total_j = result.summary["memory_buses"][0]["dram_energy_j"]
+    assert abs(total_j - completed * WEIGHT_BYTES * E_BYTE) < 4 * WEIGHT_BYTES * E_BYTE
+    assert total_j == pytest.approx(units["a"]["dram_energy_j"] + units["b"]["dram_energy_j"], rel=1e-12)
+
+
+def test_a_bus_without_energy_reports_none_and_energy_needs_a_source() -> None:
+    result = run(bus_scenario(True, energy=None))
+    assert result.summary["memory_buses"][0]["dram_energy_j"] is None
+    data = bus_scenario(False)
+    data["memory_buses"][0]["source"] = ""
+    with pytest.raises((ScenarioError, ValueError), match="source"):
+        edgesim.scenario_from_dict(data)
+
+
+# -- DVFS transitions ------------------------------------------------------------------------------------------
+SERVICE_S = 0.010  # at the fast state
+LATENCY_S, ENERGY_J = 0.002, 0.003  # ILLUSTRATIVE: a 1.5 W pulse
+
+
+def dvfs_scenario(transition: bool) -> dict[str, Any]:
+    u: dict[str, Any] = {
+        "name": "npu", "kind": "npu", "idle_power_w": 0.5, "max_power_w": 2.0,
+        "measured": [{"model": "net", "fps": 1.0 / SERVICE_S, "power_w": 2.0, "width_px": 8, "height_px": 8, "source": "test"}],
+        "dvfs_states": [{"name": "fast", "frequency_hz": 1e9, "power_w": 2.0},
+                        {"name": "slow", "frequency_hz": 5e8, "power_w": 1.0}]}
+    # without cost: a free transition (the run then takes the same event-driven path as with one)
+    latency_s, energy_j = (LATENCY_S, ENERGY_J) if transition else (0.0, 0.0)
+    u["dvfs_transition"] = {"latency_s": latency_s, "energy_j": energy_j, "source": "ILLUSTRATIVE"}
+    return {"name": "dvfs", "duration_s": 0.1, "seed": 0,
+            "cameras": [{"name": "cam", "width_px": 8, "height_px": 8, "fps": 1.0}],
+            "models": [{"name": "net", "ops_per_pixel": 1.0}], "compute_units": [u],
+            "streams": [{"camera": "cam", "model": "net", "unit": "npu"}]}
+
+
+def run_with_switches(transition: bool, switches: list[tuple[float, bool]]) -> edgesim.SimulationResult:
+    """Run the one-frame scenario, switching to the slow state (True) or back to the fast one (False) at the given
+    times, as a throttle and a release do."""
+    model = compile_system(edgesim.scenario_from_dict(dvfs_scenario(transition)), trace=True)
+
+    def on_build(state: RunState) -> None:
+        npu = state.units[0]
+        schedule = scheduler_of(npu.env)
+        for at_s, throttled in switches:
+            state_name = "slow" if throttled else "fast"
+            schedule(Wake(lambda _e, name=state_name: npu.set_state(name, npu.env.now)), 0, at_s)
+
+    return build_result(run_simulation(model, on_build=on_build))
+
+
+def job_end_s(result: edgesim.SimulationResult) -> float:
+    return float(result.trace["end_s"].iloc[0])
+
+
+def test_a_throttle_delays_the_running_job_by_exactly_its_latency_and_adds_exactly_its_energy() -> None:
+    # the 10 ms job: 4 ms of work at full speed, the switch, then its 6 ms of work at half speed (12 ms)
+    free, costly = run_with_switches(False, [(0.004, True)]), run_with_switches(True, [(0.004, True)])
+    assert job_end_s(free) == pytest.approx(0.004 + 2 * (SERVICE_S - 0.004), rel=1e-12)
+    assert job_end_s(costly) == pytest.approx(job_end_s(free) + LATENCY_S, rel=1e-12)
+    row, ref = costly.summary["units"][0], free.summary["units"][0]
+    assert row["energy_j"] - ref["energy_j"] == pytest.approx(ENERGY_J, rel=1e-9)
+
+
+# (switches, end of the job, busy seconds at fast, at slow), by hand: a stall holds the job, a switch during a stall
+# extends it to the new switch's end, and the job resumes in the latest state
+CASES = [
+    ([(0.004, True)], 0.018, 0.004, 0.012),
+    ([(0.004, True), (0.009, False)], 0.0155, 0.004 + 0.0045, 0.003),  # stalls 4-6 and 9-11 ms; 1.5 ms of work slow
+    ([(0.004, True), (0.005, False)], 0.013, 0.004 + 0.006, 0.0),  # the release at 5 ms, in the stall: it ends at 7 ms
+]
+
+
+@pytest.mark.parametrize(("switches", "end_s", "fast_s", "slow_s"), CASES)
+def test_switches_stall_the_job_and_draw_their_pulses(switches: list[tuple[float, bool]], end_s: float, fast_s: float,
+                                                      slow_s: float) -> None:
+    result = run_with_switches(True, switches)
+    n = len(switches)
+    assert job_end_s(result) == pytest.approx(end_s, rel=1e-12)
+    row = result.summary["units"][0]
+    assert row["dvfs_transitions"] == n
+    # idle 0.5 W throughout; dynamic 1.5 W busy at fast, 0.5 W at slow, none while stalled; plus n pulses
+    duration_s = result.summary["duration_s"]
+    assert row["energy_j"] == pytest.approx(0.5 * duration_s + 1.5 * fast_s + 0.5 * slow_s + n * ENERGY_J, rel=1e-9)
+    assert row["energy_j"] == pytest.approx(trace_energy_j(result.extra["power_trace"], "npu", duration_s), rel=1e-9)
+
+
+def test_a_switch_while_idle_costs_its_energy_and_a_job_arriving_in_the_stall_waits() -> None:
+    # the switch at t = 0 (before the frame, which arrives then): the stall (0 .. 2 ms) holds the job
+    costly, free = run_with_switches(True, [(0.0, True)]), run_with_switches(False, [(0.0, True)])
+    assert job_end_s(costly) == pytest.approx(job_end_s(free) + LATENCY_S, rel=1e-12)
+    assert costly.summary["units"][0]["energy_j"] - free.summary["units"][0]["energy_j"] == pytest.approx(ENERGY_J, rel=1e-9)
+
+
+def test_a_pulse_without_a_latency_is_refused() -> None:
+    data = dvfs_scenario(True)
+    data["compute_units"][0]["dvfs_transition"] = {"latency_s": 0.0, "energy_j": 1.0, "source": "x"}
+    with pytest.raises((ScenarioError, ValueError), match="latency"):
+        edgesim.scenario_from_dict(data)
