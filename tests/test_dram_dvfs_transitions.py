@@ -193,3 +193,33 @@ def test_a_pulse_without_a_latency_is_refused() -> None:
     data["compute_units"][0]["dvfs_transition"] = {"latency_s": 0.0, "energy_j": 1.0, "source": "x"}
     with pytest.raises((ScenarioError, ValueError), match="latency"):
         edgesim.scenario_from_dict(data)
+
+
+def test_everything_on_conserves_energy_against_the_trace_and_the_battery() -> None:
+    # Poisson frames on two units sharing a DRAM bus with energy per byte; unit a throttles and releases on its
+    # thermal node many times, each switch a stall and a pulse; a battery integrates the whole device's draw
+    data = bus_scenario(True, duration_s=6.0, fps=150.0, phase_b_s=0.0013)
+    data["warmup_s"] = 0.0
+    for cam in data["cameras"]:
+        cam["arrival"] = {"kind": "poisson"}
+    a = data["compute_units"][0]
+    a.update({"dvfs_states": [{"name": "fast", "frequency_hz": 1e9}, {"name": "slow", "frequency_hz": 5e8}],
+              "thermal_node": "j", "throttle": {"threshold_c": 25.3, "hysteresis_c": 0.05, "critical_c": 200.0},
+              "dvfs_transition": {"latency_s": 3e-4, "energy_j": 2e-4, "source": "ILLUSTRATIVE"}})
+    data["thermal"] = {"ambient_c": 25.0, "nodes": [{"name": "j", "capacity_j_per_k": 0.05}],
+                       "links": [{"between": ["j", "ambient"], "resistance_k_per_w": 0.3}]}
+    data["battery"] = {"capacity_wh": 1.0, "dcdc_efficiency": 0.9}
+    data["memory_buses"][0]["energy_j_per_byte"] = 2e-9  # large, so that the DRAM power heats the node visibly
+    result = run(data, trace=True)
+    summary = result.summary
+    units = units_by_name(result)
+    assert units["a"]["dvfs_transitions"] > 10 and units["a"]["throttled_s"] > 0.0
+    end_s = summary["duration_s"]
+    for name in ("a", "b"):
+        assert units[name]["energy_j"] == pytest.approx(trace_energy_j(result.extra["power_trace"], name, end_s), rel=1e-9)
+        assert units[name]["dram_energy_j"] > 0.0
+    system = summary["system"]
+    assert system["load_energy_j"] == pytest.approx(units["a"]["energy_j"] + units["b"]["energy_j"], rel=1e-9)
+    assert system["battery_energy_j"] * 0.9 == pytest.approx(system["load_energy_j"], rel=1e-9)
+    assert summary["memory_buses"][0]["dram_energy_j"] == pytest.approx(
+        units["a"]["dram_energy_j"] + units["b"]["dram_energy_j"], rel=1e-12)
