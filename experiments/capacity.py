@@ -9,7 +9,7 @@ The white paper's capacity C = FPS x W x H x ops/pixel (ResNet-50-class backbone
 
 The script runs ``scenarios/defect_detection_2mp.yaml``, ``defect_detection_5mp.yaml`` and
 ``intersection_3cam.yaml`` (each on one Hailo-8) and tabulates, next to the white paper's figures: the formula
-(``edgesim.analysis.required_capacity_ops_per_s``) at the scenario's pixel counts, the simulator's
+(``edgesim.physics.whitepaper.required_capacity_ops_per_s``) at the scenario's pixel counts, the simulator's
 ``required_tops`` and the ``achieved_tops`` the Hailo-8 actually delivered. The intersection gets two paper
 columns: the 640 x 480 cameras the paper names have 307,200 px, so 3 x 307,200 x 30 x 3 x 150k =
 12.4416 TOPS (what edgesim simulates), while the footnote's rounding to 300k px gives 12.15 TOPS (which the
@@ -93,7 +93,7 @@ def run(fast: bool = False, out_dir: str | Path | None = None) -> dict[str, Any]
     notes = [
         f"Paper: {common.WHITEPAPER}, 'How Powerful Does Edge AI Need to Be?', footnotes i and ii. "
         "paper_tops_stated is the figure the paper prints; paper_tops_footnote_px is the footnote's product at the "
-        "paper's own pixel count (2 MP, 5 MP, 300k px) via edgesim.analysis.required_capacity_ops_per_s.",
+        "paper's own pixel count (2 MP, 5 MP, 300k px) via edgesim.physics.whitepaper.required_capacity_ops_per_s.",
         "formula_tops_scenario_px: the same formula at the scenario's frames; sim_required_tops: what the simulator "
         "reports (sum of nominal fps x pixels x ops/pixel); sim_achieved_tops: completed inferences x ops / window.",
         "Intersection: the paper names 640 x 480 cameras = 307,200 px; its footnote rounds to 300k px, giving 12.15 "

@@ -5,7 +5,7 @@ R = (Tj - Tc) / P = (Tj - Tc) x eff / C; lower R is harder (bigger heatsink, fan
 processor needs a lower R for the same capacity. This script runs ``scenarios/intersection_3cam.yaml``
 (3 cameras x 640 x 480 x 30 FPS x 3 ResNet-50-class networks, 12.44 TOPS) with its compute unit replaced by
 every catalog unit that can run it, and computes R from the SIMULATED average power of that unit
-(``edgesim.analysis.required_thermal_resistance_k_per_w``) at Tj = 105 C, Tc = 85 C, and at the catalog's
+(``edgesim.physics.whitepaper.required_thermal_resistance_k_per_w``) at Tj = 105 C, Tc = 85 C, and at the catalog's
 junction limit ``thermal.tj_max_c`` where the catalog has one. ``scenarios/intersection_3cam_2npu.yaml``
 (two Hailo-8) is added as the configuration that sustains the workload; its R is that of the hotter chip.
 
@@ -150,7 +150,7 @@ def run(fast: bool = False, out_dir: str | Path | None = None) -> dict[str, Any]
     skipped = {f"{r['device']}.{r['unit']}": r["note"] for r in rows if "r_k_per_w" not in r}
     notes = [
         f"R = (Tj - Tc) / P with Tj = {TJ_C:g} C, Tc = {TC_C:g} C and P = the simulated average power of the (hottest) "
-        "unit running the intersection (edgesim.analysis.required_thermal_resistance_k_per_w); r_from_eff_k_per_w = "
+        "unit running the intersection (edgesim.physics.whitepaper.required_thermal_resistance_k_per_w); r_from_eff_k_per_w = "
         "(Tj - Tc) x eff / C with that unit's simulated eff and delivered C, which must equal it.",
         "r_full_workload_k_per_w = (Tj - Tc) x eff / C_required: the R one package of the simulated efficiency would need "
         "to deliver all of the required TOPS (lower = harder).",
