@@ -115,7 +115,7 @@ SERVICE_S = 0.010  # at the fast state
 LATENCY_S, ENERGY_J = 0.002, 0.003  # ILLUSTRATIVE: a 1.5 W pulse
 
 
-def dvfs_scenario(transition: bool) -> dict[str, Any]:
+def dvfs_scenario(transition: bool, regulator: dict[str, Any] | None = None) -> dict[str, Any]:
     u: dict[str, Any] = {
         "name": "npu", "kind": "npu", "idle_power_w": 0.5, "max_power_w": 2.0,
         "measured": [{"model": "net", "fps": 1.0 / SERVICE_S, "power_w": 2.0, "width_px": 8, "height_px": 8, "source": "test"}],
@@ -124,16 +124,20 @@ def dvfs_scenario(transition: bool) -> dict[str, Any]:
     # without cost: a free transition (the run then takes the same event-driven path as with one)
     latency_s, energy_j = (LATENCY_S, ENERGY_J) if transition else (0.0, 0.0)
     u["dvfs_transition"] = {"latency_s": latency_s, "energy_j": energy_j, "source": "ILLUSTRATIVE"}
+    if regulator is not None:  # a cost per pair of states from their voltages
+        u["dvfs_transition"] = {"regulator": regulator, "source": "ILLUSTRATIVE"}
+        u["dvfs_states"][0]["voltage_v"], u["dvfs_states"][1]["voltage_v"] = 1.0, 0.7
     return {"name": "dvfs", "duration_s": 0.1, "seed": 0,
             "cameras": [{"name": "cam", "width_px": 8, "height_px": 8, "fps": 1.0}],
             "models": [{"name": "net", "ops_per_pixel": 1.0}], "compute_units": [u],
             "streams": [{"camera": "cam", "model": "net", "unit": "npu"}]}
 
 
-def run_with_switches(transition: bool, switches: list[tuple[float, bool]]) -> edgesim.SimulationResult:
+def run_with_switches(transition: bool, switches: list[tuple[float, bool]],
+                      regulator: dict[str, Any] | None = None) -> edgesim.SimulationResult:
     """Run the one-frame scenario, switching to the slow state (True) or back to the fast one (False) at the given
     times, as a throttle and a release do."""
-    model = compile_system(edgesim.scenario_from_dict(dvfs_scenario(transition)), trace=True)
+    model = compile_system(edgesim.scenario_from_dict(dvfs_scenario(transition, regulator)), trace=True)
 
     def on_build(state: RunState) -> None:
         npu = state.units[0]
@@ -223,3 +227,29 @@ def test_everything_on_conserves_energy_against_the_trace_and_the_battery() -> N
     assert system["battery_energy_j"] * 0.9 == pytest.approx(system["load_energy_j"], rel=1e-9)
     assert summary["memory_buses"][0]["dram_energy_j"] == pytest.approx(
         units["a"]["dram_energy_j"] + units["b"]["dram_energy_j"], rel=1e-12)
+
+
+def test_a_regulator_gives_each_switch_the_burd_brodersen_latency_and_energy() -> None:
+    # fast 1.0 V -> slow 0.7 V: t = 2 C |dV| / I + relock, E = (1 - eta) C |V2^2 - V1^2|; back up: the same magnitudes
+    c_f, i_a, eta, relock_s = 1.0e-3, 0.5, 0.85, 1.0e-4
+    latency_s = 2 * c_f * 0.3 / i_a + relock_s
+    energy_j = (1 - eta) * c_f * (1.0 ** 2 - 0.7 ** 2)
+    regulator = {"decoupling_capacitance_f": c_f, "max_current_a": i_a, "efficiency": eta, "relock_s": relock_s}
+    switches = [(0.004, True), (0.008, False)]
+    free, costly = run_with_switches(False, switches), run_with_switches(False, switches, regulator)
+    # stall 4 .. 4 + L; slow until 8 ms (8 - 4 - L of time, half that of work); stall; the rest at full speed
+    work_done_s = 0.004 + (0.008 - 0.004 - latency_s) / 2
+    assert job_end_s(costly) == pytest.approx(0.008 + latency_s + (SERVICE_S - work_done_s), rel=1e-12)
+    row, ref = costly.summary["units"][0], free.summary["units"][0]
+    slow_s = 0.008 - 0.004 - latency_s
+    fast_s = 0.004 + (SERVICE_S - work_done_s)
+    duration_s = costly.summary["duration_s"]
+    assert row["energy_j"] == pytest.approx(0.5 * duration_s + 1.5 * fast_s + 0.5 * slow_s + 2 * energy_j, rel=1e-9)
+    assert ref["dvfs_transitions"] == row["dvfs_transitions"] == 2
+
+
+def test_a_regulator_needs_the_states_voltages() -> None:
+    data = dvfs_scenario(False, {"decoupling_capacitance_f": 1e-3, "max_current_a": 0.5, "efficiency": 0.9})
+    del data["compute_units"][0]["dvfs_states"][1]["voltage_v"]
+    with pytest.raises((ScenarioError, ValueError), match="voltage_v"):
+        edgesim.scenario_from_dict(data)

@@ -14,7 +14,7 @@ import networkx as nx
 
 from ..errors import ScenarioError
 from ..physics.camera_power import CameraPowerModel, CameraStage
-from ..physics.dvfs import Transition
+from ..physics.dvfs import Transition, VfPoint, VoltageRegulator
 from ..physics.power import DvfsState, PowerModel, UtilizationCurve
 from ..physics.sleep import SleepState
 from ..spec.schema import (
@@ -51,7 +51,7 @@ from .records import (
 from .service import service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
-__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "dvfs_transition", "power_model", "sleep_state"]
+__all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "dvfs_transitions", "power_model", "sleep_state"]
 
 PIPELINE_INDEX_BASE = 1_000_000  # job-owner indices of pipeline stages: apart from streams' 0..n-1
 LOAD_INDEX_BASE = 2_000_000  # job-owner indices of load drivers
@@ -121,13 +121,27 @@ def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel]) -> U
         leakage_w_per_k=spec.leakage_w_per_k, leakage_ref_temp_c=spec.leakage_ref_temp_c, batching=batching,
         memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus, sleep=sleep_state(spec),
         dram_energy_j_per_byte=buses[spec.memory_bus].energy_j_per_byte if spec.memory_bus is not None else None,
-        dvfs_transition=dvfs_transition(spec))
+        dvfs_transitions=dvfs_transitions(spec))
 
 
-def dvfs_transition(spec: ComputeUnitSpec) -> Transition | None:
-    """The stall and energy of the unit's DVFS state switches (physics ``Transition``), or None if free."""
+def dvfs_transitions(spec: ComputeUnitSpec) -> dict[tuple[str, str], Transition] | None:
+    """The stall and energy of each switch between two of the unit's DVFS states (physics ``Transition``), by
+    (from, to): the one given cost, or ``VoltageRegulator.transition`` between the states' V(f) points. None: free."""
     t = spec.dvfs_transition
-    return None if t is None else Transition(latency_s=t.latency_s, energy_j=t.energy_j)
+    if t is None:
+        return None
+    pairs = [(a, b) for a in spec.dvfs_states for b in spec.dvfs_states if a.name != b.name]
+    if t.regulator is None:
+        assert t.latency_s is not None and t.energy_j is not None
+        fixed = Transition(latency_s=t.latency_s, energy_j=t.energy_j)
+        return {(a.name, b.name): fixed for a, b in pairs}
+    r = t.regulator
+    regulator = VoltageRegulator(r.decoupling_capacitance_f, r.max_current_a, r.efficiency, r.relock_s)
+    out = {}
+    for a, b in pairs:
+        assert a.voltage_v is not None and b.voltage_v is not None  # checked with the unit spec
+        out[(a.name, b.name)] = regulator.transition(VfPoint(a.frequency_hz, a.voltage_v), VfPoint(b.frequency_hz, b.voltage_v))
+    return out
 
 
 def _camera_instances(spec: ScenarioSpec) -> list[tuple[CameraModel, CameraSpec]]:

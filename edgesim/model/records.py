@@ -159,7 +159,8 @@ class UnitModel:
     memory_bus: str | None
     sleep: SleepState | None = None  # a sleep level after an idle timeout (idle_power_w = the unit's static power)
     dram_energy_j_per_byte: float | None = None  # its memory bus's DRAM energy (J/byte), drawn while jobs move bytes
-    dvfs_transition: Transition | None = None  # stall (s) and energy (J) of a DVFS state switch
+    # stall (s) and energy (J) of a switch between two DVFS states, by (from, to); None: switches are free
+    dvfs_transitions: Mapping[tuple[str, str], Transition] | None = None
 
     @property
     def static_power_w(self) -> float:

@@ -18,6 +18,7 @@ import simpy
 from simpy.core import NORMAL
 
 from ..model.records import BatchTime, UnitModel
+from ..physics.dvfs import Transition
 from ..physics.roofline import roofline_service_s
 from .events import JobWake, Wake, scheduler_of
 from .jobs import J_ALIVE, J_ARRIVAL, J_OWNER, J_RATE, J_SEQ, J_START, J_T, J_TOKEN, J_WORK, InFlightJob
@@ -130,7 +131,7 @@ class UnitSim:
         # DRAM energy per byte of the memory bus and DVFS transitions: both optional, and both only reached through
         # _update_power's one check of _extra_power, so a unit without them does exactly what it did before
         self.dram_j_per_byte = model.dram_energy_j_per_byte  # J/byte; None: not modeled
-        self.transition = model.dvfs_transition  # stall (s) and energy (J) of a DVFS switch; None: free
+        self.transition = model.dvfs_transitions  # stall (s) and energy (J) of each DVFS switch; None: free
         self._extra_power = self.dram_j_per_byte is not None or self.transition is not None
         self.dram_w = 0.0  # DRAM power of the running jobs' bytes, W (part of power_w)
         self._dram_j = 0.0  # integral of dram_w up to _dram_since_s, J
@@ -297,11 +298,9 @@ class UnitSim:
                 job[J_T] = end_s
                 self.reschedule(job, now, job[J_RATE])
 
-    def _begin_transition(self, now: float) -> None:
+    def _begin_transition(self, now: float, transition: Transition) -> None:
         """A DVFS switch at ``now`` (integrals already there): stall the running jobs for the latency and draw the
         energy as a pulse over it; an event at its end removes the pulse and lets the jobs resume."""
-        transition = self.transition
-        assert transition is not None
         self.transitions += 1
         latency_s = transition.latency_s
         if latency_s <= 0.0:
@@ -642,6 +641,7 @@ class UnitSim:
         if state == self.state:
             return
         self.advance(now)
+        previous = self.state
         if self.state is not None:
             self.state_time_s[self.state] += now - self._state_since_s
         self._state_since_s = now
@@ -650,8 +650,8 @@ class UnitSim:
         self._speed_since_s = now
         self.speed = self.model.speed_factor(state)
         self.dyn_scale = self._dyn_scale(state)
-        if self.transition is not None:
-            self._begin_transition(now)  # the running jobs are held to the stall's end by _update_power
+        if self.transition is not None and previous is not None:
+            self._begin_transition(now, self.transition[(previous, state)])  # jobs held to the stall's end
         for job in self._scheduled_jobs():
             self.reschedule(job, now, self._rate(job) if job is not self._batch_marker else self.speed)
         self._update_power(now)

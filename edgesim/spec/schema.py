@@ -21,7 +21,7 @@ __all__ = [
     "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraPowerSpec", "CameraSpec",
     "ComputeUnitSpec", "CountSpec", "SleepSpec",
     "DropPolicy", "DvfsStateSpec", "DvfsTransitionSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
-    "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "ScenarioSpec", "Spec",
+    "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "RegulatorSpec", "ScenarioSpec", "Spec",
     "StageSpec", "StreamSpec", "SunSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "ThrottleStepSpec",
     "ThrottleStepsSpec", "UnitKind",
 ]
@@ -354,21 +354,39 @@ class SleepSpec(Spec):
         return self
 
 
+class RegulatorSpec(Spec):
+    """The supply regulator of a DVFS domain (Burd and Brodersen 2000, ``physics.dvfs.VoltageRegulator``): a switch
+    between states at ``V1`` and ``V2`` takes ``2 C_DD |V2 - V1| / I_max`` (+ ``relock_s`` when the clock changes)
+    and costs ``(1 - eta) C_DD |V2^2 - V1^2|``."""
+
+    decoupling_capacitance_f: Annotated[float, Field(gt=0, le=1.0, allow_inf_nan=False)]
+    max_current_a: Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)]
+    efficiency: Annotated[float, Field(gt=0, le=1.0, allow_inf_nan=False)]
+    relock_s: TimeS = 0.0
+
+
 class DvfsTransitionSpec(Spec):
     """The cost of one DVFS state switch (a throttle or a release): the running jobs stall for ``latency_s`` (s:
     they finish that much later, and draw no dynamic power meanwhile) and the unit draws ``energy_j`` (J) as a
-    constant power pulse ``energy_j / latency_s`` over the stall. No defaults: cite them (e.g. a regulator's
-    ``2 C_DD |dV| / I_max`` and ``(1 - eta) C_DD |dV^2|``, ``physics.dvfs.VoltageRegulator``), or say
-    ILLUSTRATIVE in ``source``.
+    constant power pulse ``energy_j / latency_s`` over the stall.
+
+    Give ``latency_s`` and ``energy_j`` (one cost for every switch), or a ``regulator`` (a cost per pair of states
+    from their ``voltage_v``). No defaults: cite them, or say ILLUSTRATIVE in ``source``.
     """
 
-    latency_s: TimeS
-    energy_j: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+    latency_s: TimeS | None = None
+    energy_j: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | None = None
+    regulator: RegulatorSpec | None = None
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _pulse_has_a_duration(self) -> DvfsTransitionSpec:
-        if self.energy_j > 0 and self.latency_s == 0:
+    def _one_form_and_pulses_have_a_duration(self) -> DvfsTransitionSpec:
+        fixed = self.latency_s is not None or self.energy_j is not None
+        if fixed == (self.regulator is not None):
+            raise ValueError("give latency_s and energy_j, or a regulator, not both")
+        if fixed and (self.latency_s is None or self.energy_j is None):
+            raise ValueError("give both latency_s and energy_j")
+        if self.energy_j is not None and self.energy_j > 0 and self.latency_s == 0:
             raise ValueError("energy_j > 0 needs latency_s > 0 (the energy is drawn as a power pulse over the latency)")
         return self
 
@@ -431,6 +449,11 @@ class ComputeUnitSpec(Spec):
             raise ValueError(f"power_mode: {self.power_mode!r} is not one of the unit's power_modes ({known})")
         if self.batching is not None and self.servers != 1:
             raise ValueError("batching needs servers: 1 (a batch occupies the whole unit)")
+        transition = self.dvfs_transition
+        if transition is not None and transition.regulator is not None:
+            missing = [s.name for s in self.dvfs_states if s.voltage_v is None]
+            if missing:
+                raise ValueError(f"dvfs_transition.regulator needs voltage_v on every DVFS state (missing: {missing})")
         if self.throttle is not None:
             if self.throttle.state is not None and self.throttle.state not in names:
                 raise ValueError(f"throttle.state: {self.throttle.state!r} is not one of dvfs_states {names}")
