@@ -54,6 +54,9 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=non_negative_int, help="sweep seed: every run's seed derives from it (default 0)")
     p.add_argument("--duration", type=positive_float, help="simulated seconds of every run (overrides duration_s)")
     p.add_argument("--replications", "-r", type=positive_int, help="runs per configuration, each with its own seed")
+    p.add_argument("--max-events", type=positive_float, default=None,
+                   help="refuse a run estimated above this many events (default 2e8: minutes on one core); checked for "
+                        "every planned run before any runs")
     p.add_argument("--where", dest="where", action="append", default=[], metavar="'COL<=V'",
                    help="a constraint on a result column (<=, <, >=, >, ==, !=; relative tolerance 1e-9), e.g. "
                         "'drop_rate<=0.01'; repeatable")
@@ -126,7 +129,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec, options = make_sweep_spec(args.scenario, None, replications=args.replications, samples=args.samples,
                                     seed=args.seed, duration_s=args.duration,
                                     per_stream=False if args.no_per_stream else None, seed_mode=args.seed_mode,
-                                    spec_source=args.scenario)
+                                    spec_source=args.scenario, max_events=args.max_events)
     for path, values in params.items():
         spec.parameters[path] = parse_domain(values, args.scenario, f"--set {path}")
         spec.labels[path] = f"--set {path}"

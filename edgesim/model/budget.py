@@ -143,7 +143,7 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
     """
     duration = spec.duration_s if duration_s is None else float(duration_s)
     estimate = estimate_run(spec, duration)
-    hint = "lower it, or raise the limit with edgesim run --max-events N (edgesim.simulate(..., max_events=N))"
+    hint = "lower it, or raise the limit with --max-events N (edgesim run or sweep; simulate(..., max_events=N))"
     if estimate.events > max_events:
         field, value = _event_driver(spec, duration, max_events)
         raise ScenarioError(spec.source, field, (
@@ -157,7 +157,7 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
         raise ScenarioError(spec.source, field, (
             f"the run would record about {estimate.recorded_intervals:.3g} intervals (duration {duration:g} s / interval "
             f"{interval_s:g} s, per unit), above the limit of {max_intervals:.3g}; raise record.interval_s or shorten the run, "
-            "or raise the limit with edgesim run --max-events N"))
+            "or raise the limit with --max-events N"))
     max_bytes = max_events * BYTES_PER_EVENT_LIMIT
     if estimate.memory_bytes > max_bytes:
         field = "record.trace" if spec.record.trace else "duration_s"

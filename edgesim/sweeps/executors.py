@@ -54,7 +54,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         data = build_scenario(task.scenario, task.params, task.seed, task.duration_s)
         spec = scenario_from_dict(data, source=task.source, base_dir=Path(task.base_dir) if task.base_dir else None)
         row["scenario_hash"] = content_hash(spec.model_dump(mode="json", exclude={"source"}))
-        result = simulate(spec)
+        result = simulate(spec, max_events=task.max_events)
         row.update(flatten_summary(result.summary, per_stream=task.per_stream))
     except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
         row["status"] = "failed"

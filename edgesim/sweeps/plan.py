@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model.budget import DEFAULT_MAX_EVENTS
 from .columns import META_COLUMNS
 from .command import reproduce_command
 from .domain import Domain, is_number
@@ -83,6 +84,7 @@ class SweepSpec:
     duration_s: float | None = None
     seed_mode: str = "independent"
     per_stream: bool = True
+    max_events: float = DEFAULT_MAX_EVENTS  # the run budget of every run (edgesim.model.budget)
     source: str = "<dict>"
     base_dir: str | None = None
     spec_source: str = "<sweep>"  # the sweep file or "command line", for messages
@@ -235,5 +237,5 @@ def iter_tasks(spec: SweepSpec, runs: Iterable[PlannedRun]) -> Iterator[RunTask]
     for run in runs:
         yield RunTask(run_id=run.run_id, index=run.index, case=run.case, params=run.params, replication=run.replication,
                       seed=run.seed, scenario=spec.scenario, duration_s=spec.duration_s, source=spec.source,
-                      base_dir=spec.base_dir, per_stream=spec.per_stream,
+                      base_dir=spec.base_dir, per_stream=spec.per_stream, max_events=spec.max_events,
                       command=reproduce_command(spec.source, run.params, run.seed, spec.duration_s))

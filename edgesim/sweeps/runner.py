@@ -66,7 +66,7 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
 def make_sweep_spec(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: Mapping[str, Mapping[str, Any]] | None = None,
                     replications: int | None = None, samples: int | None = None, seed: int | None = None,
                     duration_s: float | None = None, per_stream: bool | None = None, seed_mode: str | None = None,
-                    spec_source: str = "sweep()") -> tuple[SweepSpec, dict[str, Any]]:
+                    spec_source: str = "sweep()", max_events: float | None = None) -> tuple[SweepSpec, dict[str, Any]]:
     """Combine a base scenario (or sweep file) with keyword overrides into a validated :class:`SweepSpec`."""
     data, source, base_dir, given, options = _base_scenario(scenario)
     spec = SweepSpec(scenario=data, source=source, base_dir=base_dir, spec_source=spec_source) if given is None else given
@@ -81,7 +81,7 @@ def make_sweep_spec(scenario: Any, parameters: Mapping[str, Any] | None = None, 
         spec.samples = samples
         spec.mode = "random"
     for name, value in (("replications", replications), ("seed", seed), ("duration_s", duration_s),
-                        ("per_stream", per_stream), ("seed_mode", seed_mode)):
+                        ("per_stream", per_stream), ("seed_mode", seed_mode), ("max_events", max_events)):
         if value is not None:
             setattr(spec, name, value)
     spec.validate()
@@ -93,7 +93,7 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
           duration_s: float | None = None, jobs: int | None = None, executor: str | Executor | None = None,
           scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
           per_stream: bool | None = None, seed_mode: str | None = None, progress: bool | None = None,
-          parquet: bool = False, where: Sequence[str | Constraint] | None = None) -> pd.DataFrame:
+          parquet: bool = False, where: Sequence[str | Constraint] | None = None, max_events: float | None = None) -> pd.DataFrame:
     """Run a scenario over a grid (or a random sample) of field values; one row per run.
 
     Parameters
@@ -158,7 +158,8 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
         ``parameters``, ``total``, ``skipped`` (resumed), ``failed`` and ``out``.
     """
     spec, options = make_sweep_spec(scenario, parameters, cases=cases, replications=replications, samples=samples,
-                                    seed=seed, duration_s=duration_s, per_stream=per_stream, seed_mode=seed_mode)
+                                    seed=seed, duration_s=duration_s, per_stream=per_stream, seed_mode=seed_mode,
+                                    max_events=max_events)
     jobs = jobs if jobs is not None else options.get("jobs")
     out = out if out is not None else options.get("out")
     return run_sweep(spec, jobs=jobs, executor=executor, scheduler=scheduler, out=out, retry_failed=retry_failed,

@@ -80,7 +80,7 @@ def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
         try:
             data = build_scenario(spec.scenario, run.params, run.seed, spec.duration_s)
             parsed = parse_scenario(data, spec.source, base_dir, resolver=resolve_catalog_references)
-            check_run_budget(parsed, spec.duration_s)  # a run too big for the machine is a plan error too
+            check_run_budget(parsed, spec.duration_s, spec.max_events)  # a run too big for the machine is a plan error too
         except PathError as exc:
             raise SweepError(spec.spec_source, describe_run(run), str(exc)) from None
         except ScenarioError as exc:
