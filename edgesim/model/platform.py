@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ScenarioError
@@ -28,8 +28,7 @@ from .records import (
     UnitModel,
 )
 
-__all__ = ["CAMERA_LOAD_PREFIX", "LIION_ENERGY_TOLERANCE", "battery_model", "camera_loads", "platform_model", "thermal_links",
-           "thermal_network"]
+__all__ = ["CAMERA_LOAD_PREFIX", "LIION_ENERGY_TOLERANCE", "battery_model", "camera_loads", "platform_model", "thermal_links"]
 
 LIION_ENERGY_TOLERANCE = 0.03  # stated capacity_wh vs the pack's open-circuit energy, relative
 
@@ -47,14 +46,6 @@ def thermal_links(spec: ThermalSpec) -> tuple[dict[tuple[str, str], float], dict
         else:
             pairs[(a, b)] = link.resistance_k_per_w
     return pairs, to_ambient
-
-
-def thermal_network(spec: ThermalSpec, leakage_w_per_k: Mapping[str, float]) -> ThermalNetwork:
-    """The scenario's thermal section as a :class:`ThermalNetwork` (parallel links to ambient combined, linear
-    leakage folded into the diagonal: the unclamped form, kept for callers that want it)."""
-    pairs, to_ambient = thermal_links(spec)
-    return ThermalNetwork([n.name for n in spec.nodes], [n.capacity_j_per_k for n in spec.nodes], spec.ambient_c, pairs,
-                          to_ambient, leakage_w_per_k=dict(leakage_w_per_k))
 
 
 def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack:

@@ -37,7 +37,6 @@ from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
 from ..physics.throttle import StepController
 from .ambient import step_means
 from .events import Wake, scheduler_of
-from .trips import set_throttle_level
 from .unit import UnitSim
 
 __all__ = ["LATE", "LIION_STEP_S", "PlatformEdge", "PlatformSim", "Watch"]
@@ -631,7 +630,7 @@ class PlatformSim:
             else:
                 ladder.level = ladder.controller.level_for(ladder.level, up_c if kind == "trip_up" else down_c)
                 state = ladder.model.steps[ladder.level - 1].state if ladder.level > 0 else None
-                set_throttle_level(unit, ladder.level, state, now)
+                unit.set_throttle_state(ladder.level > 0, state, now)
                 self.level_events.append((now, unit.name, ladder.level))
         elif kind == "critical":
             unit.shut_down(now)

@@ -663,19 +663,24 @@ class UnitSim:
         return list(self.running)
 
     def set_throttled(self, throttled: bool, now: float) -> None:
-        """Enter (or leave) the throttle state chosen by the spec (default: the slowest DVFS state)."""
+        """Enter (or leave) the single throttle's state chosen by the spec (default: the slowest DVFS state)."""
         if throttled == self.throttled:
             return
-        target = self.throttle.state if self.throttle is not None else None
-        if throttled:
-            self._throttled_since_s = now
-        else:
-            self.throttled_s += now - self._throttled_since_s
-        self.throttled = throttled
-        self.throttle_events.append((now, "throttle" if throttled else "release"))
+        self.set_throttle_state(throttled, self.throttle.state if self.throttle is not None else None, now)
+
+    def set_throttle_state(self, throttled: bool, state: str | None, now: float) -> None:
+        """Throttled, running DVFS ``state``, or released back to the initial state. A multi-step throttle moves
+        between states while throttled; throttled time and the throttle/release events count any throttled state."""
+        if throttled != self.throttled:
+            if throttled:
+                self._throttled_since_s = now
+            else:
+                self.throttled_s += now - self._throttled_since_s
+            self.throttled = throttled
+            self.throttle_events.append((now, "throttle" if throttled else "release"))
+        target = state if throttled else self.initial_state
         if target is not None:
-            back = self.initial_state if self.initial_state is not None else target
-            self.set_state(target if throttled else back, now)
+            self.set_state(target, now)
 
     def can_throttle(self) -> bool:
         return self.unit_model.can_throttle
