@@ -80,9 +80,16 @@ def _liion(spec: ScenarioSpec) -> LiIonPack:
     assert isinstance(pack, LiIonPack)
     energy_wh = pack.energy_wh()
     if abs(battery.capacity_wh - energy_wh) > LIION_ENERGY_TOLERANCE * energy_wh:
+        cell_wh = pack.cell_energy_wh()
+        fits = max(1, round(battery.capacity_wh / cell_wh))  # the whole number of cells nearest to capacity_wh
+        if abs(battery.capacity_wh - fits * cell_wh) <= LIION_ENERGY_TOLERANCE * fits * cell_wh:
+            hint = f"series x parallel = {fits} cells hold {fits * cell_wh:.4g} Wh"
+        else:
+            hint = f"no whole number of cells holds {battery.capacity_wh} Wh within {LIION_ENERGY_TOLERANCE:.0%}"
         raise ScenarioError(spec.source, "battery.capacity_wh",
-                            f"{battery.capacity_wh} Wh does not match the pack: {battery.series}s{battery.parallel}p of "
-                            f"{battery.cell} holds {energy_wh:.4g} Wh between full and empty at open circuit")
+                            f"{battery.capacity_wh} Wh does not match the pack: {pack.configuration} of "
+                            f"{battery.cell} holds {energy_wh:.4g} Wh between full and empty at open circuit "
+                            f"({cell_wh:.4g} Wh a cell; {hint})")
     return pack
 
 

@@ -20,8 +20,15 @@ Temperature (held constant over an interval, degC): ``R0`` and every ``R_j`` fol
 ``Q(T) = Q_ref f(T)`` with ``f`` a piecewise-linear table (default 1). ``C_j`` is scaled to keep each
 ``tau_j = R_j C_j`` fixed.
 
-Pack of ``s`` cells in series and ``p`` in parallel (identical, balanced cells): ``OCV x s``,
-``R x s / p``, ``C x p / s``, ``Q x p``.
+Pack of ``s`` cells in series and ``p`` in parallel (``s x p`` identical cells, balanced: every cell at the same
+state): the ``p`` cells of a parallel group share the pack current equally, ``I_cell = I / p``, and the ``s``
+groups in series add their voltages, so the pack is one Thevenin circuit with ``OCV x s``, ``R x s / p`` (``R0``
+and every ``R_j``), ``C_j x p / s`` (``tau_j`` unchanged) and ``Q x p`` (Ah; energy ``x s x p``). The state is kept
+at pack level (``soc`` is every cell's; the RC voltages are ``s x`` a cell's). The heat is
+``I^2 R0 s / p = s p (I / p)^2 R0``: ``s x p`` times a cell's. The cut-off applies per cell: the pack stops when
+the terminal voltage reaches ``s x`` the cell's cut-off, i.e. when every (identical) cell reaches its own. So an
+``s x p`` pack under ``P`` is, cell by cell, an ``s x 1`` pack under ``P / p``: same voltage and state of charge,
+``p x`` the current and the heat.
 
 Integration: no closed form exists for a nonlinear OCV at constant power, so every interval is integrated
 with ``scipy.integrate.solve_ivp`` (DOP853, ``rtol`` 1e-10) with terminal events at the voltage cut-off, at
@@ -38,6 +45,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -257,7 +265,8 @@ class LiIonPack:
     cell : LiIonCell
         The cell.
     series, parallel : int
-        Cells in series and strings in parallel (>= 1).
+        Cells in series and cells in parallel (integers >= 1): ``series`` groups in series, each of ``parallel``
+        cells in parallel sharing the current equally; ``series x parallel`` cells in all.
     dcdc_efficiency : float
         Converter efficiency in (0, 1]: the pack supplies ``P_load / eta``.
     temp_c : float
@@ -275,13 +284,26 @@ class LiIonPack:
     _r_scale: float = field(init=False, repr=False, default=1.0)
 
     def __post_init__(self) -> None:
-        if self.series < 1 or self.parallel < 1:
-            raise ValueError(f"series, parallel: must be >= 1, got {self.series}, {self.parallel}")
+        for name in ("series", "parallel"):
+            count = getattr(self, name)
+            if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+                raise ValueError(f"{name}: must be an integer >= 1 (a count of cells), got {count!r}")
+            object.__setattr__(self, name, int(count))
         if not 0.0 < self.dcdc_efficiency <= 1.0:
             raise ValueError(f"dcdc_efficiency: must be in (0, 1], got {self.dcdc_efficiency!r}")
         object.__setattr__(self, "_r_scale", self.series / self.parallel * self.cell.resistance_factor(self.temp_c))
 
     # ------------------------------------------------------------------ pack parameters
+    @property
+    def cell_count(self) -> int:
+        """Number of cells, ``series x parallel``."""
+        return self.series * self.parallel
+
+    @property
+    def configuration(self) -> str:
+        """The usual label, e.g. ``"3s2p"``."""
+        return f"{self.series}s{self.parallel}p"
+
     @property
     def capacity_ah(self) -> float:
         """Usable capacity at ``temp_c``, Ah."""
@@ -318,6 +340,10 @@ class LiIonPack:
         inside = (soc >= 0.0) & (soc <= 1.0)
         return float(np.trapezoid(v[inside], soc[inside])) * self.capacity_ah
 
+    def cell_energy_wh(self) -> float:
+        """Open-circuit energy of one cell from full to empty, Wh (:meth:`energy_wh` over ``series x parallel``)."""
+        return self.energy_wh() / self.cell_count
+
     # ------------------------------------------------------------------ state
     def initial_state(self, soc: float = 1.0) -> LiIonState:
         """At rest (RC voltages 0) at ``soc``."""
@@ -340,6 +366,14 @@ class LiIonPack:
         """Terminal voltage under ``load_power_w`` (W), V; ``nan`` beyond the power limit."""
         i = self.current_a(state, load_power_w)
         return self.ocv_v(state.soc) - sum(state.rc_voltage_v) - i * self.r0_ohm
+
+    def cell_current_a(self, state: LiIonState, load_power_w: float) -> float:
+        """Current through each cell, A: the pack current shared by the ``parallel`` cells of a group."""
+        return self.current_a(state, load_power_w) / self.parallel
+
+    def cell_voltage_v(self, state: LiIonState, load_power_w: float) -> float:
+        """Terminal voltage of each cell under ``load_power_w`` (W), V: the pack's over ``series``."""
+        return self.terminal_voltage_v(state, load_power_w) / self.series
 
     def max_load_power_w(self, state: LiIonState) -> float:
         """Largest load power the pack can deliver now, ``eta E^2 / (4 R0)``, W (inf if ``R0 = 0``)."""

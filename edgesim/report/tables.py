@@ -159,5 +159,10 @@ def system_lines(summary: Mapping[str, Any]) -> list[str]:
     if s.get("battery_life_h") is not None:
         kind = "projected" if s.get("battery_life_is_projection") else "simulated"
         lines.append(f"battery: {kind} life {s['battery_life_h']:.3f} h, final state of charge {s['final_soc']:.3f}")
+    if s.get("battery_series") is not None:  # a Li-ion pack
+        n_s, n_p = s["battery_series"], s["battery_parallel"]
+        lines.append(f"battery pack: Li-ion {n_s}s{n_p}p ({n_s * n_p} cells), {s['battery_capacity_ah']:.4g} Ah, "
+                     f"{s['battery_energy_wh_at_ocv']:.4g} Wh at open circuit; {s['final_voltage_v']:.3f} V at the end "
+                     f"(cut-off {s['cutoff_voltage_v']:.3f} V), {s['battery_heat_j'] / 3600.0:.3g} Wh of heat in the cells")
     return lines
 

@@ -274,6 +274,8 @@ def _battery_summary(state: RunState, platform: PlatformSim) -> dict[str, Any]:
         out["battery_heat_j"] = platform.battery_heat_j
         out["battery_ocv_energy_j"] = platform.battery_ocv_energy_j
         out["battery_energy_wh_at_ocv"] = model.energy_wh()
+        out["battery_series"], out["battery_parallel"] = model.series, model.parallel  # cells: series x parallel
+        out["battery_capacity_ah"] = model.capacity_ah
     if platform.battery_empty_s is not None:
         out["battery_life_h"] = platform.battery_empty_s / 3600.0
         out["battery_life_is_projection"] = False
