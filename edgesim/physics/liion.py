@@ -25,7 +25,7 @@ state): the ``p`` cells of a parallel group share the pack current equally, ``I_
 groups in series add their voltages, so the pack is one Thevenin circuit with ``OCV x s``, ``R x s / p`` (``R0``
 and every ``R_j``), ``C_j x p / s`` (``tau_j`` unchanged) and ``Q x p`` (Ah; energy ``x s x p``). The state is kept
 at pack level (``soc`` is every cell's; the RC voltages are ``s x`` a cell's). The heat is
-``I^2 R0 s / p = s p (I / p)^2 R0``: ``s x p`` times a cell's. The cut-off applies per cell: the pack stops when
+``I^2 R s / p = s p (I / p)^2 R`` in each resistor: ``s x p`` times a cell's. The cut-off applies per cell: the pack stops when
 the terminal voltage reaches ``s x`` the cell's cut-off, i.e. when every (identical) cell reaches its own. So an
 ``s x p`` pack under ``P`` is, cell by cell, an ``s x 1`` pack under ``P / p``: same voltage and state of charge,
 ``p x`` the current and the heat.
