@@ -37,8 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import EdgesimError
-from ..spec.load import read_scenario_dict
+from .base import base_scenario
 from .constraints import Constraint, check_columns, parse_constraints
 from .errors import SweepError
 from .executors import Executor, make_executor
@@ -131,11 +130,8 @@ def _fmt(x: Any) -> str:
 
 
 def _read_base(scenario: Any) -> tuple[dict[str, Any], str, str | None]:
-    if isinstance(scenario, (str, Path)):
-        return read_scenario_dict(scenario), str(scenario), str(Path(scenario).parent)
-    if isinstance(scenario, Mapping):
-        return dict(scenario), "<dict>", None
-    raise EdgesimError(f"fit: scenario must be a file path or a dict, got {type(scenario).__name__}")
+    base = base_scenario(scenario, "fit")
+    return base.data, base.source, base.base_dir
 
 
 def _interior(good: Any, bad: Any, k: int, integer: bool) -> list[Any]:
@@ -158,8 +154,9 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
 
     Parameters
     ----------
-    scenario : path or dict
-        Base scenario (YAML file or raw dict).
+    scenario : path, dict or ScenarioSpec
+        Base scenario (YAML file, raw dict, or a spec from :func:`edgesim.load_scenario`: overrides apply to it
+        exactly as to its file, catalog references re-resolved).
     path : str or list of str
         Dotted path of the searched field (``cameras.cam.count``, ``cameras.cam.fps``), or several paths
         scaled together (value = scale factor on their base values).

@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import EdgesimError
 from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
+from .base import base_scenario
 from .columns import AGGREGATE_COLUMNS, META_COLUMNS
 from .constraints import Constraint, check_columns, parse_constraints, violations
 from .domain import Domain, parse_domain
@@ -37,16 +38,6 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
     """(raw scenario dict, source, base_dir, sweep spec if a sweep was given, sweep-file options)."""
     if isinstance(scenario, SweepSpec):
         return scenario.scenario, scenario.source, scenario.base_dir, scenario, {}
-    if isinstance(scenario, ScenarioSpec):
-        # already resolved: every catalog field is inline, so the references are dropped (resolving them again
-        # would merge the catalog under fields that already came from it). Sweeping `device` needs a file or dict.
-        data = scenario.model_dump(mode="json", exclude={"source"}, exclude_none=True)
-        for unit in data.get("compute_units", []):
-            unit.pop("device", None)
-            unit.pop("device_unit", None)
-        for model in data.get("models", []):
-            model.pop("catalog", None)
-        return data, scenario.source, None, None, {}
     if isinstance(scenario, (str, Path)):
         path = Path(scenario)
         data = read_scenario_dict(path)
@@ -54,12 +45,15 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
             spec, options = load_sweep_file(path)
             return spec.scenario, spec.source, spec.base_dir, spec, options
         return data, str(path), str(path.parent), None, {}
-    if isinstance(scenario, Mapping):
+    if isinstance(scenario, Mapping) and is_sweep_mapping(scenario):
         check_expanded_size(scenario, "<dict>")
-        if is_sweep_mapping(scenario):
-            spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
-            return spec.scenario, spec.source, spec.base_dir, spec, options
-        return dict(scenario), "<dict>", None, None, {}
+        spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
+        return spec.scenario, spec.source, spec.base_dir, spec, options
+    if isinstance(scenario, (Mapping, ScenarioSpec)):
+        # a spec gives the document it was made from (catalog references unresolved), so overrides of `device:`
+        # re-resolve exactly as on its file (edgesim.api.scenario_document); one it cannot is refused
+        base = base_scenario(scenario, "sweep")
+        return base.data, base.source, base.base_dir, None, {}
     raise EdgesimError(f"sweep: scenario must be a file path, a dict, a ScenarioSpec or a SweepSpec, got {type(scenario).__name__}")
 
 
@@ -101,8 +95,9 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
     scenario : path, dict, ScenarioSpec or SweepSpec
         The base scenario (a YAML file or a raw dict; paths apply before validation), or a sweep file
         (a YAML mapping with ``scenario:``, see docs/sweeps.md), whose settings the keywords override.
-        A ScenarioSpec is already resolved: its catalog fields are inline and its ``device:`` / ``catalog:``
-        references are dropped, so sweeping ``compute_units.X.device`` needs the file or the raw dict.
+        A ScenarioSpec from :func:`edgesim.load_scenario` is swept exactly as its file: the overrides apply to the
+        document it was made from, before catalog resolution (so ``compute_units.X.device`` changes the device).
+        A spec made otherwise that names catalog entries is refused (EdgesimError).
     parameters : mapping, optional
         ``{dotted path: values}``: a list (grid), a single value, or a distribution
         ``{"uniform": [low, high]}`` / ``{"loguniform": [...]}`` / ``{"randint": [low, high]}`` (random mode).
