@@ -32,13 +32,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .base import base_scenario
-from .constraints import Constraint, check_columns, parse_constraints
+from .constraints import Constraint, Constraints, check_columns, parse_constraints
 from .errors import SweepError
 from .executors import Executor, make_executor
 from .identity import run_seed
@@ -145,7 +144,7 @@ def _interior(good: Any, bad: Any, k: int, integer: bool) -> list[Any]:
 
 
 def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
-        constraints: Sequence[str | Constraint] | Mapping[str, float], integer: bool | None = None,
+        constraints: Constraints, integer: bool | None = None,
         tol: float | None = None, overrides: Mapping[str, Any] | None = None, replications: int = 1, seed: int = 0,
         duration_s: float | None = None, jobs: int | None = 1, executor: str | Executor | None = None,
         scheduler: str | None = None, progress: bool | None = None, max_rounds: int = 64,

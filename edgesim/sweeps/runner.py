@@ -20,7 +20,7 @@ from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
 from .base import base_scenario
 from .columns import AGGREGATE_COLUMNS, META_COLUMNS
-from .constraints import Constraint, check_columns, parse_constraints, violations
+from .constraints import Constraint, Constraints, check_columns, parse_constraints, violations
 from .domain import Domain, parse_domain
 from .errors import SweepError
 from .executors import Executor, available_cores, make_executor
@@ -87,7 +87,7 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
           duration_s: float | None = None, jobs: int | None = None, executor: str | Executor | None = None,
           scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
           per_stream: bool | None = None, seed_mode: str | None = None, progress: bool | None = None,
-          parquet: bool = False, where: Sequence[str | Constraint] | None = None, max_events: float | None = None) -> pd.DataFrame:
+          parquet: bool = False, where: Constraints = None, max_events: float | None = None) -> pd.DataFrame:
     """Run a scenario over a grid (or a random sample) of field values; one row per run.
 
     Parameters
@@ -177,7 +177,7 @@ def _checked_rows(rows: Iterator[dict[str, Any]], where: Sequence[Constraint], s
 def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Executor | None = None,
               scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
               progress: bool | None = None, parquet: bool = False, out_option: str = "out",
-              where: Sequence[str | Constraint] | None = None, where_option: str = "where") -> pd.DataFrame:
+              where: Constraints = None, where_option: str = "where") -> pd.DataFrame:
     """Run a :class:`SweepSpec` (see :func:`sweep` for the keywords): plan, validate every run, run the rest."""
     constraints = parse_constraints(where, where_option)
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
