@@ -25,7 +25,7 @@ from .domain import Domain, parse_domain
 from .errors import SweepError
 from .executors import Executor, available_cores, make_executor
 from .identity import check_expanded_size
-from .plan import SweepSpec, iter_tasks, plan_runs
+from .plan import PlannedRun, SweepSpec, iter_tasks, plan_runs
 from .progress import Progress
 from .store import ResultStore, rows_to_frame
 from .sweepfile import is_sweep_mapping, load_sweep_file, spec_from_mapping
@@ -188,7 +188,20 @@ def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Execu
         raise SweepError(spec.spec_source, "parquet", "writing Parquet needs pyarrow (pip install pyarrow); CSV is always written")
     runs = plan_runs(spec)
     validate_plan(spec, runs)
-    store = ResultStore(out, option=out_option) if out is not None else None
+    store = ResultStore(out, option=out_option, lock=True) if out is not None else None
+    try:
+        return _run_locked(spec, runs, store, constraints, jobs=jobs, executor=executor, scheduler=scheduler,
+                           out=out, retry_failed=retry_failed, progress=progress, parquet=parquet,
+                           where_option=where_option)
+    finally:
+        if store is not None:
+            store.release()
+
+
+def _run_locked(spec: SweepSpec, runs: list[PlannedRun], store: ResultStore | None, constraints: list[Constraint], *,
+                jobs: int | None, executor: str | Executor | None, scheduler: str | None, out: str | Path | None,
+                retry_failed: bool, progress: bool | None, parquet: bool, where_option: str) -> pd.DataFrame:
+    """The part of :func:`run_sweep` done while holding ``out``'s writer lock (one writer per folder)."""
     finished = store.finished(retry_failed) if store is not None else set()
     if store is not None and constraints and len(store):
         check_columns(constraints, store.header, where_option)
