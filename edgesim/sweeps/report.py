@@ -16,7 +16,7 @@ import pandas as pd
 
 from .constraints import Constraints, parse_constraints
 from .pareto import pareto_mask
-from .plot import axis_label, case_column, figure_svg, pareto_figure
+from .plot import axis_label, case_column, figure_svg, pareto_figure, sweep_title, varying_columns
 from .stats import deterministic
 from .summary import means_frame
 
@@ -56,9 +56,11 @@ def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str],
         eligible = means[pd.Series(meets, index=means.index)]
         on = set(eligible.index[pareto_mask(eligible, objectives)]) if len(eligible) else set()
         front = [i in on for i in means.index]
-        label = by[-1] if by else None
-        fig = pareto_figure(means, x, y, objectives=objectives, meets=meets, case=case_column(means, by), label=label,
-                            title=f"{title}: Pareto front of {axis_label(x)} and {axis_label(y)}")
+        varying = varying_columns(means, by)  # the plot names only what the sweep varies
+        case = case_column(means, varying)
+        fig = pareto_figure(means, x, y, objectives=objectives, meets=meets, case=case,
+                            label=[c for c in varying if c != case],
+                            title=sweep_title(title, x, y, varying, len(means)))
         svg = figure_svg(fig)
     head = by + ["runs ok"] + [axis_label(m) if m in (objectives or {}) or m == "drop_rate" else m for m in metrics]
     if where:
