@@ -16,9 +16,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EdgesimError
-from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
-from .base import base_scenario
+from .base import base_scenario, read_yaml_file
 from .columns import AGGREGATE_COLUMNS, META_COLUMNS
 from .constraints import Constraint, Constraints, check_columns, parse_constraints, violations
 from .domain import Domain, parse_domain
@@ -40,7 +39,7 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
         return scenario.scenario, scenario.source, scenario.base_dir, scenario, {}
     if isinstance(scenario, (str, Path)):
         path = Path(scenario)
-        data = read_scenario_dict(path)
+        data = read_yaml_file(path)
         if is_sweep_mapping(data):
             spec, options = load_sweep_file(path)
             return spec.scenario, spec.source, spec.base_dir, spec, options
