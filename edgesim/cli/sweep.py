@@ -27,7 +27,7 @@ from ..sweeps.errors import SweepError
 from ..sweeps.pareto import pareto_front, parse_objectives
 from ..sweeps.paths import PathError, parse_assignment
 from ..sweeps.plan import plan_runs
-from ..sweeps.plot import case_column, plot_pareto
+from ..sweeps.plot import case_column, plot_pareto, sweep_title, varying_columns
 from ..sweeps.report import write_report
 from ..sweeps.runner import make_sweep_spec, run_sweep
 from ..sweeps.stats import deterministic
@@ -179,9 +179,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(format_rows(front, by + list(objectives)))
         if out:
             x, y = list(objectives)[:2]
+            varying = varying_columns(means, by)  # the plot names only what the sweep varies
+            case = case_column(means, varying)
             png = plot_pareto(means, x, y, Path(out) / "pareto.png", objectives=objectives, meets=means["meets"].tolist(),
-                              case=case_column(means, by), label=by[-1] if by else None,
-                              title=f"{Path(args.scenario).name}: Pareto front")
+                              case=case, label=[c for c in varying if c != case],
+                              title=sweep_title(Path(args.scenario).name, x, y, varying, len(means)))
             front.to_csv(Path(out) / "pareto.csv", index=False)
             print(f"wrote {png} and {Path(out) / 'pareto.csv'}")
     if out and table is not None:

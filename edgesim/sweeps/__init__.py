@@ -7,11 +7,13 @@
 >>> from edgesim.sweeps import confidence_intervals, pareto_front
 >>> confidence_intervals(df, ["max_p99_latency_ms", "system.avg_power_w"])          # doctest: +SKIP
 
-Where things are: dotted paths and ``--set`` syntax (:mod:`.paths`), the plan (:mod:`.domain`, :mod:`.plan`,
-:mod:`.sweepfile`, :mod:`.validate`), one run (:mod:`.task`, :mod:`.rows`, :mod:`.command`), running
-(:mod:`.executors`, :mod:`.runner`, :mod:`.store`, :mod:`.progress`), reading the table (:mod:`.columns`,
-:mod:`.stats`, :mod:`.compare`, :mod:`.constraints`, :mod:`.pareto`, :mod:`.summary`, :mod:`.plot`,
-:mod:`.report`), the "what fits" search (:mod:`.fit`). See docs/sweeps.md.
+Where things are: dotted paths and ``--set`` syntax (:mod:`.paths`), the base scenario as a document that
+overrides apply to before catalog resolution, from a file, a dict or a loaded spec (:mod:`.base`), the plan
+(:mod:`.domain`, :mod:`.plan`, :mod:`.sweepfile`, :mod:`.validate`), one run (:mod:`.task`, :mod:`.rows`,
+:mod:`.command`), running (:mod:`.executors`, :mod:`.runner`, :mod:`.store` with its one-writer lock,
+:mod:`.progress`), reading the table (:mod:`.columns`, :mod:`.stats`, :mod:`.compare`, :mod:`.constraints`,
+:mod:`.pareto`, :mod:`.summary`, :mod:`.plot`, :mod:`.report`), the "what fits" search (:mod:`.fit`).
+See docs/sweeps.md.
 """
 from .columns import AGGREGATE_COLUMNS, META_COLUMNS, group_columns, metric_columns, parameter_columns
 from .compare import REL_TOL

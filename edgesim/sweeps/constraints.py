@@ -6,12 +6,15 @@ compared with the relative tolerance of :mod:`edgesim.sweeps.compare` (``<=`` ho
 (``compute_units.npu.device==hailo8``). A run meets a constraint when its value satisfies it; a missing value
 (a failed run, a column the run does not report) never does. A configuration meets the constraints when every
 one of its runs does.
+
+Every function that takes constraints takes them in any of the forms :func:`parse_constraints` reads: texts
+(``["drop_rate<=0.01"]``), :class:`Constraint` objects, one text alone, or a mapping ``{column: upper bound}``.
 """
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,7 @@ import pandas as pd
 from .compare import close, less, less_equal
 from .errors import SweepError
 
-__all__ = ["OPERATORS", "Constraint", "parse_constraint", "parse_constraints", "check_columns", "constraint_mask",
+__all__ = ["OPERATORS", "Constraints", "Constraint", "parse_constraint", "parse_constraints", "check_columns", "constraint_mask",
            "violations"]
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
@@ -96,35 +99,49 @@ def parse_constraint(text: str, option: str = "--where") -> Constraint:
     return Constraint(column, op, value)
 
 
-def parse_constraints(items: Iterable[str | Constraint] | Mapping[str, float] | None,
-                      option: str = "--where") -> list[Constraint]:
-    """Constraints from texts, :class:`Constraint` objects, or a mapping ``{column: upper bound}`` (``<=``)."""
+#: what a ``where`` / ``constraints`` argument may be: texts or Constraint objects, one of them alone, a mapping
+#: ``{column: upper bound}``, or None
+Constraints = Iterable[str | Constraint] | Mapping[str, float] | str | Constraint | None
+
+
+def parse_constraints(items: Constraints, option: str = "--where") -> list[Constraint]:
+    """Constraints from texts, :class:`Constraint` objects, one of them alone, or a mapping ``{column: upper bound}``
+    (``<=``); a text that does not parse is a :class:`SweepError` naming ``option``."""
     if items is None:
         return []
+    if isinstance(items, (str, Constraint)):
+        items = [items]
     if isinstance(items, Mapping):
-        return [Constraint(str(k), "<=", float(v)) for k, v in items.items()]
+        out = []
+        for k, v in items.items():
+            try:
+                bound = float(v)
+            except (TypeError, ValueError):
+                raise SweepError(option, f"{k}: {v!r}", "a mapping gives upper bounds: the value must be a number") from None
+            out.append(Constraint(str(k), "<=", bound))
+        return out
     return [c if isinstance(c, Constraint) else parse_constraint(str(c), option) for c in items]
 
 
-def check_columns(constraints: Sequence[Constraint], columns: Iterable[str], option: str = "--where") -> None:
+def check_columns(constraints: Constraints, columns: Iterable[str], option: str = "--where") -> None:
     """Raise :class:`SweepError` naming the first constraint whose column is not among ``columns``."""
     known = list(columns)
-    for c in constraints:
+    for c in parse_constraints(constraints, option):
         if c.column not in known:
             hint = [k for k in known if not str(k).startswith(("units.", "streams.", "pipelines.", "loads."))]
             raise SweepError(option, str(c), f"no result column {c.column!r} (for example: {', '.join(map(str, hint[:30]))})")
 
 
-def constraint_mask(df: pd.DataFrame, constraints: Sequence[Constraint]) -> np.ndarray:
+def constraint_mask(df: pd.DataFrame, constraints: Constraints) -> np.ndarray:
     """True for the rows of ``df`` that meet every constraint (columns must exist: see :func:`check_columns`)."""
     ok = np.ones(len(df), dtype=bool)
-    for c in constraints:
+    for c in parse_constraints(constraints):
         ok &= c.mask(df[c.column])
     return ok
 
 
-def violations(df: pd.DataFrame, constraints: Sequence[Constraint]) -> pd.Series:
+def violations(df: pd.DataFrame, constraints: Constraints) -> pd.Series:
     """For each row, the constraints it violates, joined by ``"; "`` (empty: it meets them all)."""
-    parts = [np.where(c.mask(df[c.column]), "", str(c)) for c in constraints]
+    parts = [np.where(c.mask(df[c.column]), "", str(c)) for c in parse_constraints(constraints)]
     out = [("; ".join(p for p in items if p)) for items in zip(*parts)] if parts else [""] * len(df)
     return pd.Series(out, index=df.index, dtype=object)

@@ -11,8 +11,10 @@ never on the executor or the order, so every executor gives the same table (``wa
   edgesim once (forking a threaded process can deadlock); elsewhere they are spawned. At most
   ``4 x jobs`` runs are in flight, so a sweep of a million runs does not hold a million futures.
 - :class:`DaskExecutor`: ``distributed.Client`` on a running scheduler (``scheduler="tcp://host:8786"``) or
-  on a ``LocalCluster`` it starts (``scheduler=None``). Workers need edgesim installed (the same version);
-  the scenario travels with each task, but ``catalog_files`` named by a scenario must exist on the workers.
+  on a ``LocalCluster`` it starts (``scheduler=None``). Workers need edgesim installed (the same version).
+  The base scenario goes to every worker **once** (``client.scatter(..., broadcast=True)``) and each task
+  carries only its overrides and seed, so a large scenario is not pickled and sent once per run;
+  ``catalog_files`` named by a scenario must exist on the workers.
 
 A run that raises (bad combination, simulation error) is caught inside :func:`execute_run` and comes back
 as a row with ``status = "failed"`` and its error. Infrastructure failures (a worker process killed) are
@@ -30,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ from .identity import content_hash
 from .rows import base_row, describe_error, failure_row, flatten_summary
 from .task import RunTask, build_scenario
 
-__all__ = ["execute_run", "available_cores", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
+__all__ = ["execute_run", "run_with_base", "available_cores", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
            "make_executor"]
 
 
@@ -61,6 +64,12 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         row["error"] = describe_error(exc)
     row["wall_s"] = time.perf_counter() - t0
     return row
+
+
+def run_with_base(fn: Callable[[RunTask], dict[str, Any]], task: RunTask, base: Any) -> dict[str, Any]:
+    """``fn(task)`` with the task's base scenario put back: how a Dask worker runs a task whose base scenario was
+    scattered to it once (``task.scenario`` travels empty, ``base`` is the worker's copy)."""
+    return fn(replace(task, scenario=base))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -230,13 +239,31 @@ class DaskExecutor(Executor):
             self.client = Client(self._cluster)
         info = self.client.scheduler_info()
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+        self._scattered: dict[int, tuple[Any, Any]] = {}  # id(base scenario) -> (it, its scattered future)
+        self.scattered = 0  # base scenarios scattered so far (one per sweep, whatever its number of runs)
 
     def close(self) -> None:
+        self._scattered.clear()
         if self._own_client:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+    def _base_future(self, base: Any) -> Any:
+        """The scattered copy of a base scenario, sent to every worker once (kept for the executor's life)."""
+        key = id(base)
+        held = self._scattered.get(key)
+        if held is None or held[0] is not base:
+            future = self.client.scatter([base], broadcast=True, hash=False)[0]  # a list: a dict would scatter per key
+            held = self._scattered[key] = (base, future)
+            self.scattered += 1
+        return held[1]
+
+    def _submit(self, fn: Callable[[RunTask], dict[str, Any]], task: RunTask) -> Any:
+        key = f"edgesim-run-{task.run_id}-{time.monotonic_ns()}"
+        slim = replace(task, scenario={})  # the base travels once per worker (scattered), not with every run
+        return self.client.submit(run_with_base, fn, slim, self._base_future(task.scenario), pure=False, key=key)
 
     def run(self, tasks: Iterable[RunTask], fn: Callable[[RunTask], dict[str, Any]] = execute_run) -> Iterator[dict[str, Any]]:
         from distributed import as_completed  # noqa: PLC0415 - optional dependency (edgesim[dask])
@@ -246,7 +273,7 @@ class DaskExecutor(Executor):
         futures: dict[Any, RunTask] = {}
         ac = as_completed()
         for task in pending:
-            fut = self.client.submit(fn, task, pure=False, key=f"edgesim-run-{task.run_id}-{time.monotonic_ns()}")
+            fut = self._submit(fn, task)
             futures[fut] = task
             ac.add(fut)
             if len(futures) >= window:
@@ -264,7 +291,7 @@ class DaskExecutor(Executor):
                     yield failure_row(task, describe_error(exc) if exc is not None else f"dask future {fut.status}")
                 nxt = next(pending, None)
                 if nxt is not None:
-                    new = self.client.submit(fn, nxt, pure=False, key=f"edgesim-run-{nxt.run_id}-{time.monotonic_ns()}")
+                    new = self._submit(fn, nxt)
                     futures[new] = nxt
                     ac.add(new)
         finally:

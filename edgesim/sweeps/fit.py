@@ -32,14 +32,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..errors import EdgesimError
-from ..spec.load import read_scenario_dict
-from .constraints import Constraint, check_columns, parse_constraints
+from .base import base_scenario
+from .constraints import Constraint, Constraints, check_columns, parse_constraints
 from .errors import SweepError
 from .executors import Executor, make_executor
 from .identity import run_seed
@@ -131,11 +129,8 @@ def _fmt(x: Any) -> str:
 
 
 def _read_base(scenario: Any) -> tuple[dict[str, Any], str, str | None]:
-    if isinstance(scenario, (str, Path)):
-        return read_scenario_dict(scenario), str(scenario), str(Path(scenario).parent)
-    if isinstance(scenario, Mapping):
-        return dict(scenario), "<dict>", None
-    raise EdgesimError(f"fit: scenario must be a file path or a dict, got {type(scenario).__name__}")
+    base = base_scenario(scenario, "fit")
+    return base.data, base.source, base.base_dir
 
 
 def _interior(good: Any, bad: Any, k: int, integer: bool) -> list[Any]:
@@ -149,7 +144,7 @@ def _interior(good: Any, bad: Any, k: int, integer: bool) -> list[Any]:
 
 
 def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
-        constraints: Sequence[str | Constraint] | Mapping[str, float], integer: bool | None = None,
+        constraints: Constraints, integer: bool | None = None,
         tol: float | None = None, overrides: Mapping[str, Any] | None = None, replications: int = 1, seed: int = 0,
         duration_s: float | None = None, jobs: int | None = 1, executor: str | Executor | None = None,
         scheduler: str | None = None, progress: bool | None = None, max_rounds: int = 64,
@@ -158,8 +153,9 @@ def fit(scenario: Any, path: str | Sequence[str], low: float, high: float, *,
 
     Parameters
     ----------
-    scenario : path or dict
-        Base scenario (YAML file or raw dict).
+    scenario : path, dict or ScenarioSpec
+        Base scenario (YAML file, raw dict, or a spec from :func:`edgesim.load_scenario`: overrides apply to it
+        exactly as to its file, catalog references re-resolved).
     path : str or list of str
         Dotted path of the searched field (``cameras.cam.count``, ``cameras.cam.fps``), or several paths
         scaled together (value = scale factor on their base values).

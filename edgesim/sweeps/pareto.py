@@ -11,13 +11,13 @@ drops frames does not "win" on latency, which the queue caps under overload.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from .compare import less, less_equal
-from .constraints import Constraint, check_columns, constraint_mask
+from .constraints import Constraints, check_columns, constraint_mask, parse_constraints
 from .errors import SweepError
 
 __all__ = ["parse_objectives", "pareto_mask", "pareto_front"]
@@ -44,14 +44,15 @@ def _check(df: pd.DataFrame, objectives: Mapping[str, str]) -> None:
             raise SweepError("Pareto objective", column, f"sense must be 'min' or 'max', got {sense!r}")
 
 
-def pareto_mask(df: pd.DataFrame, objectives: Mapping[str, str], where: Sequence[Constraint] = ()) -> np.ndarray:
+def pareto_mask(df: pd.DataFrame, objectives: Mapping[str, str], where: Constraints = ()) -> np.ndarray:
     """True for the rows on the Pareto front.
 
     Rows with a missing objective, and rows that violate a constraint of ``where``, are never on it (and do
-    not dominate anything).
+    not dominate anything). ``where`` takes texts (``["drop_rate<=0.01"]``) or Constraint objects.
     """
     _check(df, objectives)
-    check_columns(where, df.columns)
+    where = parse_constraints(where, "where")
+    check_columns(where, df.columns, "where")
     if not len(df):
         return np.zeros(0, dtype=bool)
     m = np.column_stack([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) * (1.0 if s == "min" else -1.0)
@@ -67,8 +68,9 @@ def pareto_mask(df: pd.DataFrame, objectives: Mapping[str, str], where: Sequence
     return mask
 
 
-def pareto_front(df: pd.DataFrame, objectives: Mapping[str, str], where: Sequence[Constraint] = ()) -> pd.DataFrame:
-    """The non-dominated rows of ``df`` (among those meeting ``where``), sorted by the first objective, best first."""
+def pareto_front(df: pd.DataFrame, objectives: Mapping[str, str], where: Constraints = ()) -> pd.DataFrame:
+    """The non-dominated rows of ``df`` (among those meeting ``where``: texts such as ``"drop_rate<=0.01"`` or
+    Constraint objects), sorted by the first objective, best first."""
     front = df[pareto_mask(df, objectives, where)]
     first, sense = next(iter(objectives.items()))
     return front.sort_values(first, ascending=(sense == "min"), kind="stable")

@@ -1,6 +1,10 @@
 """The Pareto plot of a sweep: axes named in words with units, one colour and marker per case, constraint
 violators drawn apart, the front joined by a line.
 
+What the plot names is what the sweep varies: the legend and the labels beside the front's points show only the
+parameters that take more than one value across the sweep (:func:`varying_columns`), and the title says what is
+compared (:func:`sweep_title`: the two objectives, over which parameters, how many configurations).
+
 Drawn with matplotlib's object API (``Figure``, no pyplot): nothing global is changed, no backend is chosen,
 so it is safe in notebooks and worker processes.
 """
@@ -19,7 +23,8 @@ from matplotlib.figure import Figure
 from .errors import SweepError
 from .pareto import pareto_mask
 
-__all__ = ["axis_label", "case_column", "pareto_figure", "plot_pareto", "figure_svg"]
+__all__ = ["axis_label", "case_column", "varying_columns", "short_names", "point_labels", "sweep_title",
+           "pareto_figure", "plot_pareto", "figure_svg"]
 
 _NAMED = {
     "system.avg_power_w": "average power (W)",
@@ -37,6 +42,7 @@ _NAMED = {
     "max_utilization": "utilization of the busiest unit (fraction)",
     "max_temp_c": "hottest unit temperature (°C)",
 }
+_FRACTIONS = ("utilization", "drop_rate", "ratio", "duty_cycle", "fraction")
 _SUFFIX_UNITS = (("_per_j", "1/J"), ("_ops_per_s", "ops/s"), ("_ms", "ms"), ("_wh", "Wh"), ("_w", "W"), ("_j", "J"),
                  ("_s", "s"), ("_c", "°C"), ("_h", "h"), ("_px", "px"), ("_fps", "FPS"), ("_tops", "TOPS"),
                  ("_bytes", "bytes"))
@@ -59,9 +65,42 @@ def axis_label(column: str) -> str:
         leaf, unit = "frame rate", "FPS"
     if parts[-2:-1] == ["latency_ms"]:
         leaf, unit, context = f"{parts[-1]} latency", "ms", parts[1:-2]
+    if not unit and leaf.endswith(_FRACTIONS):
+        unit = "fraction"
     words = " ".join(_WORDS.get(w, w) for w in leaf.split("_") if w)
     where = f"{' '.join(context)} " if context else ""
     return f"{where}{words} ({unit})" if unit else f"{where}{words}"
+
+
+def varying_columns(table: pd.DataFrame, candidates: Sequence[str]) -> list[str]:
+    """The columns of ``candidates`` that take more than one value in ``table`` (what the sweep varies)."""
+    out = []
+    for col in candidates:
+        if col in table.columns and table[col].astype(str).nunique(dropna=False) > 1:
+            out.append(col)
+    return out
+
+
+def short_names(columns: Sequence[str]) -> dict[str, str]:
+    """``compute_units.npu.device`` -> ``device``: each column by its last step, or in full where two share it."""
+    leaves = [str(c).split(".")[-1] for c in columns]
+    return {c: (leaf if leaves.count(leaf) == 1 else str(c)) for c, leaf in zip(columns, leaves)}
+
+
+def point_labels(table: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """One label per row: ``device=hailo8, fps=30`` over ``columns`` (empty strings when there are none)."""
+    names = short_names(columns)
+    return [", ".join(f"{names[c]}={_value_text(r[c])}" for c in columns) for _, r in table.iterrows()]
+
+
+def _value_text(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def sweep_title(name: str, x: str, y: str, varying: Sequence[str], n_configurations: int) -> str:
+    """``NAME: average power (W) vs p99 latency (ms), worst stream, over device x fps (8 configurations)``."""
+    over = " x ".join(short_names(varying).values()) if varying else "one configuration"
+    return f"{name}: {axis_label(y)} vs {axis_label(x)}, over {over} ({n_configurations} configurations)"
 
 
 def case_column(table: pd.DataFrame, candidates: Sequence[str]) -> str | None:
@@ -79,8 +118,9 @@ def case_column(table: pd.DataFrame, candidates: Sequence[str]) -> str | None:
 
 
 def pareto_figure(table: pd.DataFrame, x: str, y: str, objectives: Mapping[str, str] | None = None,
-                  meets: Sequence[bool] | None = None, case: str | None = None, label: str | None = None,
-                  title: str | None = None, color: str | None = None) -> Figure:
+                  meets: Sequence[bool] | None = None, case: str | None = None,
+                  label: str | Sequence[str] | None = None, title: str | None = None,
+                  color: str | None = None) -> Figure:
     """Scatter of ``y`` against ``x`` with the Pareto front (among the points that ``meets``) drawn over it.
 
     Parameters
@@ -95,8 +135,9 @@ def pareto_figure(table: pd.DataFrame, x: str, y: str, objectives: Mapping[str, 
         Which rows meet the constraints; the others are drawn apart (grey crosses) and are never on the front.
     case : str, optional
         Column giving each point its colour and marker (legend).
-    label : str, optional
-        Column written beside each front point.
+    label : str or list of str, optional
+        Column written beside each front point, or several, written ``name=value, ...`` (pass the parameters that
+        vary, :func:`varying_columns`: a constant one tells nothing).
     title : str, optional
         Figure title (wrapped, never clipped).
     color : str, optional
@@ -135,13 +176,19 @@ def pareto_figure(table: pd.DataFrame, x: str, y: str, objectives: Mapping[str, 
         ax.plot(front[x], front[y], "-", color="tab:red", lw=1.2, zorder=1)
         ax.scatter(front[x], front[y], s=150, facecolors="none", edgecolors="tab:red", lw=1.4, label="Pareto front",
                    zorder=4)
-        if label and label in front.columns:
-            for _, r in front.iterrows():
-                ax.annotate(str(r[label]), (r[x], r[y]), textcoords="offset points", xytext=(6, 5), fontsize=8)
+        labels = [label] if isinstance(label, str) else [c for c in (label or [])]
+        labels = [c for c in labels if c in front.columns]
+        if len(labels) == 1 and isinstance(label, str):
+            texts = [_value_text(v) for v in front[labels[0]]]
+        else:
+            texts = point_labels(front, labels) if labels else []
+        for (_, r), text in zip(front.iterrows(), texts):
+            if text:
+                ax.annotate(text, (r[x], r[y]), textcoords="offset points", xytext=(6, 5), fontsize=8)
     ax.set_xlabel(f"{axis_label(x)}, {objectives.get(x, 'min')}imize" if x in objectives else axis_label(x))
     ax.set_ylabel(f"{axis_label(y)}, {objectives.get(y, 'min')}imize" if y in objectives else axis_label(y))
     ax.grid(alpha=0.3)
-    legend_title = case if case and case in ok.columns else None
+    legend_title = short_names([case])[case] if case and case in ok.columns else None
     ax.legend(fontsize=8, loc="best", title=legend_title, title_fontsize=8)
     if hidden:
         ax.text(0.99, 0.01, f"{hidden} configuration(s) with unbounded or missing values not shown",
@@ -160,7 +207,7 @@ def figure_svg(fig: Figure) -> str:
 
 
 def plot_pareto(df: pd.DataFrame, x: str, y: str, path: str | Path, objectives: Mapping[str, str] | None = None,
-                label: str | None = None, case: str | None = None, title: str | None = None,
+                label: str | Sequence[str] | None = None, case: str | None = None, title: str | None = None,
                 meets: Sequence[bool] | None = None, color: str | None = None) -> Path:
     """Write :func:`pareto_figure` of ``df`` to ``path`` (PNG, or any format matplotlib infers from the suffix)."""
     fig = pareto_figure(df, x, y, objectives=objectives, meets=meets, case=case, label=label, title=title,

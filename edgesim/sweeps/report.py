@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from .constraints import Constraint
+from .constraints import Constraints, parse_constraints
 from .pareto import pareto_mask
-from .plot import axis_label, case_column, figure_svg, pareto_figure
+from .plot import axis_label, case_column, figure_svg, pareto_figure, sweep_title, varying_columns
 from .stats import deterministic
 from .summary import means_frame
 
@@ -42,9 +42,10 @@ def _cell(value: Any) -> str:
 
 
 def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str], *, title: str,
-                  objectives: Mapping[str, str] | None = None, where: Sequence[Constraint] = (),
+                  objectives: Mapping[str, str] | None = None, where: Constraints = (),
                   notes: Sequence[str] = (), details: Mapping[str, Any] | None = None) -> str:
     """The report page as HTML text (see :func:`write_report`)."""
+    where = parse_constraints(where, "where")
     by = [c for c in table.columns if c not in ("runs", "ok", "meets", "violates") and ":" not in c]
     means = means_frame(table, metrics)
     meets = table["meets"].astype(bool).tolist() if "meets" in table.columns else [True] * len(table)
@@ -55,9 +56,11 @@ def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str],
         eligible = means[pd.Series(meets, index=means.index)]
         on = set(eligible.index[pareto_mask(eligible, objectives)]) if len(eligible) else set()
         front = [i in on for i in means.index]
-        label = by[-1] if by else None
-        fig = pareto_figure(means, x, y, objectives=objectives, meets=meets, case=case_column(means, by), label=label,
-                            title=f"{title}: Pareto front of {axis_label(x)} and {axis_label(y)}")
+        varying = varying_columns(means, by)  # the plot names only what the sweep varies
+        case = case_column(means, varying)
+        fig = pareto_figure(means, x, y, objectives=objectives, meets=meets, case=case,
+                            label=[c for c in varying if c != case],
+                            title=sweep_title(title, x, y, varying, len(means)))
         svg = figure_svg(fig)
     head = by + ["runs ok"] + [axis_label(m) if m in (objectives or {}) or m == "drop_rate" else m for m in metrics]
     if where:
@@ -96,7 +99,7 @@ def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str],
 
 
 def write_report(path: str | Path, df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str], *, title: str,
-                 objectives: Mapping[str, str] | None = None, where: Sequence[Constraint] = (),
+                 objectives: Mapping[str, str] | None = None, where: Constraints = (),
                  notes: Sequence[str] = (), details: Mapping[str, Any] | None = None) -> Path:
     """Write ``report.html``: the sweep's description, the Pareto plot (inline SVG) and the configuration table.
 
@@ -114,8 +117,8 @@ def write_report(path: str | Path, df: pd.DataFrame, table: pd.DataFrame, metric
         Page title (the scenario's name).
     objectives : mapping, optional
         Pareto objectives ``{column: 'min' | 'max'}``; the plot uses the first two.
-    where : list of Constraint
-        Constraints: violating configurations are drawn apart and kept off the front.
+    where : list of str or Constraint
+        Constraints (``"drop_rate<=0.01"``): violating configurations are drawn apart and kept off the front.
     notes : list of str
         Notes printed under the table.
     details : mapping, optional

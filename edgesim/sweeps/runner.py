@@ -16,15 +16,15 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EdgesimError
-from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
+from .base import base_scenario, read_yaml_file
 from .columns import AGGREGATE_COLUMNS, META_COLUMNS
-from .constraints import Constraint, check_columns, parse_constraints, violations
+from .constraints import Constraint, Constraints, check_columns, parse_constraints, violations
 from .domain import Domain, parse_domain
 from .errors import SweepError
 from .executors import Executor, available_cores, make_executor
 from .identity import check_expanded_size
-from .plan import SweepSpec, iter_tasks, plan_runs
+from .plan import PlannedRun, SweepSpec, iter_tasks, plan_runs
 from .progress import Progress
 from .store import ResultStore, rows_to_frame
 from .sweepfile import is_sweep_mapping, load_sweep_file, spec_from_mapping
@@ -37,29 +37,22 @@ def _base_scenario(scenario: Any) -> tuple[dict[str, Any], str, str | None, Swee
     """(raw scenario dict, source, base_dir, sweep spec if a sweep was given, sweep-file options)."""
     if isinstance(scenario, SweepSpec):
         return scenario.scenario, scenario.source, scenario.base_dir, scenario, {}
-    if isinstance(scenario, ScenarioSpec):
-        # already resolved: every catalog field is inline, so the references are dropped (resolving them again
-        # would merge the catalog under fields that already came from it). Sweeping `device` needs a file or dict.
-        data = scenario.model_dump(mode="json", exclude={"source"}, exclude_none=True)
-        for unit in data.get("compute_units", []):
-            unit.pop("device", None)
-            unit.pop("device_unit", None)
-        for model in data.get("models", []):
-            model.pop("catalog", None)
-        return data, scenario.source, None, None, {}
     if isinstance(scenario, (str, Path)):
         path = Path(scenario)
-        data = read_scenario_dict(path)
+        data = read_yaml_file(path)
         if is_sweep_mapping(data):
             spec, options = load_sweep_file(path)
             return spec.scenario, spec.source, spec.base_dir, spec, options
         return data, str(path), str(path.parent), None, {}
-    if isinstance(scenario, Mapping):
+    if isinstance(scenario, Mapping) and is_sweep_mapping(scenario):
         check_expanded_size(scenario, "<dict>")
-        if is_sweep_mapping(scenario):
-            spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
-            return spec.scenario, spec.source, spec.base_dir, spec, options
-        return dict(scenario), "<dict>", None, None, {}
+        spec, options = spec_from_mapping(scenario, "<sweep dict>", None)
+        return spec.scenario, spec.source, spec.base_dir, spec, options
+    if isinstance(scenario, (Mapping, ScenarioSpec)):
+        # a spec gives the document it was made from (catalog references unresolved), so overrides of `device:`
+        # re-resolve exactly as on its file (edgesim.api.scenario_document); one it cannot is refused
+        base = base_scenario(scenario, "sweep")
+        return base.data, base.source, base.base_dir, None, {}
     raise EdgesimError(f"sweep: scenario must be a file path, a dict, a ScenarioSpec or a SweepSpec, got {type(scenario).__name__}")
 
 
@@ -93,7 +86,7 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
           duration_s: float | None = None, jobs: int | None = None, executor: str | Executor | None = None,
           scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
           per_stream: bool | None = None, seed_mode: str | None = None, progress: bool | None = None,
-          parquet: bool = False, where: Sequence[str | Constraint] | None = None, max_events: float | None = None) -> pd.DataFrame:
+          parquet: bool = False, where: Constraints = None, max_events: float | None = None) -> pd.DataFrame:
     """Run a scenario over a grid (or a random sample) of field values; one row per run.
 
     Parameters
@@ -101,8 +94,9 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | None = None, *, cases: 
     scenario : path, dict, ScenarioSpec or SweepSpec
         The base scenario (a YAML file or a raw dict; paths apply before validation), or a sweep file
         (a YAML mapping with ``scenario:``, see docs/sweeps.md), whose settings the keywords override.
-        A ScenarioSpec is already resolved: its catalog fields are inline and its ``device:`` / ``catalog:``
-        references are dropped, so sweeping ``compute_units.X.device`` needs the file or the raw dict.
+        A ScenarioSpec from :func:`edgesim.load_scenario` is swept exactly as its file: the overrides apply to the
+        document it was made from, before catalog resolution (so ``compute_units.X.device`` changes the device).
+        A spec made otherwise that names catalog entries is refused (EdgesimError).
     parameters : mapping, optional
         ``{dotted path: values}``: a list (grid), a single value, or a distribution
         ``{"uniform": [low, high]}`` / ``{"loguniform": [...]}`` / ``{"randint": [low, high]}`` (random mode).
@@ -182,7 +176,7 @@ def _checked_rows(rows: Iterator[dict[str, Any]], where: Sequence[Constraint], s
 def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Executor | None = None,
               scheduler: str | None = None, out: str | Path | None = None, retry_failed: bool = False,
               progress: bool | None = None, parquet: bool = False, out_option: str = "out",
-              where: Sequence[str | Constraint] | None = None, where_option: str = "where") -> pd.DataFrame:
+              where: Constraints = None, where_option: str = "where") -> pd.DataFrame:
     """Run a :class:`SweepSpec` (see :func:`sweep` for the keywords): plan, validate every run, run the rest."""
     constraints = parse_constraints(where, where_option)
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
@@ -193,7 +187,20 @@ def run_sweep(spec: SweepSpec, *, jobs: int | None = None, executor: str | Execu
         raise SweepError(spec.spec_source, "parquet", "writing Parquet needs pyarrow (pip install pyarrow); CSV is always written")
     runs = plan_runs(spec)
     validate_plan(spec, runs)
-    store = ResultStore(out, option=out_option) if out is not None else None
+    store = ResultStore(out, option=out_option, lock=True) if out is not None else None
+    try:
+        return _run_locked(spec, runs, store, constraints, jobs=jobs, executor=executor, scheduler=scheduler,
+                           out=out, retry_failed=retry_failed, progress=progress, parquet=parquet,
+                           where_option=where_option)
+    finally:
+        if store is not None:
+            store.release()
+
+
+def _run_locked(spec: SweepSpec, runs: list[PlannedRun], store: ResultStore | None, constraints: list[Constraint], *,
+                jobs: int | None, executor: str | Executor | None, scheduler: str | None, out: str | Path | None,
+                retry_failed: bool, progress: bool | None, parquet: bool, where_option: str) -> pd.DataFrame:
+    """The part of :func:`run_sweep` done while holding ``out``'s writer lock (one writer per folder)."""
     finished = store.finished(retry_failed) if store is not None else set()
     if store is not None and constraints and len(store):
         check_columns(constraints, store.header, where_option)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import group_columns
-from .constraints import Constraint, check_columns, violations
+from .constraints import Constraints, check_columns, parse_constraints, violations
 from .stats import confidence_intervals, deterministic
 
 __all__ = ["configuration_table", "means_frame", "table_notes", "DETERMINISTIC_NOTE", "QUEUE_CAP_NOTE"]
@@ -26,7 +26,7 @@ QUEUE_CAP_NOTE = ("p99 latency under overload is capped by the queue: where fram
                   "low p99 there does not mean a fast system; read it with drop_rate, e.g. --where 'drop_rate<=0.01'")
 
 
-def configuration_table(df: pd.DataFrame, metrics: Sequence[str], where: Sequence[Constraint] = (),
+def configuration_table(df: pd.DataFrame, metrics: Sequence[str], where: Constraints = (),
                         level: float = 0.95) -> pd.DataFrame:
     """One row per configuration (``case`` and the parameters), in plan order.
 
@@ -35,7 +35,8 @@ def configuration_table(df: pd.DataFrame, metrics: Sequence[str], where: Sequenc
     (the constraints some run violates, or ``run failed``).
     """
     by = group_columns(df)
-    check_columns(where, df.columns)
+    where = parse_constraints(where, "where")
+    check_columns(where, df.columns, "where")
     runs = df.copy()
     runs["_ok"] = runs["status"] == "ok" if "status" in runs.columns else True
     runs["_viol"] = violations(runs, where) if where else ""

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..spec.load import read_scenario_dict
+from .base import read_yaml_file
 from .domain import parse_domain
 from .errors import SweepError
 from .identity import check_expanded_size
@@ -38,7 +38,7 @@ def spec_from_mapping(data: Mapping[str, Any], source: str, base_dir: Path | Non
             path = base_dir / path
         if not path.exists():
             raise SweepError(source, "scenario", f"file not found: {path}")
-        scenario = read_scenario_dict(path)
+        scenario = read_yaml_file(path, "scenario file")
         scenario_source: str = str(path)
         scenario_dir: str | None = str(path.parent)
     elif isinstance(raw, dict):
@@ -85,7 +85,7 @@ def spec_from_mapping(data: Mapping[str, Any], source: str, base_dir: Path | Non
 def load_sweep_file(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
     """Read a sweep YAML file (see docs/sweeps.md)."""
     path = Path(path)
-    data = read_scenario_dict(path)
+    data = read_yaml_file(path, "sweep file")
     if not is_sweep_mapping(data):
         raise SweepError(str(path), "scenario", "a sweep file names its base scenario (scenario: FILE)")
     return spec_from_mapping(data, str(path), path.parent)
