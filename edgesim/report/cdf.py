@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
-from .timeline import legend_outside
+from .timeline import figure_title, legend_outside
 
 __all__ = ["MAX_POINTS", "CdfCurve", "cdf_points", "empirical_cdf", "latency_cdf_curves", "latency_cdf_figure",
            "plot_latency_cdf"]
@@ -132,8 +132,8 @@ def latency_cdf_figure(result: SimulationResult) -> Figure:
         ax.text(0.5, 0.5, "no frame completed in the statistics window", transform=ax.transAxes, ha="center", va="center")
     warmup_s = float(summary.get("warmup_s", 0.0))
     window = f"arriving after the {warmup_s:g} s warm-up" if warmup_s > 0 else "of the whole run"
-    ax.set_title(f"{summary['scenario']}: latency CDF per stream\nevery completed frame {window} (exact; dropped frames "
-                 "are not in the curves)", fontsize=10)
+    figure_title(fig, f"{summary['scenario']}: latency CDF per stream",
+                 f"every completed frame {window} (exact; dropped frames are not in the curves)", width=90)
     ax.set_xlabel("latency, frame arrival to result (ms)")
     ax.set_ylabel("share of completed frames\nserved within (0-1)")
     ax.set_ylim(0, 1.02)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
 from .marks import mark_changes, mark_thresholds
-from .timeline import legend_outside, shade_warmup, step_to_end
+from .timeline import figure_title, legend_outside, shade_warmup, step_to_end
 
 __all__ = ["power_temperature_figure", "battery_figure", "has_battery"]
 
@@ -45,9 +45,9 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
                     label=f"device: units + platform loads{fan}\n(interval mean)")
     ax.set_ylabel("power (W)")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"{result.summary['scenario']}: power per unit and for the device"
-                 + (", temperature per thermal node" if temps is not None else "") + " over simulated time"
-                 + ("; vertical lines: throttle changes" if result.detail.changes else ""), fontsize=10)
+    figure_title(fig, f"{result.summary['scenario']}: power per unit and for the device"
+                 + (", temperature per thermal node" if temps is not None else "") + " over simulated time",
+                 "vertical lines: throttle changes" if result.detail.changes else "", width=90)
     if temps is not None:
         exact: pd.DataFrame | None = result.extra.get("device_trace")
         columns = [c for c in exact.columns if c.startswith("temp_")] if exact is not None and len(exact) else []
@@ -83,11 +83,11 @@ def battery_figure(result: SimulationResult) -> Figure:
     draw = f"device draw {system.get('device_avg_power_w', 0.0):.3f} W"
     if life is not None:
         kind = "projected" if system.get("battery_life_is_projection") else "simulated"
-        ax.set_title(f"{result.summary['scenario']}: battery state of charge over simulated time; {kind} life {life:.3f} h "
-                     f"({draw})", fontsize=10)
+        figure_title(fig, f"{result.summary['scenario']}: battery state of charge over simulated time",
+                     f"{kind} life {life:.3f} h ({draw})", width=90)
     else:
-        ax.set_title(f"{result.summary['scenario']}: battery state of charge over simulated time ({draw}; "
-                     "no cut-off in sight: no life projected)", fontsize=10)
+        figure_title(fig, f"{result.summary['scenario']}: battery state of charge over simulated time",
+                     f"{draw}; no cut-off in sight: no life projected", width=90)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("state of charge (0-1)")
     legend_outside(ax)

@@ -13,7 +13,7 @@ from ..results.detail import ThrottleChange, ThrottleThreshold
 
 __all__ = ["MAX_LABELLED_CHANGES", "change_kind", "mark_changes", "mark_thresholds", "threshold_label"]
 
-MAX_LABELLED_CHANGES = 12
+MAX_LABELLED_CHANGES = 6
 """Above this many changes of one unit, its instants are drawn without one legend entry each."""
 
 _STYLE: dict[str, tuple[str, str, float]] = {  # color, line style, line width
@@ -60,20 +60,22 @@ def mark_thresholds(ax: Axes, thresholds: Sequence[ThrottleThreshold], nodes: Se
         by_temp.setdefault(t.temp_c, []).append(t)
     low, high = ax.get_ylim()
     temps = sorted(by_temp)
-    low, high = min(low, temps[0] - 2.0), max(high, temps[-1] + 2.0)
+    low, high = min(low, temps[0] - 2.0), max(high, temps[-1])
+    high = max(high, temps[-1] + 0.1 * (high - low))  # room for the top line's label inside the axes
     ax.set_ylim(low, high)
     span = high - low
-    last_y = -float("inf")
+    last_y, last_slot = -float("inf"), 1
     for temp in temps:
         group = by_temp[temp]
         kind = next(k for k in ("shutdown", "trip", "release") if any(t.kind == k for t in group))
         color, ls, lw = _STYLE[kind]
         ax.axhline(temp, color=color, ls=ls, lw=lw, zorder=1)
-        close = temp - last_y < 0.07 * span  # labels would overlap: put this one under its line
-        ax.text(0.995, temp, _group_label(group, with_node), transform=ax.get_yaxis_transform(),
-                ha="right", va="top" if close else "bottom", fontsize=6.5, color=color,
+        # labels of lines closer than ~ a text height alternate between the right end and the middle
+        slot = 1 - last_slot if temp - last_y < 0.08 * span else 0
+        ax.text((0.995, 0.6)[slot], temp, _group_label(group, with_node), transform=ax.get_yaxis_transform(),
+                ha="right", va="bottom", fontsize=6.5, color=color,
                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
-        last_y = temp
+        last_y, last_slot = temp, slot
 
 
 def change_kind(change: ThrottleChange, previous_level: int) -> str:

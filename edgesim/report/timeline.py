@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from ..results.result import SimulationResult
 from .marks import mark_changes, mark_thresholds
 
-__all__ = ["INTERVAL_SERIES", "MAX_STREAM_LINES", "drop_late_series", "drops_per_interval", "legend_outside", "plot_timeline",
+__all__ = ["INTERVAL_SERIES", "MAX_STREAM_LINES", "drop_late_series", "drops_per_interval", "figure_title", "legend_outside", "plot_timeline",
            "shade_warmup", "step_to_end", "stream_labels", "timeline_figure"]
 
 INTERVAL_SERIES = frozenset({"completed inferences/s", "temperature (C)"})
@@ -86,6 +86,12 @@ def legend_outside(ax: Axes, markerscale: float = 1.0) -> None:
     """The legend to the right of the axes, so it never hides data (``markerscale`` enlarges point markers)."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=markerscale)
+
+
+def figure_title(fig: Figure, first_line: str, rest: str = "", width: int = 120) -> None:
+    """The figure's title (over the whole figure, legends included): ``first_line``, then ``rest`` wrapped at
+    ``width`` characters, so no title runs off the image."""
+    fig.suptitle(first_line + ("\n" + textwrap.fill(rest, width) if rest else ""), fontsize=9.5)
 
 
 def shade_warmup(ax: Axes, warmup_s: float) -> None:
@@ -237,8 +243,8 @@ def timeline_figure(result: SimulationResult) -> Figure:
     what += "; dropped and late frames per stream" if has_streams else ""
     what += "".join(f"; {t.split(' (')[0]}" for t in extra)
     what += "; vertical lines: throttle changes" if detail.changes else ""
-    fig.suptitle(f"{result.summary['scenario']} (seed {result.summary['seed']}) over simulated time, "
-                 f"{interval_s:g} s intervals{note}\n" + textwrap.fill(what, 120), fontsize=9.5)
+    figure_title(fig, f"{result.summary['scenario']} (seed {result.summary['seed']}) over simulated time, "
+                 f"{interval_s:g} s intervals{note}", what)
     axes[-1].set_xlabel("simulated time (s)")
     return fig
 
