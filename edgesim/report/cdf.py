@@ -26,6 +26,9 @@ __all__ = ["MAX_POINTS", "CdfCurve", "cdf_points", "empirical_cdf", "latency_cdf
 MAX_POINTS = 20_000
 """Most points drawn per curve (exact points of the empirical CDF)."""
 
+_LATENCY_SPAN = {"stream": "frame arrival to result", "pipeline": "frame arrival to its last stage's result",
+                 "load": "query issue to completion"}
+
 
 @dataclass(frozen=True)
 class CdfCurve:
@@ -95,9 +98,9 @@ def latency_cdf_curves(result: SimulationResult) -> list[CdfCurve]:
     curves = []
     for sample in result.detail.latencies:
         dropped = next(rows[sample.kind], {}).get("dropped")
-        if len(sample.latency_ms):
+        if len(sample.store):
             x, share = cdf_points(sample.latency_ms)
-            curves.append(CdfCurve(sample.name, sample.kind, x, share, len(sample.latency_ms), dropped, sample.deadline_ms))
+            curves.append(CdfCurve(sample.name, sample.kind, x, share, len(sample.store), dropped, sample.deadline_ms))
     return curves
 
 
@@ -123,19 +126,24 @@ def latency_cdf_figure(result: SimulationResult) -> Figure:
         color = f"C{k % 10}"
         dropped = f", {curve.dropped} dropped" if curve.dropped else ""
         own = f", deadline {curve.deadline_ms:.4g} ms" if curve.deadline_ms is not None and not shared else ""
-        ax.step(curve.latency_ms, curve.share, where="post", color=color, label=f"{curve.name}: {curve.frames} completed{dropped}{own}")
+        done = "latencies" if curve.kind == "load" else "completed"
+        ax.step(curve.latency_ms, curve.share, where="post", color=color, label=f"{curve.name}: {curve.frames} {done}{dropped}{own}")
         if curve.deadline_ms is not None and not shared:
             ax.axvline(curve.deadline_ms, color=color, ls=":", lw=1)
     if shared:
-        ax.axvline(deadlines.pop(), color="0.3", ls=":", lw=1.2, label=f"deadline {curves[0].deadline_ms:.4g} ms (every stream)")
+        ax.axvline(deadlines.pop(), color="0.3", ls=":", lw=1.2, label=f"deadline {curves[0].deadline_ms:.4g} ms (every curve)")
     if not curves:
         ax.text(0.5, 0.5, "no frame completed in the statistics window", transform=ax.transAxes, ha="center", va="center")
     warmup_s = float(summary.get("warmup_s", 0.0))
     window = f"arriving after the {warmup_s:g} s warm-up" if warmup_s > 0 else "of the whole run"
-    figure_title(fig, f"{summary['scenario']}: latency CDF per stream",
-                 f"every completed frame {window} (exact; dropped frames are not in the curves)", width=90)
-    ax.set_xlabel("latency, frame arrival to result (ms)")
-    ax.set_ylabel("share of completed frames\nserved within (0-1)")
+    kinds = list(dict.fromkeys(c.kind for c in curves)) or ["stream"]
+    loads_only = kinds == ["load"]
+    what = "query (offline: sample)" if loads_only else "completed frame"
+    figure_title(fig, f"{summary['scenario']}: latency CDF per {' / '.join(kinds)}",
+                 f"every {what} {window} (exact" + ("" if loads_only else "; dropped frames are not in the curves") + ")",
+                 width=90)
+    ax.set_xlabel("latency (ms): " + ", ".join(_LATENCY_SPAN[k] for k in kinds))
+    ax.set_ylabel(("share of queries (samples)" if loads_only else "share of completed frames") + "\nserved within (0-1)")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)

@@ -28,16 +28,21 @@ __all__ = ["LatencySample", "RunDetail", "ThrottleChange", "ThrottleThreshold", 
 
 @dataclass(frozen=True)
 class LatencySample:
-    """Every latency (ms) of one stream, pipeline or load in the statistics window, in completion order.
+    """Every latency of one stream, pipeline or load in the statistics window, in completion order.
 
-    ``latency_ms`` holds the float32 store's values (the summary's percentiles are taken from the same values);
-    ``deadline_ms`` is the stream's or pipeline's deadline (None: none, or a load).
+    ``store`` is the run's own float32 store (4 bytes per frame, not copied; the summary's percentiles are taken
+    from the same values); ``deadline_ms`` is the stream's or pipeline's deadline (None: none, or a load).
     """
 
     name: str
     kind: str  # "stream" | "pipeline" | "load"
-    latency_ms: np.ndarray
+    store: LatencyStore
     deadline_ms: float | None
+
+    @property
+    def latency_ms(self) -> np.ndarray:
+        """The latencies in ms (float64, a new array at each call)."""
+        return self.store.values_s() * 1e3
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,6 @@ class RunDetail:
     stream_intervals: pd.DataFrame | None = None  # time_s (bin start), stream, unit, dropped, late
     thresholds: list[ThrottleThreshold] = field(default_factory=list)
     changes: list[ThrottleChange] = field(default_factory=list)
-
-
-def _latency_ms(store: LatencyStore) -> np.ndarray:
-    return store.values_s() * 1e3
 
 
 def _finite_ms(deadline_s: float) -> float | None:
@@ -165,9 +166,9 @@ def throttle_changes(state: RunState) -> list[ThrottleChange]:
 
 def run_detail(state: RunState) -> RunDetail:
     """The figure data of a finished run (see the module docstring)."""
-    latencies = [LatencySample(f"{s.camera}/{s.model.model}", "stream", _latency_ms(s.latencies), _finite_ms(s.deadline_rel_s))
+    latencies = [LatencySample(f"{s.camera}/{s.model.model}", "stream", s.latencies, _finite_ms(s.deadline_rel_s))
                  for s in state.streams]
-    latencies += [LatencySample(f"pipeline {p.name}", "pipeline", _latency_ms(p.latencies), _finite_ms(p.deadline_s))
+    latencies += [LatencySample(f"pipeline {p.name}/{p.camera}", "pipeline", p.latencies, _finite_ms(p.deadline_s))
                   for p in state.pipelines]
-    latencies += [LatencySample(f"load {load.name}", "load", _latency_ms(load.latencies), None) for load in state.loads]
+    latencies += [LatencySample(f"load {load.name}", "load", load.latencies, None) for load in state.loads]
     return RunDetail(latencies, stream_interval_counts(state), throttle_thresholds(state), throttle_changes(state))
