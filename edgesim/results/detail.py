@@ -102,10 +102,8 @@ def stream_interval_counts(state: RunState) -> pd.DataFrame:
     for s in state.streams:
         counts = {}
         for column, bins in (("dropped", s.dropped_in_bin), ("late", s.late_in_bin)):
-            c = np.zeros(n_bins, dtype=np.int64)
-            for k, n in bins.items():
-                c[min(max(k, 0), n_bins - 1)] += n
-            counts[column] = c
+            c = np.asarray(bins, dtype=np.int64)
+            counts[column] = np.concatenate([c[: n_bins - 1], [c[n_bins - 1:].sum()]])  # the run's end: last interval
         frames.append(pd.DataFrame({"time_s": np.arange(n_bins) * interval_s, "stream": f"{s.camera}/{s.model.model}",
                                     "unit": s.unit.name, **counts}))
     if not frames:
