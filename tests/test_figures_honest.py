@@ -242,3 +242,23 @@ def test_pipelines_get_their_own_curves_with_the_summary_counts():
     for curve, row in zip(curves, rows):
         assert row["camera"] in curve.name and curve.frames == row["completed"]
         assert float(curve.latency_ms[-1]) == pytest.approx(row["latency_ms"]["max"], rel=1e-6)
+
+
+def test_frames_dropped_at_a_resize_are_in_the_stream_intervals():
+    """A resize on the CPU that cannot keep up drops frames there (ResizeOwner): they count per interval too."""
+    spec = edgesim.scenario_from_dict({
+        "name": "resize_drops", "duration_s": 6.0, "warmup_s": 0.0, "record": {"interval_s": 0.5},
+        "cameras": [{"name": "cam", "width_px": 1920, "height_px": 1080, "fps": 60}],
+        "models": [{"name": "det", "ops_per_pixel": 10000}],
+        "compute_units": [
+            {"name": "npu", "kind": "npu", "idle_power_w": 1.0, "max_power_w": 3.0, "peak_ops_per_s": {"int8": 26e12}, "efficiency": 0.4},
+            {"name": "cpu", "kind": "cpu", "idle_power_w": 2.0, "max_power_w": 8.0, "peak_ops_per_s": {"int8": 2e11}, "efficiency": 0.2}],
+        "streams": [{"camera": "cam", "model": "det", "unit": "npu", "input": {
+            "width_px": 640, "height_px": 640, "resize_unit": "cpu", "ops_per_pixel": 400.0, "queue_capacity": 2}}]})
+    result = edgesim.simulate(spec, trace=True)
+    stream = result.summary["streams"][0]
+    counts = result.detail.stream_intervals
+    assert stream["dropped"] > 0 and int(counts["dropped"].sum()) == stream["dropped"]  # warm-up 0: every drop
+    assert len(counts) == 12  # 6 s in 0.5 s intervals
+    expected = drops_per_interval(result.trace, 0.5, 6.0)["dropped"].to_numpy()
+    np.testing.assert_array_equal(counts["dropped"].to_numpy(), expected)
