@@ -218,6 +218,11 @@ def test_every_figure_has_units_a_title_and_nothing_outside_the_image(scenario, 
         for ax in fig.axes:
             assert UNIT.search(ax.get_ylabel().replace("\n", " ")), (kind, ax.get_ylabel())
             assert ax.get_lines() or ax.texts, (kind, ax.get_ylabel())  # no empty panel without a word why
+            top = ax.get_ylim()[1]
+            for line in ax.get_lines():  # no data line drawn on the top frame, where it cannot be seen
+                y = np.asarray(line.get_ydata(), dtype=float)
+                if len(y) > 2 and np.isfinite(y).any():
+                    assert np.nanmax(y) < top, (kind, ax.get_ylabel(), line.get_label())
         bottom = fig.axes[-1]
         assert re.search(r"\((s|ms)\)", bottom.get_xlabel()), (kind, bottom.get_xlabel())
         box = fig.bbox

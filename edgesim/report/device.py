@@ -44,8 +44,14 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
         step_to_end(ax, device["time_s"], device["device_power_w"], end_s, color="black", lw=1.2, ls="--",
                     label=f"device: units + platform loads{fan}\n(interval mean)")
     ax.set_ylabel("power (W)")
-    ax.set_ylim(bottom=0)
-    figure_title(fig, f"{result.summary['scenario']}: power per unit and for the device"
+    tops = [float(result.timeseries["power_w"].max()) if len(result.timeseries) else 0.0]
+    if device is not None and len(device):
+        tops.append(float(device["device_power_w"].max()))
+    if power_trace is not None and len(power_trace):
+        tops.append(float(power_trace["power_w"].max()))
+    ax.set_ylim(bottom=0, top=max(tops) * 1.1 or 1.0)  # a constant line at the top would hide under the frame
+    has_device = device is not None and len(device)
+    figure_title(fig, f"{result.summary['scenario']}: power per unit" + (" and for the device" if has_device else "")
                  + (", temperature per thermal node" if temps is not None else "") + " over simulated time",
                  "vertical lines: throttle changes" if result.detail.changes else "", width=90)
     if temps is not None:
