@@ -79,6 +79,7 @@ class RunDetail:
     stream_intervals: pd.DataFrame | None = None  # time_s (bin start), stream, unit, dropped, late
     thresholds: list[ThrottleThreshold] = field(default_factory=list)
     changes: list[ThrottleChange] = field(default_factory=list)
+    interval_s: float | None = None  # the recording interval (s); the last one ends at the run's end
 
 
 def _finite_ms(deadline_s: float) -> float | None:
@@ -169,4 +170,5 @@ def run_detail(state: RunState) -> RunDetail:
     latencies += [LatencySample(f"pipeline {p.name}/{p.camera}", "pipeline", p.latencies, _finite_ms(p.deadline_s))
                   for p in state.pipelines]
     latencies += [LatencySample(f"load {load.name}", "load", load.latencies, None) for load in state.loads]
-    return RunDetail(latencies, stream_interval_counts(state), throttle_thresholds(state), throttle_changes(state))
+    interval_s = state.units[0].interval_s if state.units else None
+    return RunDetail(latencies, stream_interval_counts(state), throttle_thresholds(state), throttle_changes(state), interval_s)
