@@ -25,7 +25,7 @@ from .marks import mark_changes, mark_thresholds
 __all__ = ["INTERVAL_SERIES", "MAX_STREAM_LINES", "drop_late_series", "drops_per_interval", "figure_title", "legend_outside", "line_widths", "plot_timeline",
            "shade_warmup", "step_to_end", "stream_labels", "timeline_figure"]
 
-INTERVAL_SERIES = frozenset({"completed inferences/s", "temperature (C)"})
+INTERVAL_SERIES = frozenset({"completed inferences/s", "temperature (C)", "fan duty", "fan power (W)"})
 """Extra series holding one value per recording interval (drawn as steps); the others are point samples."""
 
 _UNIT_PANELS = (("power (W)", "power_w"), ("utilization\n(busy share, 0-1)", "utilization"),
@@ -187,7 +187,7 @@ def _drop_late_panel(ax: Axes, intervals: pd.DataFrame, deadlines_ms: dict[str, 
 
 def _series_label(title: str, interval: bool) -> str:
     label = _AXIS_LABELS.get(title, title)
-    return label + (",\ninterval mean" if interval and title == "temperature (C)" else "")
+    return label + (",\ninterval mean" if interval and title != "completed inferences/s" else "")
 
 
 def timeline_figure(result: SimulationResult) -> Figure:
