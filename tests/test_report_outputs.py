@@ -33,7 +33,7 @@ def traced_run(tmp_path_factory):
 
 def test_a_parquet_file_beside_every_csv_with_the_same_table(traced_run):
     csvs = sorted(traced_run.glob("*.csv"))
-    assert {"streams.csv", "units.csv", "timeseries.csv", "trace.csv"} <= {p.name for p in csvs}
+    assert {"streams.csv", "units.csv", "timeseries.csv", "trace.csv", "stream_timeseries.csv"} <= {p.name for p in csvs}
     for csv in csvs:
         parquet = csv.with_suffix(".parquet")
         assert parquet.exists(), parquet.name

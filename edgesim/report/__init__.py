@@ -3,8 +3,11 @@
 :func:`write_outputs` is what ``edgesim run --out DIR`` calls. It reads a finished
 :class:`~edgesim.results.result.SimulationResult` (this package imports results, never the reverse) and writes:
 
-* ``summary.json`` and the CSV tables (``result.write``), a Parquet file beside every CSV;
-* ``timeline.png`` (power, utilization, queues, per-frame latency and drops) and ``latency_cdf.png``;
+* ``summary.json`` and the CSV tables (``result.write``; ``stream_timeseries.csv``: dropped and late frames per
+  interval and stream), a Parquet file beside every CSV;
+* ``timeline.png`` (power, utilization, queues, per-frame latency with ``--trace``, dropped and late frames,
+  temperatures with the throttle thresholds and trip instants) and ``latency_cdf.png`` (exact, from every
+  completed frame's latency, with or without ``--trace``);
 * ``trace.perfetto.json`` when the run kept a per-job trace (open it at https://ui.perfetto.dev);
 * ``report.html``: one self-contained page with the scenario, the summary tables and every figure.
 """

@@ -11,7 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..results.result import SimulationResult
-from .timeline import legend_outside, shade_warmup, step_to_end
+from .marks import mark_changes, mark_thresholds
+from .timeline import figure_title, legend_outside, shade_warmup, step_to_end
 
 __all__ = ["power_temperature_figure", "battery_figure", "has_battery"]
 
@@ -39,11 +40,20 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
         step_to_end(ax, rows["time_s"], rows["power_w"], end_s, lw=1.6, color=color, label=f"{unit} (interval mean)")
     device = result.device_timeseries
     if device is not None and len(device):
+        fan = " + fan" if "fan_power_w" in device.columns else ""
         step_to_end(ax, device["time_s"], device["device_power_w"], end_s, color="black", lw=1.2, ls="--",
-                    label="device: units + platform loads\n(interval mean)")
+                    label=f"device: units + platform loads{fan}\n(interval mean)")
     ax.set_ylabel("power (W)")
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"{result.summary['scenario']}: power" + (" and temperature" if temps is not None else ""))
+    tops = [float(result.timeseries["power_w"].max()) if len(result.timeseries) else 0.0]
+    if device is not None and len(device):
+        tops.append(float(device["device_power_w"].max()))
+    if power_trace is not None and len(power_trace):
+        tops.append(float(power_trace["power_w"].max()))
+    ax.set_ylim(bottom=0, top=max(tops) * 1.1 or 1.0)  # a constant line at the top would hide under the frame
+    has_device = device is not None and len(device)
+    figure_title(fig, f"{result.summary['scenario']}: power per unit" + (" and for the device" if has_device else "")
+                 + (", temperature per thermal node" if temps is not None else "") + " over simulated time",
+                 "vertical lines: throttle changes" if result.detail.changes else "", width=90)
     if temps is not None:
         exact: pd.DataFrame | None = result.extra.get("device_trace")
         columns = [c for c in exact.columns if c.startswith("temp_")] if exact is not None and len(exact) else []
@@ -55,9 +65,9 @@ def power_temperature_figure(result: SimulationResult) -> Figure:
             for name, rows in temps.groupby("name", sort=False):
                 step_to_end(axes[1], rows["time_s"], rows["value"], end_s, label=str(name))
             axes[1].set_ylabel("temperature (C),\ninterval mean")
-        for u in result.summary["units"]:
-            if u.get("first_throttle_s") is not None:
-                axes[1].axvline(u["first_throttle_s"], color="red", ls=":", lw=1, label=f"{u['name']} first throttles")
+        mark_thresholds(axes[1], result.detail.thresholds, nodes=list(temps["name"].unique()))
+    for a in axes:
+        mark_changes(a, result.detail.changes, label=a is axes[-1])
     for a in axes:
         a.grid(alpha=0.3)
         shade_warmup(a, float(result.summary.get("warmup_s", 0.0)))
@@ -76,12 +86,16 @@ def battery_figure(result: SimulationResult) -> Figure:
         ax.plot(soc["time_s"], soc["value"], label="state of charge")
     system = result.summary["system"]
     life = system.get("battery_life_h")
+    draw = f"device draw {system.get('device_avg_power_w', 0.0):.3f} W"
     if life is not None:
         kind = "projected" if system.get("battery_life_is_projection") else "simulated"
-        ax.set_title(f"{result.summary['scenario']}: battery, {kind} life {life:.3f} h "
-                     f"(device draw {system.get('device_avg_power_w', 0.0):.3f} W)")
+        figure_title(fig, f"{result.summary['scenario']}: battery state of charge over simulated time",
+                     f"{kind} life {life:.3f} h ({draw})", width=90)
+    else:
+        figure_title(fig, f"{result.summary['scenario']}: battery state of charge over simulated time",
+                     f"{draw}; no cut-off in sight: no life projected", width=90)
     ax.set_xlabel("simulated time (s)")
-    ax.set_ylabel("state of charge")
+    ax.set_ylabel("state of charge (0-1)")
     legend_outside(ax)
     ax.ticklabel_format(axis="y", useOffset=False)
     ax.grid(alpha=0.3)

@@ -2,7 +2,8 @@
 
 The page holds the scenario (name, description, source file, duration, warm-up, seed), the same summary tables
 and system lines the command line prints (:mod:`edgesim.report.tables`), and the figures as base64 PNGs: the
-timeline (power, utilization, queues, latency, drops), the latency CDF per stream, power with temperature,
+timeline (power, utilization, queues, latency, drops and late frames, temperatures with throttle marks), the
+latency CDF per stream (exact, from every latency), power with temperature,
 and the battery when there is one. No script, no external file, no network.
 """
 from __future__ import annotations
@@ -39,6 +40,10 @@ img { max-width: 100%; border: 1px solid #ddd; } figure { margin: 1em 0; } figca
 """
 
 
+_SERIES_WORDS = {"completed inferences/s": "completed inferences/s per unit", "temperature (C)": "temperature (C) per thermal node",
+                 "state of charge": "battery state of charge (0-1)", "fan duty": "fan duty (0-1)"}
+
+
 @dataclass(frozen=True)
 class ReportFigure:
     """A figure of the report: its section title, caption and PNG bytes (base64 text)."""
@@ -69,19 +74,28 @@ def table_html(table: Table) -> str:
 def report_figures(result: SimulationResult) -> list[ReportFigure]:
     """The report's figures, in page order; the battery only when the run has one."""
     traced = result.trace is not None
+    series = result.extra.get("series", {})
+    thermal = "temperature (C)" in series
+    marks = (" Throttle thresholds are horizontal lines on the temperature panel (dashed red: a throttle step starts, "
+             "dotted green: it is released, dash-dot black: shutdown); vertical lines mark the instants a unit's "
+             "throttle level changed (red: deeper, green: released, black: shutdown).") if result.detail.thresholds or result.detail.changes else ""
     figures = [
-        ReportFigure("Timeline", "Per unit: power, utilization and mean waiting jobs per recording interval"
-                + ("; per stream: each completed frame's latency at its arrival, frames dropped per second" if traced
-                   else " (run with --trace for per-frame latency and drops)") + "; then temperatures, state of charge, inferences/s.",
+        ReportFigure("Timeline", "Against simulated time (s), per recording interval: each unit's power (W), utilization "
+                "(busy share) and mean waiting jobs"
+                + ("; each completed frame's latency (ms) at its arrival" if traced else " (run with --trace for each frame's latency)")
+                + ("; per stream, frames dropped and frames completed past their deadline (frames/s)" if result.summary["streams"] else "")
+                + "".join(f"; {_SERIES_WORDS.get(name, name)}" for name in series) + "." + marks,
                 figure_png_base64(timeline_figure(result))),
-        ReportFigure("Latency CDF per stream", "Share of frames served within a latency; the 95% and 99% levels give p95 and p99.",
+        ReportFigure("Latency CDF per stream", "Share of each stream's completed frames served within a latency (ms), "
+                "from every completed frame's latency (no --trace needed); the 0.95 and 0.99 levels give p95 and p99, "
+                "dotted lines the deadlines. Dropped frames are not in the curves (their count is in the legend).",
                 figure_png_base64(latency_cdf_figure(result))),
-        ReportFigure("Power and temperature", "Power of each unit and of the whole device (units + platform loads); "
-                "temperatures of the thermal nodes when the scenario has a thermal network.",
-                figure_png_base64(power_temperature_figure(result))),
+        ReportFigure("Power and temperature" if thermal else "Power", "Against simulated time (s): power (W) of each unit "
+                "and of the whole device (units + platform loads)" + ("; temperatures (C) of the thermal nodes." if thermal else ".")
+                + marks, figure_png_base64(power_temperature_figure(result))),
     ]
     if has_battery(result):
-        figures.append(ReportFigure("Battery", "State of charge over the simulated time and the battery life.",
+        figures.append(ReportFigure("Battery", "State of charge (0-1) against simulated time (s), and the battery life.",
                                figure_png_base64(battery_figure(result))))
     return figures
 

@@ -25,6 +25,7 @@ from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
+from .detail import RunDetail, run_detail
 from .tables import load_row, memory_bus_rows, pipeline_row, ratio, stream_row, unit_row
 
 __all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows", "plain"]
@@ -45,6 +46,9 @@ class SimulationResult:
         average), ``utilization``, ``queue_mean`` (time-averaged waiting jobs).
     trace : pandas.DataFrame or None
         Per job (frame x model) records when tracing is on.
+    detail : RunDetail
+        What the figures draw beyond the summary, with or without tracing: every latency per stream, drops and
+        late frames per interval, throttle thresholds and trip instants (:mod:`edgesim.results.detail`).
     """
 
     summary: dict[str, Any]
@@ -52,6 +56,7 @@ class SimulationResult:
     trace: pd.DataFrame | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     device_timeseries: pd.DataFrame | None = None
+    detail: RunDetail = field(default_factory=RunDetail)
 
     def streams_df(self) -> pd.DataFrame:
         rows = []
@@ -73,7 +78,7 @@ class SimulationResult:
                 f"avg_power_w={sys_['avg_power_w']:.4g}, required_tops={sys_['required_tops']:.4g}, achieved_tops={sys_['achieved_tops']:.4g})")
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write summary.json, streams.csv, units.csv, timeseries.csv (and the trace CSVs) to ``out_dir``.
+        """Write summary.json, streams.csv, units.csv, timeseries.csv, stream_timeseries.csv (and the trace CSVs) to ``out_dir``.
 
         Figures and the HTML report are :mod:`edgesim.report`'s (``edgesim.report.write_outputs`` calls this).
         """
@@ -95,6 +100,9 @@ class SimulationResult:
         if self.device_timeseries is not None:
             written.append(out / "device_timeseries.csv")
             self.device_timeseries.to_csv(written[-1], index=False)
+        if self.detail.stream_intervals is not None and len(self.detail.stream_intervals):
+            written.append(out / "stream_timeseries.csv")  # per interval and stream: dropped and late frames
+            self.detail.stream_intervals.to_csv(written[-1], index=False)
         return written
 
 
@@ -182,7 +190,7 @@ def build_result(state: RunState) -> SimulationResult:
                 *(row for load in state.loads for row in load_trace_rows(load))]
         extra["pipeline_trace"] = pd.DataFrame(rows) if rows else None
     return SimulationResult(summary, timeseries, trace, extra=extra,
-                            device_timeseries=_device_timeseries(state, timeseries, extra["series"]))
+                            device_timeseries=_device_timeseries(state, timeseries, extra["series"]), detail=run_detail(state))
 
 
 def plain(value: Any) -> Any:

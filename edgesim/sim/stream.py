@@ -38,6 +38,11 @@ class StreamSim(JobOwner):
         self.late = 0
         self.latencies = LatencyStore()
         self._record_latency = self.latencies.append  # bound once: called per completed job
+        # per recording interval, by the instant of the drop or of the late completion (the warm-up's frames too: the
+        # summary's counts leave them out); one more bin for an instant at the very end; only those frames pay
+        self.interval_s = unit.interval_s
+        self.dropped_in_bin = [0] * (unit.n_bins + 1)
+        self.late_in_bin = [0] * (unit.n_bins + 1)
         self.entry: JobOwner = self  # who receives the camera's frames (a ResizeOwner when there is a resize)
         self.frame_arrival_s: dict[int, float] = {}  # frames past their resize: seq -> arrival at the camera
 
@@ -49,12 +54,15 @@ class StreamSim(JobOwner):
     def on_complete(self, job: list[Any], now: float) -> None:
         """Count the job and record its latency (frame arrival to result)."""
         arrival_s = job[J_ARRIVAL]
+        latency_s = now - arrival_s
         if arrival_s >= self.warmup_s:
             self.completed += 1
-            latency_s = now - arrival_s
             self._record_latency(latency_s)
             if latency_s > self.deadline_rel_s:
                 self.late += 1
+                self.late_in_bin[int(now // self.interval_s)] += 1
+        elif latency_s > self.deadline_rel_s:
+            self.late_in_bin[int(now // self.interval_s)] += 1
         if self.trace is not None:
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
 
@@ -67,6 +75,7 @@ class StreamSim(JobOwner):
         arrival_s = self.frame_arrival_s.pop(job[J_SEQ]) if self.entry is not self else job[J_ARRIVAL]
         if arrival_s >= self.warmup_s:
             self.dropped += 1
+        self.dropped_in_bin[int(now // self.interval_s)] += 1
         if self.trace is not None:
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "dropped"))
 
@@ -96,6 +105,7 @@ class ResizeOwner(JobOwner):
         stream = self.stream
         if job[J_ARRIVAL] >= stream.warmup_s:
             stream.dropped += 1
+        stream.dropped_in_bin[int(now // stream.interval_s)] += 1
         if stream.trace is not None:
             stream.trace.append(TraceRecord(stream.index, job[J_SEQ], job[J_ARRIVAL], job[J_START], now, "dropped"))
 
