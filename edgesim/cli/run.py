@@ -19,10 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import load_scenario, simulate
+from .. import load_scenario, report, simulate
 from ..errors import ScenarioError
 from ..model.budget import DEFAULT_MAX_EVENTS
-from ..report import write_outputs
 from ..report.tables import summary_tables, system_lines
 from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
@@ -156,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     if out is not None:
         try:
-            written = write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
+            written = report.write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
                                     description=spec.description)
         except OSError as exc:
             raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None
