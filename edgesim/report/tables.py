@@ -158,6 +158,7 @@ def system_lines(summary: Mapping[str, Any]) -> list[str]:
                      f"worst interval {s['device_max_interval_power_w']:.3f} W{peak})")
     if s.get("battery_life_h") is not None:
         kind = "projected" if s.get("battery_life_is_projection") else "simulated"
-        lines.append(f"battery: {kind} life {s['battery_life_h']:.3f} h, final state of charge {s['final_soc']:.3f}")
+        days = f" ({s['battery_life_h'] / 24.0:.2f} days)" if s["battery_life_h"] > 48.0 else ""  # long lives read better in days
+        lines.append(f"battery: {kind} life {s['battery_life_h']:.3f} h{days}, final state of charge {s['final_soc']:.3f}")
     return lines
 
