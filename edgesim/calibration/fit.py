@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from edgesim.calibration.measurements import Measurement
 from edgesim.calibration.prior import PARAM_NAMES, Prior
@@ -306,6 +305,7 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
             return prior_rows
         return np.vstack((log_predict_jacobian(theta, ctx, data, log_offset, log_footprint) / SIGMA_OBS, prior_rows))
 
+    from scipy.optimize import least_squares  # noqa: PLC0415 (deferred: scipy.optimize adds ~0.3 s to start-up; docs/architecture.md)
     sol = least_squares(fun, x0, jac=jac, loss="soft_l1", f_scale=1.0, method="trf", max_nfev=max_nfev, x_scale=1.0,
                         bounds=(np.full(len(x0), -np.inf), upper))
     theta = sol.x

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import load_scenario, simulate
+import edgesim  # its simulate and load_scenario load on first use (PEP 562): budget capacity / thermal / fit never run one
+
 from ..catalog import load_catalog
 from ..errors import EdgesimError
 from ..physics import whitepaper
@@ -249,8 +250,8 @@ def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = R
         ``units`` (list), ``ai`` (all units), ``device``, ``required_tops``, ``achieved_tops`` and the inputs.
     """
     whitepaper.required_thermal_resistance_k_per_w(tj_c, tc_c, 1.0)  # validates tj_c > tc_c
-    spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
-    result = simulate(spec, duration_s=duration_s, seed=seed)
+    spec = scenario if isinstance(scenario, ScenarioSpec) else edgesim.load_scenario(scenario)
+    result = edgesim.simulate(spec, duration_s=duration_s, seed=seed)
     s = result.summary
     margin_k = tj_c - tc_c
     workloads = unit_workloads(s, spec)
@@ -553,7 +554,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}") from None
         if seed < 0:
             raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}")
-    spec = load_scenario(Path(args.scenario))
+    spec = edgesim.load_scenario(Path(args.scenario))
     report = scenario_report(spec, tj_c, tc_c, duration, seed)
     _print(report, args.json, _render_scenario(report))
     return 0

@@ -10,10 +10,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import EdgesimError
-from ..report.tables import Table
+
+if TYPE_CHECKING:  # an annotation only: importing edgesim.report would load matplotlib at start-up
+    from ..report.tables import Table
 
 __all__ = ["EXIT_USAGE", "EXIT_INTERRUPTED", "CliError", "UsageError", "EdgesimArgumentParser", "check_writable_dir",
            "format_table", "render_table", "fmt", "report_errors"]

@@ -8,7 +8,9 @@ sweep's syntax and parser (:mod:`edgesim.sweeps.paths`), so any sweep row can be
     edgesim run scenarios/intersection_3cam.yaml --set cameras.cam.resolution=1920x1080   # width_px and height_px
 
 ``--duration`` and ``--seed`` replace ``duration_s`` and ``seed`` before validation (so ``--duration`` stands
-in for a scenario that has no ``duration_s``).
+in for a scenario that has no ``duration_s``). The file is validated as written first: a bad value is an error
+even where an option replaces it (``duration_s: -5`` under ``--duration 5`` exits 2, the message ending
+``(in the file, before --duration)``; see :func:`edgesim.spec.load.check_as_written`).
 """
 from __future__ import annotations
 
@@ -19,18 +21,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import load_scenario, simulate
+from .. import report, simulate
+from ..catalog.resolve import resolve_catalog_references
 from ..errors import ScenarioError
 from ..model.budget import DEFAULT_MAX_EVENTS
-from ..report import write_outputs
+from ..model.checks import check_references
 from ..report.tables import summary_tables, system_lines
-from ..spec.load import read_scenario_dict
+from ..spec.load import Loc, parse_scenario_file, read_scenario_dict
 from ..spec.schema import ScenarioSpec
 from ..sweeps.paths import PathError, parse_assignment, parse_path, set_path
 from .common import CliError, check_writable_dir, render_table
 from .types import non_negative_int, positive_float
 
-__all__ = ["PAIRED_FIELDS", "expand_assignment", "parse_sets", "load_with_overrides", "render_summary", "cmd_run", "register"]
+__all__ = ["PAIRED_FIELDS", "expand_assignment", "parse_sets", "set_location", "load_with_overrides", "render_summary", "cmd_run", "register"]
 
 PAIRED_FIELDS: dict[str, tuple[str, str]] = {"resolution": ("width_px", "height_px")}
 """A last path step that sets two fields at once from ``AxB`` (``cameras.cam.resolution=1920x1080``)."""
@@ -94,9 +97,39 @@ def parse_sets(texts: Sequence[str], source: str) -> dict[str, Any]:
     return out
 
 
+def set_location(data: Mapping[str, Any], dotted: str) -> Loc | None:
+    """The field location (pydantic's ``loc``: ``("cameras", 0, "fps")``) that ``--set dotted=...`` replaces.
+
+    Found by setting a marker at ``dotted`` in a copy of ``data`` and looking for it, so that it follows the
+    sweep's path rules (items by name or index) exactly; ``None`` when the path does not apply (the real
+    ``--set`` then reports why).
+    """
+    marker = object()
+    probe = copy.deepcopy(dict(data))
+    try:
+        set_path(probe, dotted, marker)
+    except PathError:
+        return None
+
+    def find(node: Any, loc: tuple[str | int, ...]) -> Loc | None:
+        if node is marker:
+            return loc
+        items: Any = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            found = find(child, (*loc, key))
+            if found is not None:
+                return found
+        return None
+
+    return find(probe, ())
+
+
 def load_with_overrides(path: str | Path, sets: Mapping[str, Any] | None = None, duration_s: float | None = None,
                         seed: int | None = None) -> ScenarioSpec:
     """Load a scenario with ``--set`` overrides (dotted paths) applied before validation.
+
+    The file is validated as written first (:func:`edgesim.spec.load.check_as_written`): a bad value is an error
+    even where an override replaces it, and the message names the option (``(in the file, before --duration)``).
 
     Parameters
     ----------
@@ -115,20 +148,30 @@ def load_with_overrides(path: str | Path, sets: Mapping[str, Any] | None = None,
         Validated, as :func:`edgesim.load_scenario` gives it.
     """
     overrides: dict[str, Any] = {}
+    overridden: dict[Loc, str] = {}
     if sets:
-        data = copy.deepcopy(read_scenario_dict(path))
+        raw = read_scenario_dict(path)
+        data = copy.deepcopy(raw)
         for dotted, value in sets.items():
+            loc = set_location(data, dotted)
             try:
                 set_path(data, dotted, value)
             except PathError as exc:
                 raise ScenarioError(str(path), f"--set {dotted}", exc.problem) from None
             top = parse_path(dotted)[0]
             overrides[str(top)] = data[str(top)]
+            if loc is not None:
+                overridden.setdefault(loc, f"--set {dotted}")
     if duration_s is not None:
         overrides["duration_s"] = duration_s
+        overridden[("duration_s",)] = "--duration"
     if seed is not None:
         overrides["seed"] = seed
-    return load_scenario(path, overrides=overrides or None)
+        overridden[("seed",)] = "--seed"
+    # edgesim.load_scenario, with the options named in the as-written check's messages
+    spec = parse_scenario_file(path, overrides or None, resolver=resolve_catalog_references, overridden=overridden)
+    check_references(spec)
+    return spec
 
 
 def render_summary(summary: Mapping[str, Any], platform_loads: Mapping[str, float] | None = None) -> str:
@@ -156,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     if out is not None:
         try:
-            written = write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
+            written = report.write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
                                     description=spec.description)
         except OSError as exc:
             raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None

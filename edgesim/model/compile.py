@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import networkx as nx
-
 from ..errors import ScenarioError
 from ..physics.camera_power import CameraPowerModel, CameraStage
 from ..physics.dvfs import Transition, VfPoint, VoltageRegulator
@@ -203,6 +201,7 @@ def _pipeline_model(spec: ScenarioSpec, pipe: PipelineSpec, camera: CameraModel,
     stages = pipe.stages
     n = len(stages)
     index_of = {s.name: k for k, s in enumerate(stages)}
+    import networkx as nx  # noqa: PLC0415 (deferred: networkx adds ~0.1 s to start-up and only pipelines need it; docs/architecture.md)
     graph = nx.DiGraph()
     graph.add_nodes_from(range(n))
     for k, stage in enumerate(stages):

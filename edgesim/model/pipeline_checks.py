@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import networkx as nx
-
 from ..errors import ScenarioError
 from ..spec.schema import LinkSpec, ScenarioSpec
 from .service import ServiceTimeError, service_time
@@ -54,6 +52,7 @@ def check_pipelines(spec: ScenarioSpec) -> list[ScenarioError]:
             if stage.name in names:
                 err(f"{at}.stages[{j}].name", f"duplicate stage name {stage.name!r} (also {at}.stages[{names[stage.name]}])")
             names.setdefault(stage.name, j)
+        import networkx as nx  # noqa: PLC0415 (deferred: networkx adds ~0.1 s to start-up and only pipelines need it; docs/architecture.md)
         graph = nx.DiGraph()
         graph.add_nodes_from(s.name for s in pipe.stages)
         for j, stage in enumerate(pipe.stages):

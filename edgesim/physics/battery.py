@@ -27,8 +27,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from scipy.optimize import brentq
-
 __all__ = [
     "BATTERY_MODELS",
     "battery_draw_w",
@@ -347,6 +345,7 @@ class KiBaMBattery:
             hi += widen_s
             widen_s *= 2.0
         xtol = 1e-12 * self.capacity_coulomb / current_a  # 1e-12 of a full drain at this current
+        from scipy.optimize import brentq  # noqa: PLC0415 (deferred: scipy.optimize adds ~0.3 s to start-up; docs/architecture.md)
         return brentq(excess, 0.0, hi, xtol=xtol, maxiter=200)
 
     def step(self, state: KiBaMState, power_w: float, dt_s: float) -> KiBaMState:

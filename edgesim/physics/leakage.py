@@ -32,9 +32,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.integrate import quad
-from scipy.special import lambertw
-
 __all__ = ["ExpLeakageNode", "FixedPoints", "LeakageStep"]
 
 
@@ -149,6 +146,7 @@ class ExpLeakageNode:
         z = -k * a
         if z < -1.0 / math.e:
             return None
+        from scipy.special import lambertw  # noqa: PLC0415 (deferred: scipy.special adds ~0.3 s to start-up; docs/architecture.md)
         stable = base_c - float(lambertw(z, 0).real) / k
         unstable = base_c - float(lambertw(z, -1).real) / k
         return FixedPoints(stable, unstable)
@@ -281,6 +279,7 @@ class ExpLeakageNode:
                 return math.inf
             if f0 < 0.0 and temp_c > fp.stable_c >= target_c:
                 return math.inf
+        from scipy.integrate import quad  # noqa: PLC0415 (deferred: scipy.integrate adds ~0.3 s to start-up; docs/architecture.md)
         t, _ = quad(lambda x: self.capacity_j_per_k / self.net_heat_w(x, power_w), temp_c, target_c,
                     epsabs=0.0, epsrel=1e-11, limit=200)
         return float(t)

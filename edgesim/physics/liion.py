@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 __all__ = [
     "OcvCurve",
@@ -481,6 +480,7 @@ class LiIonPack:
             if math.isinf(horizon):  # the pack is empty by Q / I_min, I_min = P / OCV_max
                 i_min = power_w / self.ocv_v(1.0) if by_power else fixed_a
                 horizon = 2.0 * state.soc * q_c / i_min + 10.0 * float(self.rc_tau_s.max(initial=0.0)) + 1.0
+            from scipy.integrate import solve_ivp  # noqa: PLC0415 (deferred: scipy.integrate adds ~0.3 s to start-up; docs/architecture.md)
             sol = solve_ivp(rhs, (0.0, horizon), y0, method="DOP853", rtol=self.rtol,
                             atol=self._atol(n_rc), events=events)
             y = sol.y[:, -1]

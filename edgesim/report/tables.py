@@ -158,7 +158,8 @@ def system_lines(summary: Mapping[str, Any]) -> list[str]:
                      f"worst interval {s['device_max_interval_power_w']:.3f} W{peak})")
     if s.get("battery_life_h") is not None:
         kind = "projected" if s.get("battery_life_is_projection") else "simulated"
-        lines.append(f"battery: {kind} life {s['battery_life_h']:.3f} h, final state of charge {s['final_soc']:.3f}")
+        days = f" ({s['battery_life_h'] / 24.0:.2f} days)" if s["battery_life_h"] > 48.0 else ""  # long lives read better in days
+        lines.append(f"battery: {kind} life {s['battery_life_h']:.3f} h{days}, final state of charge {s['final_soc']:.3f}")
     if s.get("battery_series") is not None:  # a Li-ion pack
         n_s, n_p = s["battery_series"], s["battery_parallel"]
         lines.append(f"battery pack: Li-ion {n_s}s{n_p}p ({n_s * n_p} cells), {s['battery_capacity_ah']:.4g} Ah, "

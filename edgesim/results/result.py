@@ -144,11 +144,13 @@ def build_result(state: RunState) -> SimulationResult:
         "platform_load_w": platform_load_w,
         "camera_power_w": camera_power_w or None,  # each camera instance's own draw (in platform_load_w), W
         "battery_life_h": None,
+        "battery_life_days": None,  # battery_life_h / 24
         "battery_life_is_projection": None,
         "final_soc": None,
     }
     if platform is not None and platform.battery is not None:
         system.update(_battery_summary(state, platform))
+        system["battery_life_days"] = None if system["battery_life_h"] is None else system["battery_life_h"] / 24.0
     if platform is not None:
         system.update(platform.summary(state.duration_s))  # fan energy and duty, the ambient at the end
     # the whole device's draw: units (leakage included) plus platform loads, worst recording interval too

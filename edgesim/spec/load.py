@@ -2,6 +2,11 @@
 
 Every problem becomes a :class:`~edgesim.errors.ScenarioError` naming the file, the field path
 (``cameras[1].fps``) and what is wrong.
+
+Overrides (``edgesim run --duration``, ``--set``) never hide a bad value: the file is validated as written first
+(:func:`check_as_written`), so ``duration_s: -5`` is an error even when ``--duration 5`` replaces it, and the
+message says where the value came from: ``duration_s: Input should be greater than 0 (got -5) (in the file,
+before --duration)``.
 """
 from __future__ import annotations
 
@@ -17,10 +22,15 @@ from ..errors import ScenarioError, ScenarioErrors
 from ..yamlio import safe_load
 from .schema import ScenarioSpec
 
-__all__ = ["Resolver", "format_loc", "parse_scenario", "parse_scenario_file", "read_scenario_dict"]
+__all__ = ["Resolver", "Loc", "Overridden", "check_as_written", "format_loc", "parse_scenario", "parse_scenario_file", "read_scenario_dict"]
 
 Resolver = Callable[[dict[str, Any], str, "Path | None"], dict[str, Any]]
 """Replaces catalog references in a scenario dict by the catalog's fields: ``resolver(data, source, base_dir)``."""
+
+Loc = tuple[str | int, ...]
+Overridden = Mapping[Loc, str]
+"""Where overrides replace a file's values: a field location as pydantic gives it (``("cameras", 0, "fps")``) ->
+the option that replaces it, named in messages (``"--set cameras.cam.fps"``, ``"--duration"``)."""
 
 
 def read_scenario_dict(path: str | Path) -> dict[str, Any]:
@@ -49,15 +59,102 @@ def read_scenario_dict(path: str | Path) -> dict[str, Any]:
 
 
 def parse_scenario_file(path: str | Path, overrides: Mapping[str, Any] | None = None,
-                        resolver: Resolver | None = None) -> ScenarioSpec:
+                        resolver: Resolver | None = None, overridden: Overridden | None = None) -> ScenarioSpec:
     """Read and schema-validate a scenario file (see :func:`parse_scenario`).
 
-    ``overrides`` replaces top-level keys before validation (e.g. ``{"duration_s": 10}``).
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    overrides : mapping, optional
+        Top-level keys replaced before validation (e.g. ``{"duration_s": 10}``). The file is first validated as
+        written (:func:`check_as_written`): a bad value is an error even where an override replaces it.
+    resolver : callable, optional
+        Fills catalog references (see :func:`parse_scenario`).
+    overridden : mapping, optional
+        The locations the overrides replace and the option that replaces each (:data:`Overridden`), for the
+        as-written check; default: each top-level key of ``overrides``, named "the override".
     """
     data = read_scenario_dict(path)
+    source, base_dir = str(path), Path(path).parent
     if overrides:
+        where: Overridden = overridden if overridden is not None else {(key,): "the override" for key in overrides}
+        check_as_written(data, source, base_dir, resolver, where)
         data.update(overrides)
-    return parse_scenario(data, source=str(path), base_dir=Path(path).parent, resolver=resolver)
+    return parse_scenario(data, source=source, base_dir=base_dir, resolver=resolver)
+
+
+def _under(loc: Loc, overridden: Overridden) -> str | None:
+    """The option whose location holds ``loc`` (``loc`` equal to it or inside it), or ``None``."""
+    for prefix, option in overridden.items():
+        if tuple(loc[:len(prefix)]) == tuple(prefix):
+            return option
+    return None
+
+
+def _field_under(field: str, overridden: Overridden) -> str | None:
+    """:func:`_under` for a field path already formatted (``cameras[0].fps``), as the resolver's errors give it."""
+    for prefix, option in overridden.items():
+        text = format_loc(prefix)
+        if field == text or field.startswith((text + ".", text + "[")):
+            return option
+    return None
+
+
+def check_as_written(data: Mapping[str, Any], source: str, base_dir: Path | None, resolver: Resolver | None,
+                     overridden: Overridden) -> None:
+    """Validate a scenario as its file states it, before overrides replace some of its values.
+
+    An invalid value is an error even where an override (``--duration``, ``--set``) would replace it: the file
+    is wrong, and running silently with the override would hide that. Only problems at or inside an overridden
+    location are raised here, each ending ``(in the file, before OPTION)``; a value that an override supplies may
+    be missing from the file; a problem elsewhere (or one the overrides resolve, such as a ``warmup_s`` longer
+    than the file's ``duration_s`` under ``--duration``) is left to the validation of the overridden scenario,
+    which reads the same values.
+
+    Parameters
+    ----------
+    data : mapping
+        The scenario as read from the file (:func:`read_scenario_dict`), overrides not applied.
+    source : str
+        The file, named in every error.
+    base_dir : Path, optional
+        Directory of relative ``catalog_files``.
+    resolver : callable, optional
+        Fills catalog references (see :func:`parse_scenario`).
+    overridden : mapping
+        Location -> option (:data:`Overridden`).
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the file as written at an overridden location.
+    """
+    if not overridden:
+        return
+    doc: dict[str, Any] = copy.deepcopy(dict(data))
+    try:
+        if resolver is not None:
+            doc = resolver(doc, source, base_dir)
+    except ScenarioError as exc:
+        singles = exc.errors if isinstance(exc, ScenarioErrors) else [exc]
+        found = [(e, _field_under(e.field, overridden)) for e in singles]
+        bad = [ScenarioError(e.source, e.field, f"{e.problem} (in the file, before {option})") for e, option in found if option]
+        if bad:
+            raise ScenarioErrors(bad) from None
+        return  # a problem elsewhere: the overridden scenario's validation reports it
+    doc["source"] = source
+    try:
+        ScenarioSpec.model_validate(doc)
+    except ValidationError as exc:
+        bad = []
+        for err in exc.errors():
+            option = _under(tuple(err["loc"]), overridden)
+            if option is not None and err["type"] != "missing":
+                single = _validation_error(source, err)
+                bad.append(ScenarioError(source, single.field, f"{single.problem} (in the file, before {option})"))
+        if bad:
+            raise ScenarioErrors(bad) from None
 
 
 def format_loc(loc: tuple[Any, ...]) -> str:
@@ -97,25 +194,27 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _validation_error(source: str, err: Any) -> ScenarioError:
+    """One pydantic error (an entry of ``ValidationError.errors()``) as a :class:`ScenarioError`."""
+    loc = tuple(err["loc"])
+    field = format_loc(loc)
+    kind = err["type"]
+    if kind == "missing":
+        problem = "required field is missing"
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(ScenarioSpec, loc)
+        problem = "unknown key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    else:
+        problem = err["msg"]
+        if problem.startswith("Value error, "):
+            problem = problem[len("Value error, "):]
+        if "input" in err and kind not in ("model_type", "dict_type") and not isinstance(err["input"], (dict, list)):
+            problem += f" (got {err['input']!r})"
+    return ScenarioError(source, field, problem)
+
+
 def _validation_errors(source: str, exc: ValidationError) -> ScenarioErrors:
-    errors = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        field = format_loc(loc)
-        kind = err["type"]
-        if kind == "missing":
-            problem = "required field is missing"
-        elif kind == "extra_forbidden":
-            allowed = _allowed_keys(ScenarioSpec, loc)
-            problem = "unknown key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
-        else:
-            problem = err["msg"]
-            if problem.startswith("Value error, "):
-                problem = problem[len("Value error, "):]
-            if "input" in err and kind not in ("model_type", "dict_type") and not isinstance(err["input"], (dict, list)):
-                problem += f" (got {err['input']!r})"
-        errors.append(ScenarioError(source, field, problem))
-    return ScenarioErrors(errors)
+    return ScenarioErrors([_validation_error(source, err) for err in exc.errors()])
 
 
 def parse_scenario(data: Mapping[str, Any], source: str = "<dict>", base_dir: Path | None = None,
