@@ -21,7 +21,7 @@ from .model.checks import check_references
 from .model.compile import compile_system
 from .results.result import SimulationResult, build_result
 from .sim.engine import run_simulation
-from .spec.load import parse_scenario, read_scenario_dict
+from .spec.load import check_as_written, parse_scenario, read_scenario_dict
 from .spec.schema import ScenarioSpec
 
 __all__ = ["load_scenario", "scenario_from_dict", "simulate", "ScenarioDocument", "scenario_document"]
@@ -114,9 +114,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         Naming the file, the field path and the problem.
     """
     data = read_scenario_dict(path)
-    if overrides:
-        data.update(overrides)
     source, base_dir = str(path), Path(path).parent
+    if overrides:  # the file as written is checked first: an override never hides a bad value
+        check_as_written(data, source, base_dir, resolve_catalog_references, {(key,): "the override" for key in overrides})
+        data.update(overrides)
     spec = parse_scenario(data, source=source, base_dir=base_dir, resolver=resolve_catalog_references)
     check_references(spec)
     return _remember(spec, data, source, base_dir)

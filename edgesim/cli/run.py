@@ -29,11 +29,11 @@ from ..model.checks import check_references
 from ..report.tables import summary_tables, system_lines
 from ..spec.load import Loc, parse_scenario_file, read_scenario_dict
 from ..spec.schema import ScenarioSpec
-from ..sweeps.paths import PathError, parse_assignment, parse_path, set_path
+from ..sweeps.paths import PathError, parse_assignment, parse_path, set_location, set_path
 from .common import CliError, check_writable_dir, render_table
 from .types import non_negative_int, positive_float
 
-__all__ = ["PAIRED_FIELDS", "expand_assignment", "parse_sets", "set_location", "load_with_overrides", "render_summary", "cmd_run", "register"]
+__all__ = ["PAIRED_FIELDS", "expand_assignment", "parse_sets", "load_with_overrides", "render_summary", "cmd_run", "register"]
 
 PAIRED_FIELDS: dict[str, tuple[str, str]] = {"resolution": ("width_px", "height_px")}
 """A last path step that sets two fields at once from ``AxB`` (``cameras.cam.resolution=1920x1080``)."""
@@ -95,33 +95,6 @@ def parse_sets(texts: Sequence[str], source: str) -> dict[str, Any]:
         except PathError as exc:
             raise ScenarioError(source, f"--set {text}", exc.problem) from None
     return out
-
-
-def set_location(data: Mapping[str, Any], dotted: str) -> Loc | None:
-    """The field location (pydantic's ``loc``: ``("cameras", 0, "fps")``) that ``--set dotted=...`` replaces.
-
-    Found by setting a marker at ``dotted`` in a copy of ``data`` and looking for it, so that it follows the
-    sweep's path rules (items by name or index) exactly; ``None`` when the path does not apply (the real
-    ``--set`` then reports why).
-    """
-    marker = object()
-    probe = copy.deepcopy(dict(data))
-    try:
-        set_path(probe, dotted, marker)
-    except PathError:
-        return None
-
-    def find(node: Any, loc: tuple[str | int, ...]) -> Loc | None:
-        if node is marker:
-            return loc
-        items: Any = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for key, child in items:
-            found = find(child, (*loc, key))
-            if found is not None:
-                return found
-        return None
-
-    return find(probe, ())
 
 
 def load_with_overrides(path: str | Path, sets: Mapping[str, Any] | None = None, duration_s: float | None = None,

@@ -26,9 +26,11 @@ parses to the same value (the one-line command that reproduces a sweep row).
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -37,6 +39,7 @@ from ..errors import EdgesimError
 from ..yamlio import safe_load
 
 __all__ = [
+    "set_location",
     "PAIRED_STEPS", "PathError", "parse_path", "format_steps", "get_path", "set_path", "parse_value", "split_values",
     "parse_assignment", "format_value", "format_assignment", "parse_pair",
 ]
@@ -295,3 +298,30 @@ def _round_trips(text: str, value: Any) -> bool:
 def format_assignment(path: str, value: Any) -> str:
     """``('cameras.cam.fps', 15)`` -> ``'cameras.cam.fps=15'``: the ``--set`` text of one value."""
     return f"{path}={format_value(value)}"
+
+
+def set_location(data: Mapping[str, Any], dotted: str) -> tuple[str | int, ...] | None:
+    """The field location (pydantic's ``loc``: ``("cameras", 0, "fps")``) that ``--set dotted=...`` replaces.
+
+    Found by setting a marker at ``dotted`` in a copy of ``data`` and looking for it, so that it follows the
+    sweep's path rules (items by name or index) exactly; ``None`` when the path does not apply (the real
+    ``--set`` then reports why).
+    """
+    marker = object()
+    probe = copy.deepcopy(dict(data))
+    try:
+        set_path(probe, dotted, marker)
+    except PathError:
+        return None
+
+    def find(node: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        if node is marker:
+            return loc
+        items: Any = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in items:
+            found = find(child, (*loc, key))
+            if found is not None:
+                return found
+        return None
+
+    return find(probe, ())

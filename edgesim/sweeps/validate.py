@@ -22,9 +22,9 @@ from typing import Any
 from ..catalog.resolve import resolve_catalog_references
 from ..errors import EdgesimError, ScenarioError, ScenarioErrors
 from ..model.budget import check_run_budget
-from ..spec.load import parse_scenario
+from ..spec.load import check_as_written, parse_scenario
 from .errors import SweepError
-from .paths import PathError, format_assignment
+from .paths import PathError, format_assignment, set_location
 from .plan import PlannedRun, SweepSpec
 from .task import build_scenario
 
@@ -68,6 +68,8 @@ def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
     """
     seen: set[Any] = set()
     base_dir = Path(spec.base_dir) if spec.base_dir else None
+    runs = list(runs)
+    _check_base_as_written(spec, runs, base_dir)
     for run in runs:
         key: tuple[Any, ...] = (run.case, run.params)
         try:
@@ -92,3 +94,25 @@ def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
         except Exception:  # noqa: BLE001, S112 - not a plan error: the run will fail while running and be recorded
             continue
     return len(seen)
+
+
+def _check_base_as_written(spec: SweepSpec, runs: list[PlannedRun], base_dir: Path | None) -> None:
+    """The base scenario as its file states it is valid where the sweep replaces values (duration, parameters).
+
+    A sweep over ``cameras.cam.fps`` or with ``duration_s=`` never hides a bad value in the file:
+    ``duration_s: -5`` is an error even when every run replaces it (as ``edgesim run --duration`` does).
+    """
+    overridden: dict[tuple[str | int, ...], str] = {}
+    if spec.duration_s is not None:
+        overridden[("duration_s",)] = "the sweep's duration"
+    for run in runs:
+        for path, _ in run.params:
+            loc = set_location(spec.scenario, path)
+            if loc is not None:
+                overridden.setdefault(loc, f"the sweep's {path}")
+    try:
+        check_as_written(spec.scenario, spec.source, base_dir, resolve_catalog_references, overridden)
+    except ScenarioError as exc:
+        first = _first(exc)
+        problem = f"{first.field}: {first.problem}" if first.field else first.problem
+        raise SweepError(spec.spec_source, "base scenario", problem) from None
