@@ -131,7 +131,8 @@ def test_capacity_figures(capacity):
 
 def test_rated_efficiency_overstates_simulated(rated, catalog):
     rows = {(r["device"], r["unit"]): r for r in rated["rows"]}
-    assert set(rows) == {(d, u) for d, dev in catalog.devices.items() for u in dev.units}
+    covered = set(load_calibrated()["units"])  # experiments/common.catalog_units: the units the calibration covers
+    assert set(rows) == {(d, u) for d, dev in catalog.devices.items() for u in dev.units if f"{d}/{u}" in covered}
     simulated = [r for r in rows.values() if r["route"] != "skipped"]
     assert {"hailo8", "jetson_agx_xavier", "jetson_nano", "myriad_x"} <= {r["device"] for r in simulated}
     for r in simulated:
