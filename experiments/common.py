@@ -25,6 +25,7 @@ from typing import Any
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import edgesim  # noqa: E402
+from edgesim.calibration.predict import load_calibrated  # noqa: E402
 from edgesim.catalog import Catalog, load_catalog  # noqa: E402
 from edgesim.model.service import service_time  # noqa: E402
 
@@ -79,9 +80,16 @@ def catalog() -> Catalog:
 
 
 def catalog_units(cat: Catalog | None = None) -> list[tuple[str, str]]:
-    """Every (device, unit) pair of the catalog, in catalog order."""
+    """Every (device, unit) pair of the catalog that the shipped calibration covers, in catalog order.
+
+    A unit added to the catalog after ``data/calibrated.yaml`` was generated (``experiments/calibrate_catalog.py``
+    writes one entry per catalog unit) has no parameters to predict from yet and is left out; what the existing path
+    does with such a unit is checked in ``tests/test_catalog_breadth.py``.
+    """
     cat = cat or catalog()
-    return [(dev_name, unit_name) for dev_name, dev in cat.devices.items() for unit_name in dev.units]
+    covered = set(load_calibrated()["units"])
+    return [(dev_name, unit_name) for dev_name, dev in cat.devices.items() for unit_name in dev.units
+            if f"{dev_name}/{unit_name}" in covered]
 
 
 def unit_entry(device: str, unit: str | None = None, cat: Catalog | None = None):

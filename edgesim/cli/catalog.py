@@ -1,6 +1,7 @@
 """``edgesim catalog ...``: list and show the cited device and model catalogs.
 
-* ``edgesim catalog devices``: one row per compute unit (peak ops/s, idle and full-load power, measured models).
+* ``edgesim catalog devices``: one row per compute unit (peak ops/s, idle and full-load power, measured models, and
+  how many rows of the packaged measurements file the calibration fits the device and the unit on), and the count.
 * ``edgesim catalog models``: one row per model (ops per inference, input, ops per pixel, parameters).
 * ``edgesim catalog show NAME``: every field of a device or a model with its unit and its source.
 
@@ -13,15 +14,18 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..calibration.measurements import read_measurements
 from ..catalog.loader import Catalog, CatalogDevice, CatalogMeasured, CatalogModel, CatalogUnit, load_catalog
 from ..errors import EdgesimError
 from .common import format_table
 
-__all__ = ["CatalogLookupError", "describe_device", "describe_model", "format_quantity", "register", "show"]
+__all__ = ["CatalogLookupError", "FittedPoints", "describe_device", "describe_model", "fitted_points", "format_quantity",
+           "register", "show"]
 
 
 class CatalogLookupError(EdgesimError):
@@ -199,24 +203,88 @@ def _peaks(unit: CatalogUnit) -> str:
     return ", ".join(f"{p} {v / 1e12:.4g}" for p, v in unit.peak_ops_per_s.items())
 
 
+_ACCELERATORS = ("npu", "tpu", "vpu", "dla")
+
+
+@dataclass(frozen=True)
+class FittedPoints:
+    """Rows of the packaged measurements file mapped to each catalog device (and unit) by ``calibration/devices.py``.
+
+    Attributes
+    ----------
+    by_device : dict of str to int
+        Rows per catalog device key.
+    by_unit : dict of (str, str) to int
+        Rows per (device, unit): the row's engine kind matched to the unit of that kind (``gpu+2dla`` to the gpu; an
+        accelerator kind to the device's accelerator unit; an unstated engine to the default unit).
+    modelled : dict of str to int
+        Rows per device whose network has a profile (the rows a fit can use).
+    total_rows : int
+        Rows in the file.
+    """
+
+    by_device: dict[str, int]
+    by_unit: dict[tuple[str, str], int]
+    modelled: dict[str, int]
+    total_rows: int
+
+
+def _unit_for(dev: CatalogDevice, kind: str) -> str | None:
+    k = "gpu" if kind.startswith("gpu") else kind
+    for name, unit in dev.units.items():
+        if unit.kind == k:
+            return name
+    if k in _ACCELERATORS:
+        return next((name for name, unit in dev.units.items() if unit.kind in _ACCELERATORS), None)
+    return dev.default_unit if k == "unstated" else None
+
+
+def fitted_points(catalog: Catalog) -> FittedPoints:
+    """Count the packaged measurements per catalog device and unit (the points the calibration fits them on)."""
+    rows = read_measurements(catalog_keys=catalog.devices)
+    by_device: dict[str, int] = {}
+    by_unit: dict[tuple[str, str], int] = {}
+    modelled: dict[str, int] = {}
+    for m in rows:
+        key = m.catalog_device
+        if key is None or key not in catalog.devices:
+            continue
+        by_device[key] = by_device.get(key, 0) + 1
+        if m.profile is not None:
+            modelled[key] = modelled.get(key, 0) + 1
+        unit = _unit_for(catalog.devices[key], m.kind)
+        if unit is not None:
+            by_unit[(key, unit)] = by_unit.get((key, unit), 0) + 1
+    return FittedPoints(by_device, by_unit, modelled, len(rows))
+
+
 def cmd_devices(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog or [])
+    fitted = fitted_points(catalog)
     rows, data = [], []
     for name in sorted(catalog.devices):
         dev = catalog.devices[name]
         for unit_name, unit in dev.units.items():
             models = sorted({p.model for p in unit.measured})
             shown = ", ".join(models[:3]) + (f", ... ({len(models)} models)" if len(models) > 3 else "")
+            n_dev, n_unit = fitted.by_device.get(name, 0), fitted.by_unit.get((name, unit_name), 0)
             rows.append([name, unit_name, unit.kind, dev.vendor, _peaks(unit), f"{unit.idle_power_w:.4g}", f"{unit.max_power_w:.4g}",
-                         shown or "-"])
+                         str(n_dev), str(n_unit), shown or "-"])
             data.append({"device": name, "unit": unit_name, "kind": unit.kind, "vendor": dev.vendor,
                          "peak_ops_per_s": dict(unit.peak_ops_per_s), "idle_power_w": unit.idle_power_w,
-                         "max_power_w": unit.max_power_w, "measured_models": models})
+                         "max_power_w": unit.max_power_w, "measured_models": models, "points_device": n_dev,
+                         "points_unit": n_unit, "points_modelled_device": fitted.modelled.get(name, 0)})
+    n_units = sum(len(d.units) for d in catalog.devices.values())
+    mapped = sum(fitted.by_device.values())
     if args.json:
-        print(json.dumps(data, indent=2))
+        print(json.dumps(data, indent=2))  # one object per unit (points_device repeats on each unit of a device)
     else:
-        print(format_table(rows, ["device", "unit", "kind", "vendor", "peak TOPS (precision)", "idle W", "full-load W", "measured models"]))
-        print("\nedgesim catalog show NAME: every number with its unit and source")
+        print(format_table(rows, ["device", "unit", "kind", "vendor", "peak TOPS (precision)", "idle W", "full-load W",
+                                  "points (device)", "points (unit)", "measured models"]))
+        print(f"\n{len(catalog.devices)} devices, {n_units} compute units; {mapped} of the {fitted.total_rows} rows of the "
+              "packaged measurements file map to a catalog device (edgesim/calibration/devices.py)")
+        print("points: rows of that file the calibration fits the device / unit on; edgesim catalog show NAME: every "
+              "number with its unit and source")
     return 0
 
 
@@ -256,7 +324,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="extra catalog file (models:/devices:), read after the package files; repeatable")
         p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = csub.add_parser("devices", help="one row per compute unit: peak ops/s, power, measured models")
+    p = csub.add_parser("devices", help="one row per compute unit: peak ops/s, power, measured models, points fitted")
     common(p)
     p.set_defaults(func=cmd_devices)
     p = csub.add_parser("models", help="one row per model: ops per inference, input, ops per pixel")
