@@ -31,7 +31,7 @@ from edgesim.calibration.model_features import canonical_name, profile_from_coun
 from edgesim.calibration.prior import PARAM_NAMES, prior_kind
 from edgesim.physics.performance import EngineParams, PowerMode, Prediction, predict
 from edgesim.physics.profile import ModelProfile
-from edgesim.yamlio import safe_load
+from edgesim.yamlio import load_packaged, safe_load
 
 __all__ = ["ServicePrediction", "calibrated_path", "load_calibrated", "predict_service", "unit_engine"]
 
@@ -80,7 +80,8 @@ def calibrated_path() -> Path:
 def load_calibrated(path: str | None = None) -> dict[str, Any]:
     """The calibrated parameter document (cached)."""
     p = Path(path) if path else calibrated_path()
-    doc = safe_load(p.read_text(encoding="utf-8"))
+    text = p.read_text(encoding="utf-8")
+    doc = safe_load(text) if path else load_packaged(text)  # a user's file gets every guard
     if not isinstance(doc, dict) or "units" not in doc:
         raise ValueError(f"{p}: not a calibrated parameter file (no 'units')")
     return doc

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, Precision, UnitKind
-from edgesim.yamlio import safe_load
+from edgesim.yamlio import load_packaged, safe_load
 
 __all__ = [
     "ENV_VAR",
@@ -261,13 +261,13 @@ def unsourced(obj: BaseModel) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, packaged: bool = False) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(str(path), "", f"cannot read catalog file: {exc.strerror or exc}") from None
     try:
-        return safe_load(text)
+        return load_packaged(text) if packaged else safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), "", f"invalid YAML: {exc}") from None
 
@@ -478,7 +478,7 @@ def _load_catalog(extra_paths: Sequence[str | Path]) -> Catalog:
 
     models_file, devices_file = package_files()
     for kind, path, cls in (("models", models_file, CatalogModel), ("devices", devices_file, CatalogDevice)):
-        raw = _read_yaml(path)
+        raw = _read_yaml(path, packaged=True)
         add(kind, _validate_entries(kind, raw, str(path), cls, errors), str(path))
         files.append(str(path))
 

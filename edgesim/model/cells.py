@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from ..physics.liion import LiIonCell, OcvCurve, RcPair
-from ..yamlio import safe_load
+from ..yamlio import load_packaged
 
 __all__ = ["cell_names", "load_cell"]
 
@@ -17,7 +17,7 @@ __all__ = ["cell_names", "load_cell"]
 @cache
 def _entries() -> dict[str, Any]:
     text = resources.files("edgesim.catalog").joinpath("data/batteries.yaml").read_text(encoding="utf-8")
-    data = safe_load(text)
+    data = load_packaged(text)
     return dict(data) if isinstance(data, dict) else {}
 
 

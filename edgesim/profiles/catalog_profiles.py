@@ -17,7 +17,7 @@ import yaml
 from edgesim.errors import EdgesimError
 from edgesim.physics.profile import OP_CLASSES, ModelProfile, OpClass
 from edgesim.profiles.counting import LayerCount
-from edgesim.yamlio import safe_load
+from edgesim.yamlio import load_packaged, safe_load
 
 __all__ = ["PROFILES_PATH", "ProfileError", "dump_profiles", "layers_for", "load_layers", "load_profiles", "profile_for",
            "profile_from_mapping", "profile_to_mapping"]
@@ -113,9 +113,10 @@ def _layers_from_rows(name: str, rows: Any, where: str) -> tuple[LayerCount, ...
     return tuple(layers)
 
 
-def _read_all(path: Path) -> tuple[dict[str, ModelProfile], dict[str, tuple[LayerCount, ...]]]:
+def _read_all(path: Path, packaged: bool = False) -> tuple[dict[str, ModelProfile], dict[str, tuple[LayerCount, ...]]]:
     try:
-        data = safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = load_packaged(text) if packaged else safe_load(text)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
@@ -133,7 +134,7 @@ def _read(path: Path) -> dict[str, ModelProfile]:
 
 @lru_cache(maxsize=1)
 def _package() -> tuple[dict[str, ModelProfile], dict[str, tuple[LayerCount, ...]]]:
-    return _read_all(PROFILES_PATH)
+    return _read_all(PROFILES_PATH, packaged=True)
 
 
 def _package_profiles() -> dict[str, ModelProfile]:
