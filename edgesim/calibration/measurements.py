@@ -12,6 +12,7 @@ features, the input size, precision, the number of inferences in flight, and the
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from typing import Literal
 from edgesim.calibration.devices import engine_kind, mode_tag, resolve_device, source_family
 from edgesim.calibration.model_features import features_for
 from edgesim.physics.profile import ModelProfile
+from edgesim.textfile import InputFileError, read_input_text
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -250,19 +252,29 @@ def read_measurements(path: str | Path | None = None, catalog_keys: Iterable[str
     where = str(p)
     keys = frozenset(catalog_keys)
     try:
-        fh = p.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise MeasurementsError(f"{where}: cannot read ({exc.strerror or exc})") from None
-    with fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        text = read_input_text(p)  # UTF-8 with or without a BOM, CRLF or LF; binary, huge or a directory refused
+    except InputFileError as exc:
+        raise MeasurementsError(str(exc)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        if reader.fieldnames is not None:
+            reader.fieldnames = header  # a spreadsheet may pad names with spaces
+        if not header:
+            raise MeasurementsError(f"{where}: row 1: empty file (no header row; required columns: "
+                                    f"{', '.join(REQUIRED_COLUMNS)})")
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise MeasurementsError(f"{where}: row 1, column '{missing[0]}': missing column(s) {missing} "
                                     f"(required: {', '.join(REQUIRED_COLUMNS)})")
         out = []
-        for i, r in enumerate(reader, start=2):
+        for r in reader:
+            i = reader.line_num  # the line the row ends on (a quoted field may hold newlines)
             if None in r or any(r.get(c) is None for c in REQUIRED_COLUMNS):
-                raise MeasurementsError(f"{where}: row {i}, column '{REQUIRED_COLUMNS[-1]}': wrong number of fields")
+                short = next((c for c in header if r.get(c) is None), REQUIRED_COLUMNS[-1])
+                raise MeasurementsError(f"{where}: row {i}, column '{short}': wrong number of fields "
+                                        f"({sum(v is not None for v in r.values())} of {len(header)}; a truncated file?)")
             out.append(_parse_row(r, i, where, keys))
+    except csv.Error as exc:
+        raise MeasurementsError(f"{where}: row {reader.line_num}: not a readable CSV row ({exc})") from None
     return out

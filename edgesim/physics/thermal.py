@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq
+
+from edgesim.physics.roots import bracketed_root
 
 __all__ = [
     "rc_step_temp_c",
@@ -521,7 +522,7 @@ def _exp_sum_roots(coeffs: np.ndarray, rates: np.ndarray, lo: float, hi: float) 
         elif g_p * g_q < 0.0 and abs(g_p) > 1e-14 * scale:
             # xtol tiny: the tolerance must be relative to the root, not to the bracket (which may reach a long
             # horizon while the root is milliseconds away on a fast node).
-            roots.append(brentq(g, p, q, xtol=1e-300, rtol=4.0 * np.finfo(float).eps, maxiter=400))
+            roots.append(bracketed_root(g, p, q, xtol=1e-300, rtol=4.0 * float(np.finfo(float).eps), maxiter=400))
     return sorted(set(roots))
 
 
