@@ -112,8 +112,19 @@ def test_truncated_measurements_file_names_the_row(tmp_path: Path) -> None:
                            "row 5, column", "wrong number of fields")
 
 
+def _with_value(value: str) -> bytes:
+    """Three shipped rows with the first row's ``value`` replaced."""
+    rows = list(csv.reader(io.StringIO(spreadsheet_csv(3).decode("utf-8-sig"))))
+    rows[1][rows[0].index("value")] = value
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
 @pytest.mark.parametrize("content,needles", [
     pytest.param(spreadsheet_csv(3) + b"caf\xe9\r\n", ["line 5, column 4", "not UTF-8"], id="latin1-byte"),
+    pytest.param(_with_value("5e-324"), ["row 2, column 'value'", "sane range"], id="denormal-value"),
+    pytest.param(_with_value("1e308"), ["row 2, column 'value'", "sane range"], id="huge-value"),
     pytest.param(b"", ["row 1", "empty file"], id="empty"),
     pytest.param(b"device,engine\r\n\"open quote,x\r\n", ["row 1", "missing column"], id="header-only"),
 ])

@@ -25,6 +25,7 @@ from typing import Literal
 from edgesim.calibration.devices import engine_kind, mode_tag, resolve_device, source_family
 from edgesim.calibration.model_features import features_for
 from edgesim.physics.profile import ModelProfile
+from edgesim.spec.schema import MAX_DURATION_S, MAX_FPS, MAX_POWER_W, MIN_TIME_S
 from edgesim.textfile import InputFileError, read_input_text
 
 __all__ = [
@@ -42,6 +43,12 @@ Quantity = Literal["throughput", "latency", "power", "other"]
 
 _LATENCY_METRICS = {"latency_ms", "latency_ms_mean", "latency_ms_p90", "latency_ms_p99", "latency_ms_median"}
 _OTHER_METRICS = {"tokens_per_s", "iterations_per_s", "samples_per_query"}
+_VALUE_BOUNDS: dict[str, tuple[float, float]] = {  # per quantity, in the file's units; from the scenario schema
+    "throughput": (1e-9, MAX_FPS * 1e3),  # fps: as MeasuredPoint.fps
+    "latency": (MIN_TIME_S * 1e3, MAX_DURATION_S * 1e3),  # ms
+    "power": (1e-12, MAX_POWER_W),  # W: a picowatt to the schema's largest power
+    "other": (1e-9, MAX_FPS * 1e3),  # tokens, iterations, samples per second or per query
+}
 _KIND_DEFAULT_PRECISION = {"cpu": "fp32", "gpu": "fp16", "gpu+2dla": "int8"}
 
 
@@ -192,6 +199,10 @@ def _parse_row(r: dict[str, str], row: int, where: str, catalog_keys: frozenset[
                                 f"(known: fps, power_w, {', '.join(sorted(_LATENCY_METRICS | _OTHER_METRICS))})")
     if value <= 0:
         raise MeasurementsError(f"{where}: row {row}, column 'value': {metric} must be > 0 (got {value:g})")
+    low, high = _VALUE_BOUNDS.get(quantity, _VALUE_BOUNDS["other"])
+    if not low <= value <= high:  # the scenario schema's sanity bounds: a denormal or 1e308 is a typo, not a fit
+        raise MeasurementsError(f"{where}: row {row}, column 'value': {metric} {value:g} is outside the sane range "
+                                f"[{low:g}, {high:g}] (the bounds of edgesim.spec.schema)")
     feats = features_for(r["model"], r.get("notes", "") or "")
     if feats.profile is None and not feats.reason and r["model"] not in _public_model_names():
         raise MeasurementsError(f"{where}: row {row}, column 'model': unknown model {r['model']!r} "

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from edgesim.physics.roots import bracketed_root
+from edgesim.physics.numerics import bracketed_root
 
 __all__ = [
     "BATTERY_MODELS",

@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from edgesim.physics.roots import bracketed_root
+from edgesim.physics.numerics import bracketed_root
 
 __all__ = [
     "rc_step_temp_c",

@@ -1,4 +1,8 @@
-"""A root-finder with a defined answer at the extremes: Brent's method inside a checked bracket, bisection after.
+"""Numerics with a defined answer at the extremes: a guarded root-finder and an exponential that saturates.
+
+:func:`exp_or_inf` is ``math.exp`` that returns ``inf`` where ``math.exp`` raises ``OverflowError`` (an argument
+above about 709.78), so a leakage term ``P0 exp(k (T - T_ref))`` at a runaway temperature is an infinite power
+that the caller can test for, not an exception.
 
 :func:`bracketed_root` is :func:`scipy.optimize.brentq` with the guards every physics crossing needs:
 
@@ -16,9 +20,17 @@ from collections.abc import Callable
 
 from scipy.optimize import brentq
 
-__all__ = ["bisect_root", "bracketed_root"]
+__all__ = ["bisect_root", "bracketed_root", "exp_or_inf"]
 
 _MAX_HALVINGS = 4096  # > 2 x 1075: enough to walk any finite bracket down to adjacent doubles
+
+
+def exp_or_inf(x: float) -> float:
+    """``exp(x)``, or ``math.inf`` where it overflows a double (``x`` above about 709.78); ``exp(-inf) = 0``."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def bisect_root(f: Callable[[float], float], lo: float, hi: float, f_lo: float | None = None) -> float:
