@@ -28,6 +28,7 @@ from edgesim.physics.battery import IdealBattery, KiBaMBattery, KiBaMState, Peuk
 from edgesim.physics.leakage import ExpLeakageNode
 from edgesim.physics.numerics import bisect_root, bracketed_root, exp_or_inf
 from edgesim.physics.power import PowerModel
+from edgesim.physics.sleep import SleepState
 from edgesim.physics.thermal import ThermalNetwork, rc_step_temp_c, rc_time_to_reach_s
 from edgesim.spec import schema
 
@@ -213,6 +214,17 @@ def test_ambient_csv_with_bom_crlf_and_bad_content(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)))
     with pytest.raises(ValueError, match="binary content"):
         PiecewiseLinearAmbient.from_csv(path)
+
+
+# ---------------------------------------------------------------------------------------------- sleep
+@pytest.mark.parametrize("gap_s", [2.0, 1e9, 1e300])
+def test_wake_delay_after_a_long_gap_is_the_wake_latency(gap_s: float) -> None:
+    """Asleep long before the next job, the job waits exactly ``wake_s`` (it once cancelled to 0 after 1e300 s)."""
+    state = SleepState(idle_power_w=1.0, sleep_power_w=0.1, timeout_s=0.5, entry_s=0.25, wake_s=1e-3)
+    gap = state.idle_gap(gap_s)
+    assert gap.slept and gap.wake_delay_s == 1e-3
+    assert gap.energy_j == pytest.approx(0.5 + 0.1 * (gap_s - 0.75), rel=1e-12)
+    assert state.idle_gap(0.0).energy_j == 0.0  # a zero-length gap costs nothing
 
 
 # ---------------------------------------------------------------------------------------------- simulate
