@@ -268,6 +268,24 @@ def test_cold_leaky_scenario_with_a_denormal_radio_runs() -> None:
     assert summary["system"]["energy_j"] == pytest.approx(unit["energy_j"], rel=1e-12)
 
 
+@pytest.mark.parametrize("hysteresis_c", [1e-300, 1e-12])
+def test_a_chattering_throttle_is_refused_in_one_line(hysteresis_c: float) -> None:
+    """1 kW into 1 J/K through a 90 C throttle of hysteresis 1e-12 K switches ~1e15 times a second (1e-300 K: below
+    one ulp of 90, at one instant forever): the run stops after 1,000 switches, naming the hysteresis to raise."""
+    data = _tiny_scenario(idle_power_w=1000.0, max_power_w=1000.0, thermal_node="j",
+                          dvfs_states=[{"name": "hi", "frequency_hz": 1e9, "voltage_v": 1.0},
+                                       {"name": "lo", "frequency_hz": 5e8, "voltage_v": 0.8}],
+                          throttle={"threshold_c": 90.0, "hysteresis_c": hysteresis_c, "critical_c": 1000.0})
+    data.update(duration_s=1.0, thermal={"ambient_c": 0.0, "nodes": [{"name": "j", "capacity_j_per_k": 1.0}],
+                                         "links": [{"between": ["j", "ambient"], "resistance_k_per_w": 671.0}]})
+    with pytest.raises(EdgesimError, match=r"compute_units\[0\]\.throttle\.hysteresis_c: unit 'u' switched 1000 times") as err:
+        edgesim.simulate(edgesim.scenario_from_dict(data))
+    assert "\n" not in str(err.value)
+    data["compute_units"][0]["throttle"]["hysteresis_c"] = 5.0  # a real band: runs, and throttles
+    unit = edgesim.simulate(edgesim.scenario_from_dict(data)).summary["units"][0]
+    assert unit["throttle_count"] >= 1
+
+
 # Values from the smallest doubles up to each schema bound: exact ends, powers of ten between, and log-uniform.
 def _magnitudes(lo: float, hi: float, zero: bool = False) -> st.SearchStrategy[float]:
     ends = [v for v in (TINY, DENORMAL_W, 1e-300, 1e-30, 1e-9, 1e-3, 1.0, 1e3, 1e9, 1e18, 1e300) if lo <= v <= hi]
@@ -310,10 +328,12 @@ def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if kind == "linear":
             unit["leakage_w_per_k"] = draw(_magnitudes(TINY, 1e3, zero=True))
         elif kind == "throttle":
-            # Moderate numbers only: a throttle whose hysteresis band C h is crossed in P / (C h) << the run is a
-            # bang-bang controller that really switches ~P / (C h) times per second (1e-12 K at 1 kW on 1 J/K:
-            # 1e15 switches per simulated second; below one ulp of the threshold, at one instant forever). The run
-            # budget does not count those switches yet (reported as an open defect); here C h / P >= 5 ms.
+            # Moderate numbers only: a throttle whose hysteresis band is crossed in C h / P << the run is a bang-bang
+            # controller that really switches ~P / (C h) times per second (1e-12 K at 1 kW on 1 J/K: 1e15 per
+            # simulated second; below one ulp of the threshold, at one instant forever). A run that would need over
+            # 1e8 switches now ends with a ScenarioError (test_a_chattering_throttle_is_refused_in_one_line), but
+            # the run budget does not count switches below that, so a 1e7-switch run would take minutes here.
+            # So C h / P >= 5 ms in these examples.
             unit["dvfs_states"] = [{"name": "hi", "frequency_hz": 1e9, "voltage_v": 1.0},
                                    {"name": "lo", "frequency_hz": 5e8, "voltage_v": 0.8}]
             unit["idle_power_w"] = min(idle_w, 1.0)
