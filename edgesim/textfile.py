@@ -1,7 +1,8 @@
 """Reading a user's input file with the care given to a scenario: one line naming the file, never a traceback.
 
-Every file edgesim reads from a user (scenario and catalog YAML, measurement and ambient CSVs) goes through
-:func:`read_input_text`, and ONNX graphs through :func:`read_input_bytes`:
+Every text file edgesim reads from a user (scenario and catalog YAML, measurement and ambient CSVs) goes through
+:func:`read_input_text` (:func:`read_input_bytes` is its byte-level half); the ONNX importer applies the same
+directory, empty-file and size checks (cap :data:`MAX_ONNX_BYTES`) before ``onnx.load`` reads the graph:
 
 - a UTF-8 byte-order mark (as a spreadsheet writes one) is dropped, and CRLF (or lone CR) line ends are read as
   LF; a file that starts with a UTF-16 byte-order mark ("Unicode text" from a spreadsheet) is decoded as UTF-16;
