@@ -121,12 +121,12 @@ def rc_time_to_reach_s(
         Time in s.
     """
     _check_rc(resistance_k_per_w, capacity_j_per_k)
-    steady_c = ambient_c + power_w * resistance_k_per_w
-    travel_k = steady_c - temp0_c
+    steady_c = float(ambient_c + power_w * resistance_k_per_w)  # Python floats: an overflow below is inf, silently
+    travel_k = steady_c - float(temp0_c)
     if travel_k == 0.0:
         return 0.0 if target_c == temp0_c else math.inf
     # Fraction of the way from T0 to T_ss that the target lies at: <= 0 passed, >= 1 never reached.
-    fraction = (target_c - temp0_c) / travel_k
+    fraction = (float(target_c) - float(temp0_c)) / travel_k  # a denormal travel: inf, "never reached"
     if fraction <= 0.0:
         return 0.0
     if fraction >= 1.0:
