@@ -25,6 +25,7 @@ import edgesim
 from edgesim.errors import EdgesimError
 from edgesim.physics.ambient import PiecewiseLinearAmbient
 from edgesim.physics.battery import IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
+from edgesim.physics.dvfs import DvfsEnergyModel, VfPoint
 from edgesim.physics.leakage import ExpLeakageNode
 from edgesim.physics.numerics import bisect_root, bracketed_root, exp_or_inf
 from edgesim.physics.power import PowerModel
@@ -214,6 +215,13 @@ def test_ambient_csv_with_bom_crlf_and_bad_content(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)))
     with pytest.raises(ValueError, match="binary content"):
         PiecewiseLinearAmbient.from_csv(path)
+
+
+def test_static_power_of_a_huge_voltage_ratio_is_inf_not_an_overflow() -> None:
+    model = DvfsEnergyModel(switched_capacitance_f=1e-9, static_power_ref_w=1.0, ref_voltage_v=1e-3,
+                          static_voltage_exponent=100.0)
+    assert model.static_power_w(VfPoint(1e9, 1e4)) == math.inf  # (1e7)^100
+    assert model.static_power_w(VfPoint(1e9, 1e-3)) == 1.0
 
 
 # ---------------------------------------------------------------------------------------------- sleep
