@@ -16,6 +16,7 @@ KiBaM), a PCIe link and a pipeline with Poisson fan-out, and an MLPerf load driv
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -168,3 +169,11 @@ def test_energy_is_never_negative_in_a_cold_ambient(data: dict[str, Any]) -> Non
     for unit in summary["units"]:
         assert unit["energy_j"] >= 0.0, unit
     assert summary["system"]["energy_j"] >= 0.0
+
+
+def test_hypothesis_runs_the_same_examples_everywhere_with_no_database() -> None:
+    """tests/conftest.py loads the 'deterministic' profile (unless EDGESIM_HYPOTHESIS=explore): a failure found on
+    one machine is found on every machine, and is reported, never replayed silently from a local .hypothesis/."""
+    current = settings()
+    assert current.database is None
+    assert current.derandomize is (os.environ.get("EDGESIM_HYPOTHESIS", "deterministic") == "deterministic")

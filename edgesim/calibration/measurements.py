@@ -12,6 +12,7 @@ features, the input size, precision, the number of inferences in flight, and the
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from typing import Literal
 from edgesim.calibration.devices import engine_kind, mode_tag, resolve_device, source_family
 from edgesim.calibration.model_features import features_for
 from edgesim.physics.profile import ModelProfile
+from edgesim.spec.schema import MAX_DURATION_S, MAX_FPS, MAX_POWER_W, MIN_TIME_S
+from edgesim.textfile import InputFileError, read_input_text
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -40,6 +43,12 @@ Quantity = Literal["throughput", "latency", "power", "other"]
 
 _LATENCY_METRICS = {"latency_ms", "latency_ms_mean", "latency_ms_p90", "latency_ms_p99", "latency_ms_median"}
 _OTHER_METRICS = {"tokens_per_s", "iterations_per_s", "samples_per_query"}
+_VALUE_BOUNDS: dict[str, tuple[float, float]] = {  # per quantity, in the file's units; from the scenario schema
+    "throughput": (1e-9, MAX_FPS * 1e3),  # fps: as MeasuredPoint.fps
+    "latency": (MIN_TIME_S * 1e3, MAX_DURATION_S * 1e3),  # ms
+    "power": (1e-12, MAX_POWER_W),  # W: a picowatt to the schema's largest power
+    "other": (1e-9, MAX_FPS * 1e3),  # tokens, iterations, samples per second or per query
+}
 _KIND_DEFAULT_PRECISION = {"cpu": "fp32", "gpu": "fp16", "gpu+2dla": "int8"}
 
 
@@ -190,6 +199,10 @@ def _parse_row(r: dict[str, str], row: int, where: str, catalog_keys: frozenset[
                                 f"(known: fps, power_w, {', '.join(sorted(_LATENCY_METRICS | _OTHER_METRICS))})")
     if value <= 0:
         raise MeasurementsError(f"{where}: row {row}, column 'value': {metric} must be > 0 (got {value:g})")
+    low, high = _VALUE_BOUNDS.get(quantity, _VALUE_BOUNDS["other"])
+    if not low <= value <= high:  # the scenario schema's sanity bounds: a denormal or 1e308 is a typo, not a fit
+        raise MeasurementsError(f"{where}: row {row}, column 'value': {metric} {value:g} is outside the sane range "
+                                f"[{low:g}, {high:g}] (the bounds of edgesim.spec.schema)")
     feats = features_for(r["model"], r.get("notes", "") or "")
     if feats.profile is None and not feats.reason and r["model"] not in _public_model_names():
         raise MeasurementsError(f"{where}: row {row}, column 'model': unknown model {r['model']!r} "
@@ -250,19 +263,29 @@ def read_measurements(path: str | Path | None = None, catalog_keys: Iterable[str
     where = str(p)
     keys = frozenset(catalog_keys)
     try:
-        fh = p.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise MeasurementsError(f"{where}: cannot read ({exc.strerror or exc})") from None
-    with fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        text = read_input_text(p)  # UTF-8 with or without a BOM, CRLF or LF; binary, huge or a directory refused
+    except InputFileError as exc:
+        raise MeasurementsError(str(exc)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        if reader.fieldnames is not None:
+            reader.fieldnames = header  # a spreadsheet may pad names with spaces
+        if not header:
+            raise MeasurementsError(f"{where}: row 1: empty file (no header row; required columns: "
+                                    f"{', '.join(REQUIRED_COLUMNS)})")
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
             raise MeasurementsError(f"{where}: row 1, column '{missing[0]}': missing column(s) {missing} "
                                     f"(required: {', '.join(REQUIRED_COLUMNS)})")
         out = []
-        for i, r in enumerate(reader, start=2):
+        for r in reader:
+            i = reader.line_num  # the line the row ends on (a quoted field may hold newlines)
             if None in r or any(r.get(c) is None for c in REQUIRED_COLUMNS):
-                raise MeasurementsError(f"{where}: row {i}, column '{REQUIRED_COLUMNS[-1]}': wrong number of fields")
+                short = next((c for c in header if r.get(c) is None), REQUIRED_COLUMNS[-1])
+                raise MeasurementsError(f"{where}: row {i}, column '{short}': wrong number of fields "
+                                        f"({sum(v is not None for v in r.values())} of {len(header)}; a truncated file?)")
             out.append(_parse_row(r, i, where, keys))
+    except csv.Error as exc:
+        raise MeasurementsError(f"{where}: row {reader.line_num}: not a readable CSV row ({exc})") from None
     return out

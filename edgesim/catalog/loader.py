@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, Precision, UnitKind
+from edgesim.textfile import InputFileError, read_input_text
 from edgesim.yamlio import load_packaged, safe_load
 
 __all__ = [
@@ -263,9 +264,9 @@ def unsourced(obj: BaseModel) -> list[str]:
 
 def _read_yaml(path: Path, packaged: bool = False) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot read catalog file: {exc.strerror or exc}") from None
+        text = read_input_text(path)  # UTF-8 (BOM dropped), CRLF read as LF; binary, huge, a directory: one line
+    except InputFileError as exc:
+        raise ScenarioError(str(path), "", f"cannot read catalog file: {exc.problem}") from None
     try:
         return load_packaged(text) if packaged else safe_load(text)
     except yaml.YAMLError as exc:

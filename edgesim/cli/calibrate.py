@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from edgesim.calibration.calibrate import calibrate
@@ -46,7 +47,13 @@ def main(args: argparse.Namespace) -> int:
         print(f"edgesim: error: {exc}", file=sys.stderr)
         return 2
     user_rows = {(m.group, m.row) for m in points}
-    cal = calibrate(points + [m for m in background if (m.group, m.row) not in user_rows], catalog)
+    try:
+        cal = calibrate(points + [m for m in background if (m.group, m.row) not in user_rows], catalog)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # every value passed the reader's checks, yet the fit cannot use them: say so in one line, naming the file
+        print(f"edgesim: error: {args.measurements}: the fit failed on these measurements "
+              f"({type(exc).__name__}: {' '.join(str(exc).split())})", file=sys.stderr)
+        return 2
     own_groups = {m.group for m in points if m.usable}
     for name in sorted(own_groups):
         g = cal.groups.get(name)

@@ -245,11 +245,17 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
     elif any(u.throttle_steps is not None or u.leakage is not None for u in spec.compute_units):
         raise ScenarioError(spec.source, "thermal", "throttle_steps and leakage need a thermal section")
     battery = None
+    battery_state = None
     if spec.battery is not None:
         battery = _liion(spec) if spec.battery.model == "liion" else battery_model(spec.battery)
+        battery_state = _initial_battery_state(battery, spec.battery.initial_soc)
+        if not isinstance(battery, LiIonPack) and battery.is_empty(battery_state):  # type: ignore[arg-type]
+            raise ScenarioError(spec.source, "battery.initial_soc",
+                                f"{spec.battery.initial_soc} starts the {spec.battery.model} battery at its cut-off "
+                                f"(cutoff_soc {spec.battery.cutoff_soc}, within 1e-9 of the capacity): nothing to run")
     return PlatformModel(
         network=network, initial_temp_c=initial_temp_c, battery=battery,
-        battery_initial_state=_initial_battery_state(battery, spec.battery.initial_soc) if battery is not None and spec.battery else None,
+        battery_initial_state=battery_state,
         battery_kind=spec.battery.model if spec.battery is not None else None,
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
         loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads) + cam_loads,

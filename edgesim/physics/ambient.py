@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from edgesim.physics.thermal import ThermalNetwork
+from edgesim.textfile import InputFileError, read_input_text
 
 __all__ = [
     "Forcing",
@@ -124,17 +126,25 @@ class PiecewiseLinearAmbient:
         """Read a CSV with a header naming ``time_column`` (s) and ``temp_column`` (degC)."""
         times: list[float] = []
         temps: list[float] = []
-        with open(path, newline="") as fh:
-            reader = csv.DictReader(fh)
+        try:  # UTF-8 with or without a BOM, CRLF or LF; binary, huge or a directory refused in one line
+            text = read_input_text(path)
+        except InputFileError as exc:
+            raise ValueError(str(exc)) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
             if reader.fieldnames is None or time_column not in reader.fieldnames or temp_column not in reader.fieldnames:
                 raise ValueError(f"{path}: needs columns {time_column!r} and {temp_column!r}, "
                                  f"found {reader.fieldnames}")
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
                 try:
                     times.append(float(row[time_column]))
                     temps.append(float(row[temp_column]))
                 except (TypeError, ValueError):
-                    raise ValueError(f"{path}:{line}: not a number in {row!r}") from None
+                    raise ValueError(f"{path}:{reader.line_num}: not a number in {row!r}") from None
+        except csv.Error as exc:
+            raise ValueError(f"{path}:{reader.line_num}: not a readable CSV row ({exc})") from None
+        if not all(math.isfinite(v) for v in (*times, *temps)):
+            raise ValueError(f"{path}: times and temperatures must be finite numbers (no nan or inf)")
         return cls(tuple(times), tuple(temps))
 
     def temp_c(self, t_s: float) -> float:

@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from edgesim.physics.numerics import bracketed_root
+
 __all__ = [
     "BATTERY_MODELS",
     "battery_draw_w",
@@ -110,8 +112,8 @@ def _check_voltage(nominal_voltage_v: float) -> None:
 def _check_draw(power_w: float, dt_s: float = 0.0) -> None:
     if not power_w >= 0.0 or not math.isfinite(power_w):
         raise ValueError(f"power_w: must be finite and >= 0 (discharge only), got {power_w!r}")
-    if not dt_s >= 0.0:
-        raise ValueError(f"dt_s: must be >= 0, got {dt_s!r}")
+    if not dt_s >= 0.0 or not math.isfinite(dt_s):
+        raise ValueError(f"dt_s: must be finite and >= 0, got {dt_s!r}")
 
 
 # ---------------------------------------------------------------------------------------------- buckets
@@ -137,6 +139,8 @@ class _Bucket:
     def step(self, state: EnergyState, power_w: float, dt_s: float) -> EnergyState:
         """State after drawing ``power_w`` (W) for ``dt_s`` (s); the bucket stops at 0 J."""
         _check_draw(power_w, dt_s)
+        if dt_s == 0.0:
+            return state  # a zero-length interval changes nothing (also at a drain rate too large for a double)
         return EnergyState(max(state.energy_j - self._drain_power_w(power_w) * dt_s, 0.0))
 
     def soc(self, state: EnergyState) -> float:
@@ -154,7 +158,7 @@ class _Bucket:
             return 0.0
         drain_w = self._drain_power_w(power_w)
         if drain_w == 0.0:
-            return math.inf
+            return math.inf  # zero power, or a drain that underflows: never empties (energy / 0+ overflows to inf)
         return (state.energy_j - self.cutoff_soc * self.capacity_j) / drain_w
 
 
@@ -226,12 +230,18 @@ class PeukertBattery(_Bucket):
     def effective_current_a(self, power_w: float) -> float:
         """Peukert effective current ``I (I / I_rated)^(k - 1)``, A, for terminal power ``power_w`` (W)."""
         current_a = power_w / self.nominal_voltage_v
-        return current_a * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+        try:
+            return current_a * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+        except OverflowError:
+            return math.inf
 
     def _drain_power_w(self, power_w: float) -> float:
         # Nominal energy drains at V_nominal I_eff = P (I / I_rated)^(k - 1); x ** 0.0 == 1.0 exactly.
         current_a = power_w / self.nominal_voltage_v
-        return power_w * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+        try:
+            return power_w * (current_a / self.rated_current_a) ** (self.peukert_exponent - 1.0)
+        except OverflowError:  # beyond the largest double: drains at once (time to cut-off 0, never negative)
+            return math.inf
 
 
 # ---------------------------------------------------------------------------------------------- KiBaM
@@ -324,18 +334,45 @@ class KiBaMBattery:
         x = kp * t_s
         decay = math.exp(-x)
         filled = -math.expm1(-x)  # 1 - e^-x
-        ramp = _ramp(x)  # x - 1 + e^-x
-        y1 = y1_0 * decay + (y0 * kp * c - current_a) * filled / kp - current_a * c * ramp / kp
-        y2 = y2_0 * decay + y0 * (1.0 - c) * filled - current_a * (1.0 - c) * ramp / kp
+        y1 = y1_0 * decay + (y0 * kp * c - current_a) * filled / kp
+        y2 = y2_0 * decay + y0 * (1.0 - c) * filled
+        if current_a != 0.0:  # the ramp term x - 1 + e^-x; skipped at zero current (0 * inf is nan at t = inf)
+            ramp = _ramp(x)
+            y1 -= current_a * c * ramp / kp
+            y2 -= current_a * (1.0 - c) * ramp / kp
         return KiBaMState(y1, y2)
 
     def _first_time_y1_at(self, state: KiBaMState, current_a: float, level_coulomb: float) -> float:
-        """First ``t > 0`` with ``y1(t) = level`` at constant current, given ``y1(0) > level``."""
+        """First ``t > 0`` with ``y1(t) = level`` at constant current ``current_a > 0``, given ``y1(0) > level``.
+
+        ``math.inf`` when the crossing lies beyond the largest double (a load too small to drain the battery
+        within representable time, e.g. 1e-311 W).
+        """
+        c, kp = self.c, self.k_prime_per_s
+        # Regrouping the closed form: y1(t) = c (y0 - I t) - I (1 - c) / k' + A e^{-k't},
+        # A = y1,0 - c y0 + I (1 - c) / k'. So the crossing solves t = t_late + A e^{-k't} / (c I), with
+        # t_late the crossing of the long-time line (the transient gone):
+        y0 = state.y1_coulomb + state.y2_coulomb
+        rate_a = c * current_a
+        if rate_a == 0.0:
+            return math.inf  # c I underflows: the load is below the smallest effect representable in time
+        lag_coulomb = current_a * (1.0 - c) / kp
+        t_late_s = (c * y0 - level_coulomb - lag_coulomb) / rate_a
+        if t_late_s == math.inf:
+            return math.inf  # beyond every double: the load is below the smallest effect representable in time
+        if 0.0 < t_late_s < math.inf:
+            amplitude = abs(state.y1_coulomb - c * y0 + lag_coulomb)
+            # the transient moves the crossing by at most A e^{-k' t_late} / (c I) (while t >= t_late, and it is
+            # below one ulp of t_late here); in logs, so that neither a tiny current nor a long time overflows
+            if amplitude == 0.0 or (math.log(amplitude) - kp * t_late_s - math.log(c) - math.log(current_a)
+                                    < math.log(t_late_s) - 40.0):
+                return t_late_s
         # y1'(t) = a e^{-k't} - c I (a constant): y1 may first rise (the bound well refilling it) but then
         # falls monotonically, so from y1(0) > level there is exactly one crossing in [0, hi].
         # y2 >= 0 while y1 >= 0, so y1 <= y0 - I t: the level is reached by hi = (y0 - level) / I.
-        y0 = state.y1_coulomb + state.y2_coulomb
         hi = (y0 - level_coulomb) / current_a
+        if not math.isfinite(hi):
+            return math.inf
 
         def excess(t: float) -> float:
             return self.evolve(state, current_a, t).y1_coulomb - level_coulomb
@@ -344,9 +381,12 @@ class KiBaMBattery:
         while excess(hi) > 0.0:  # only rounding can leave y1(hi) above the level
             hi += widen_s
             widen_s *= 2.0
+            if not math.isfinite(hi):
+                return math.inf
         xtol = 1e-12 * self.capacity_coulomb / current_a  # 1e-12 of a full drain at this current
-        from scipy.optimize import brentq  # noqa: PLC0415 (deferred: scipy.optimize adds ~0.3 s to start-up; docs/architecture.md)
-        return brentq(excess, 0.0, hi, xtol=xtol, maxiter=200)
+        if not math.isfinite(xtol):
+            xtol = 1e-12 * hi
+        return bracketed_root(excess, 0.0, hi, xtol=xtol, maxiter=200)
 
     def step(self, state: KiBaMState, power_w: float, dt_s: float) -> KiBaMState:
         """State after drawing ``power_w`` (W) for ``dt_s`` (s), exact.
@@ -363,7 +403,7 @@ class KiBaMBattery:
                 end = self.evolve(state, current_a, dt_s)
                 if end.y1_coulomb >= 0.0:
                     return end
-                t_dry_s = self._first_time_y1_at(state, current_a, 0.0)
+                t_dry_s = min(self._first_time_y1_at(state, current_a, 0.0), dt_s)  # dry inside the step
                 dry = self.evolve(state, current_a, t_dry_s)
                 state = KiBaMState(0.0, dry.y2_coulomb)
                 dt_s = max(dt_s - t_dry_s, 0.0)
@@ -383,13 +423,20 @@ class KiBaMBattery:
         return state.y1_coulomb <= self._cutoff_coulomb + _EMPTY_TOL * self.capacity_coulomb
 
     def time_to_cutoff_s(self, state: KiBaMState, power_w: float) -> float:
-        """Time in s until ``y1`` falls to the cut-off at constant ``power_w`` (W); brentq on the closed form."""
+        """Time in s until ``y1`` falls to the cut-off at constant ``power_w`` (W), exact.
+
+        0 when already empty; ``math.inf`` at zero power and at a load whose current underflows or whose
+        cut-off lies beyond the largest double. Once the transient has decayed below one ulp the crossing is
+        the closed form ``t = (c y0 - level - I (1 - c) / k') / (c I)``, which tends to the ideal battery's
+        ``usable energy / P`` as ``P -> 0``; otherwise a checked-bracket Brent root of the closed form.
+        """
         _check_draw(power_w)
         if self.is_empty(state):
             return 0.0
-        if power_w == 0.0:
-            return math.inf
-        return self._first_time_y1_at(state, power_w / self.nominal_voltage_v, self._cutoff_coulomb)
+        current_a = power_w / self.nominal_voltage_v
+        if current_a == 0.0:
+            return math.inf  # zero power, or so little that the current underflows
+        return self._first_time_y1_at(state, current_a, self._cutoff_coulomb)
 
 
 BATTERY_MODELS: dict[str, Callable[[Mapping[str, Any]], Any]] = {

@@ -76,8 +76,11 @@ class DvfsEnergyModel:
             raise ValueError("static_voltage_exponent: must be >= 0")
 
     def static_power_w(self, point: VfPoint) -> float:
-        """``P_static,ref (V / V_ref)^gamma``, W."""
-        return self.static_power_ref_w * (point.voltage_v / self.ref_voltage_v) ** self.static_voltage_exponent
+        """``P_static,ref (V / V_ref)^gamma``, W (``inf`` where the power overflows a double, not OverflowError)."""
+        try:
+            return self.static_power_ref_w * (point.voltage_v / self.ref_voltage_v) ** self.static_voltage_exponent
+        except OverflowError:
+            return math.inf if self.static_power_ref_w > 0.0 else 0.0
 
     def dynamic_power_w(self, point: VfPoint) -> float:
         """``C_eff V^2 f``, W, while busy."""

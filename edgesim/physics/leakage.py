@@ -32,6 +32,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from edgesim.physics.numerics import exp_or_inf
+
 __all__ = ["ExpLeakageNode", "FixedPoints", "LeakageStep"]
 
 
@@ -126,7 +128,8 @@ class ExpLeakageNode:
     # ------------------------------------------------------------------ the right-hand side
     def leakage_power_w(self, temp_c: float) -> float:
         """``P0 exp(k (T - T_ref))``, W."""
-        return self.leakage_ref_w * math.exp(self.leakage_coeff_per_k * (temp_c - self.leakage_ref_temp_c))
+        # inf (not OverflowError) far above T_ref: a runaway temperature, which the callers test for
+        return self.leakage_ref_w * exp_or_inf(self.leakage_coeff_per_k * (temp_c - self.leakage_ref_temp_c))
 
     def net_heat_w(self, temp_c: float, power_w: float) -> float:
         """``f(T) = P + leakage(T) - (T - T_amb) / R``, W (``C dT/dt``)."""
@@ -142,10 +145,10 @@ class ExpLeakageNode:
         base_c = self.ambient_c + power_w * r
         if k == 0.0 or self.leakage_ref_w == 0.0:
             return FixedPoints(base_c + self.leakage_ref_w * r, math.inf)
-        a = r * self.leakage_ref_w * math.exp(k * (base_c - self.leakage_ref_temp_c))
+        a = r * self.leakage_ref_w * exp_or_inf(k * (base_c - self.leakage_ref_temp_c))
         z = -k * a
         if z < -1.0 / math.e:
-            return None
+            return None  # (also a = inf: a power so large that the leakage at T_amb + P R overflows)
         from scipy.special import lambertw  # noqa: PLC0415 (deferred: scipy.special adds ~0.3 s to start-up; docs/architecture.md)
         stable = base_c - float(lambertw(z, 0).real) / k
         unstable = base_c - float(lambertw(z, -1).real) / k
@@ -163,7 +166,12 @@ class ExpLeakageNode:
         r, k, p0 = self.resistance_k_per_w, self.leakage_coeff_per_k, self.leakage_ref_w
         if k == 0.0 or p0 == 0.0:
             return math.inf
-        return (math.log(1.0 / (math.e * r * p0 * k)) / k - self.ambient_c + self.leakage_ref_temp_c) / r
+        product = math.e * r * p0 * k
+        if 0.0 < product < math.inf:
+            log_inverse = math.log(1.0 / product)
+        else:  # the product under- or overflows a double: the same logarithm as a sum
+            log_inverse = -(1.0 + math.log(r) + math.log(p0) + math.log(k))
+        return (log_inverse / k - self.ambient_c + self.leakage_ref_temp_c) / r
 
     # ------------------------------------------------------------------ linear comparison solutions
     def _linear_end_and_mean(self, temp0_c: float, heat0_w: float, slope_w_per_k: float, dt_s: float

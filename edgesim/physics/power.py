@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from edgesim.physics.numerics import exp_or_inf
+
 __all__ = ["UtilizationCurve", "DvfsState", "PowerModel"]
 
 
@@ -207,7 +209,7 @@ class PowerModel:
         """
         if temp_c is None or self.leakage_coeff_per_k == 0.0:
             return self.static_power_w
-        return self.static_power_w * math.exp(self.leakage_coeff_per_k * (temp_c - self.leakage_ref_temp_c))
+        return self.static_power_w * exp_or_inf(self.leakage_coeff_per_k * (temp_c - self.leakage_ref_temp_c))
 
     def dynamic_full_power_w(self, state: str | DvfsState | None = None) -> float:
         """Dynamic power in W at full utilization in ``state`` (reference state when ``None``)."""

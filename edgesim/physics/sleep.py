@@ -105,7 +105,8 @@ class SleepState:
         sleep_s = max(0.0, gap_s - asleep_at_s)
         energy_j = (self.idle_power_w * self.timeout_s + self.entry_energy_j + self.sleep_power_w * sleep_s
                     + self.wake_energy_j)
-        delay_s = max(gap_s, asleep_at_s) + self.wake_s - gap_s
+        # max(gap, asleep_at) + wake - gap, without the cancellation that loses wake_s after a long gap (1e300 s)
+        delay_s = max(0.0, asleep_at_s - gap_s) + self.wake_s
         return IdleGap(energy_j, delay_s, True, sleep_s)
 
     def break_even_s(self) -> float:

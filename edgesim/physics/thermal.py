@@ -30,6 +30,8 @@ from typing import Literal
 
 import numpy as np
 
+from edgesim.physics.numerics import bracketed_root
+
 __all__ = [
     "rc_step_temp_c",
     "rc_time_to_reach_s",
@@ -119,12 +121,12 @@ def rc_time_to_reach_s(
         Time in s.
     """
     _check_rc(resistance_k_per_w, capacity_j_per_k)
-    steady_c = ambient_c + power_w * resistance_k_per_w
-    travel_k = steady_c - temp0_c
+    steady_c = float(ambient_c + power_w * resistance_k_per_w)  # Python floats: an overflow below is inf, silently
+    travel_k = steady_c - float(temp0_c)
     if travel_k == 0.0:
         return 0.0 if target_c == temp0_c else math.inf
     # Fraction of the way from T0 to T_ss that the target lies at: <= 0 passed, >= 1 never reached.
-    fraction = (target_c - temp0_c) / travel_k
+    fraction = (float(target_c) - float(temp0_c)) / travel_k  # a denormal travel: inf, "never reached"
     if fraction <= 0.0:
         return 0.0
     if fraction >= 1.0:
@@ -520,8 +522,7 @@ def _exp_sum_roots(coeffs: np.ndarray, rates: np.ndarray, lo: float, hi: float) 
         elif g_p * g_q < 0.0 and abs(g_p) > 1e-14 * scale:
             # xtol tiny: the tolerance must be relative to the root, not to the bracket (which may reach a long
             # horizon while the root is milliseconds away on a fast node).
-            from scipy.optimize import brentq  # noqa: PLC0415 (deferred: scipy.optimize adds ~0.3 s to start-up; docs/architecture.md)
-            roots.append(brentq(g, p, q, xtol=1e-300, rtol=4.0 * np.finfo(float).eps, maxiter=400))
+            roots.append(bracketed_root(g, p, q, xtol=1e-300, rtol=4.0 * float(np.finfo(float).eps), maxiter=400))
     return sorted(set(roots))
 
 

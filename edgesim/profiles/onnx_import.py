@@ -34,6 +34,7 @@ from typing import Any
 from edgesim.errors import EdgesimError
 from edgesim.physics.profile import OP_CLASSES, ModelProfile, OpClass
 from edgesim.profiles import counting
+from edgesim.textfile import MAX_ONNX_BYTES
 
 __all__ = ["OnnxImportError", "profile_from_onnx"]
 
@@ -79,12 +80,23 @@ def _load(path_or_model: Any) -> tuple[Any, str]:
     if isinstance(path_or_model, (str, Path)):
         label = str(path_or_model)
         path = Path(path_or_model)
+        if path.is_dir():
+            raise OnnxImportError(f"{label}: is a directory, not an ONNX file")
         if not path.is_file():
             raise OnnxImportError(f"{label}: no such file")
         try:
+            size_bytes = path.stat().st_size
+        except OSError as exc:
+            raise OnnxImportError(f"{label}: cannot read ({exc.strerror or exc})") from None
+        if size_bytes == 0:
+            raise OnnxImportError(f"{label}: empty file, not an ONNX model")
+        if size_bytes > MAX_ONNX_BYTES:
+            raise OnnxImportError(f"{label}: {size_bytes / 2**30:.3g} GiB is over the {MAX_ONNX_BYTES / 2**30:g} GiB cap "
+                                  "on an ONNX file (edgesim.textfile.MAX_ONNX_BYTES, protobuf's limit)")
+        try:
             model = onnx.load(str(path))
         except Exception as exc:  # protobuf raises DecodeError and friends: any failure means "not ONNX"
-            raise OnnxImportError(f"{label}: not an ONNX model ({type(exc).__name__})") from None
+            raise OnnxImportError(f"{label}: not an ONNX model, or a truncated one ({type(exc).__name__})") from None
         if not model.graph.node:
             raise OnnxImportError(f"{label}: not an ONNX model (no graph nodes)")
         return model, label

@@ -17,12 +17,13 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL
 
+from ..errors import ScenarioError
 from ..model.records import SystemModel
 from .bus import MemoryBusSim
 from .events import Wake, scheduler_of
 from .loads import LOADS, LoadSim
 from .pipeline import PipelineSim
-from .platform import PlatformSim
+from .platform import ChatteringError, PlatformSim
 from .rng import source_rng
 from .stream import CameraSim, ResizeOwner, StreamSim
 from .unit import UnitSim, make_unit_sim
@@ -141,7 +142,10 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
                 for unit in state.units:
                     unit.take_snapshot()
             schedule(Wake(snapshot), NORMAL, model.warmup_s)
-        env.run(until=duration_s)  # returns early when the battery reaches its cut-off
+        try:
+            env.run(until=duration_s)  # returns early when the battery reaches its cut-off
+        except ChatteringError as exc:  # a controller switching too fast to simulate: name the scenario's field
+            raise ScenarioError(model.source, exc.field, exc.problem) from None
         end_s = min(env.now, duration_s) if platform is None or platform.battery_empty_s is None else platform.battery_empty_s
     state.wall_s = time.perf_counter() - t0
     state.duration_s = end_s

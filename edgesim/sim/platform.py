@@ -24,12 +24,14 @@ module keeps the state, the recording bins and the crossing events:
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL, StopSimulation
 
+from ..errors import EdgesimError
 from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
 from ..physics.liion import LiIonPack
@@ -88,6 +90,23 @@ class _Ladder:
         return up_c, down_c
 
 
+CHATTER_SWITCHES = 1000
+"""Threshold switches of one watch (a throttle, a trip ladder, the fan) over which its rate is judged."""
+CHATTER_MAX_PROJECTED = 1e8
+"""A watch that switches fast enough to need more than this many switches over the run ends it (a
+:class:`ChatteringError`): a bang-bang controller whose hysteresis band is crossed in femtoseconds (or, below one
+ulp of its threshold, at a single instant forever) would otherwise never finish."""
+
+
+class ChatteringError(EdgesimError):
+    """A throttle, trip ladder or fan switching too fast to simulate; ``field`` names the hysteresis to raise."""
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
 class PlatformSim:
     """The shared physical state of one device: node temperatures, leakage, fan, ambient, platform loads and battery."""
 
@@ -107,6 +126,7 @@ class PlatformSim:
         self.state_trace: list[tuple[float, ...]] | None = None  # with tracing: (time, device power, soc, node temps...) per change
         self.battery_empty_s: float | None = None
         self.level_events: list[tuple[float, str, int]] = []  # (time, unit name or fan name, new level): few
+        self._switch_times: dict[tuple[str, int], deque[float]] = {}  # the last CHATTER_SWITCHES switches per watch
         # thermal network (the fan's level picks the one in force)
         self.fan = model.fan
         self.fan_level = 0
@@ -597,6 +617,26 @@ class PlatformSim:
         power = self.leaky.leakage_power_w(self.temp_c)
         return float(sum(power[k] for i, k in enumerate(self.leak_term) if k >= 0 and not self.units[i].off))
 
+    def _check_chatter(self, what: str, i: int, now: float) -> None:
+        """End the run if this watch switches so fast that the run would need over CHATTER_MAX_PROJECTED switches."""
+        times = self._switch_times.setdefault((what, i), deque(maxlen=CHATTER_SWITCHES))
+        times.append(now)
+        if len(times) < CHATTER_SWITCHES:
+            return
+        span_s = now - times[0]
+        if span_s * CHATTER_MAX_PROJECTED > CHATTER_SWITCHES * self.end_s:
+            return
+        if what == "fan":
+            field = "thermal.fan.hysteresis_c"
+        else:
+            # units are the scenario's compute units in order (then its links, which have no throttle)
+            field = f"compute_units[{i}].{'throttle_steps' if i in self.ladders else 'throttle'}.hysteresis_c"
+        who = "the fan" if what == "fan" else f"unit {self.units[i].name!r}"
+        raise ChatteringError(field, f"{who} switched {CHATTER_SWITCHES} times in {span_s:.3g} s of simulated time (by "
+                                     f"t = {now:.6g} s): the hysteresis band is crossed too fast to simulate (over "
+                                     f"{CHATTER_MAX_PROJECTED:.0e} switches in the run); widen the hysteresis or slow "
+                                     "the heating (more heat capacity, less power)")
+
     def _on_crossing(self, event: Wake) -> None:
         token, kind, i = event.value
         if token != self.token:
@@ -610,6 +650,7 @@ class PlatformSim:
             raise StopSimulation(now)
         if kind in ("fan_up", "fan_down"):
             assert self.fan is not None
+            self._check_chatter("fan", -1, now)
             up_c, down_c = self.fan.curve.thresholds_c(self.fan_level)
             level = self.fan.curve.level_for(self.fan_level, up_c if kind == "fan_up" else down_c)
             self._set_fan_level(level)
@@ -620,6 +661,7 @@ class PlatformSim:
         if kind == "regime":
             self._replan_all(now)
             return
+        self._check_chatter("unit", i, now)
         unit = self.units[i]
         unit.advance(now)
         if kind in ("trip_up", "trip_down"):

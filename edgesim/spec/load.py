@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
+from ..textfile import InputFileError, read_input_text
 from ..yamlio import safe_load
 from .schema import ScenarioSpec
 
@@ -37,14 +38,12 @@ def read_scenario_dict(path: str | Path) -> dict[str, Any]:
     """Read a scenario file into a plain dict (YAML safe loader only), without validating it."""
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        raise ScenarioError(source, "", "is a directory, not a scenario file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, "", "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(source, "", "is a directory, not a scenario file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot read file: {exc}") from None
+        text = read_input_text(path)  # UTF-8 (BOM dropped), CRLF read as LF; binary, huge, missing: one line
+    except InputFileError as exc:
+        raise ScenarioError(source, "", exc.problem) from None
     try:
         data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
