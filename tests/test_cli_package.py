@@ -12,8 +12,8 @@ import yaml
 from conftest import ROOT, SCENARIOS
 
 import edgesim
+from edgesim.budget import scenario_report
 from edgesim.cli import COMMAND_MODULES, build_parser, main
-from edgesim.cli.budget import scenario_report
 from edgesim.cli.run import expand_assignment, load_with_overrides, parse_sets
 from edgesim.cli.schema import check_files, schema_text
 from edgesim.errors import ScenarioError

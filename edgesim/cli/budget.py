@@ -1,7 +1,7 @@
 """``edgesim budget ...``: the white paper's back-of-the-envelope formulas as a command-line tool.
 
-Four subcommands, each a thin layer over a documented function of this module (which in turn uses
-:mod:`edgesim.physics.whitepaper`):
+Four subcommands, each a thin layer over a documented function of :mod:`edgesim.budget` (which in turn uses
+:mod:`edgesim.physics.whitepaper`); this module parses the options and renders the reports:
 
 * ``budget capacity``  -> :func:`capacity_report`: ``C = streams x FPS x W x H x ops/pixel``.
 * ``budget thermal``   -> :func:`thermal_report`: ``R = (Tj - Tc) / P`` or ``R = (Tj - Tc) x eff / C``.
@@ -24,29 +24,26 @@ import argparse
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import edgesim  # its simulate and load_scenario load on first use (PEP 562): budget capacity / thermal / fit never run one
 
+from ..budget import (
+    REFERENCE_TC_C,
+    REFERENCE_TJ_C,
+    TOPS,
+    WHITE_PAPER_OPS_PER_PIXEL,
+    capacity_report,
+    fit_report,
+    scenario_report,
+    thermal_report,
+)
 from ..catalog import load_catalog
 from ..errors import EdgesimError
-from ..physics import whitepaper
-from ..report.tables import window_s
-from ..spec.schema import ScenarioSpec
 from .common import format_table
 
-__all__ = ["BudgetError", "capacity_report", "thermal_report", "fit_report", "scenario_report", "UnitWorkload", "unit_workloads",
-           "register",
-           "WHITE_PAPER_OPS_PER_PIXEL", "REFERENCE_TJ_C", "REFERENCE_TC_C"]
-
-TOPS = 1e12  # ops/s per TOPS; also ops/J per TOPS/W
-WHITE_PAPER_OPS_PER_PIXEL = 150_000.0  # white paper: "the typical backbone ... roughly 150 thousand operations per pixel"
-# Reference limits used when none are given to `budget scenario` (the values the project's thermal experiment uses;
-# NOT a particular device's limits: pass the device's --tj and the product's --tc).
-REFERENCE_TJ_C = 105.0
-REFERENCE_TC_C = 85.0
+__all__ = ["BudgetError", "register"]
 
 
 class BudgetError(EdgesimError):
@@ -115,240 +112,6 @@ def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequenc
 # --------------------------------------------------------------------------------------------------
 # The documented functions
 # --------------------------------------------------------------------------------------------------
-
-
-def capacity_report(fps: float, width_px: float, height_px: float, ops_per_pixel: float = WHITE_PAPER_OPS_PER_PIXEL,
-                    n_streams: int = 1) -> dict[str, Any]:
-    """Required capacity of a vision workload (white paper: ``C ~ FPS x W x H``, ~150k ops/pixel).
-
-    Parameters
-    ----------
-    fps : float
-        Frame rate of each stream, frames/s.
-    width_px, height_px : float
-        Frame size, pixels.
-    ops_per_pixel : float
-        Network cost, ops per input pixel (one op = one multiply or one add).
-    n_streams : int
-        Identical (camera, network) streams.
-
-    Returns
-    -------
-    dict
-        ``required_capacity_ops_per_s``, ``required_tops`` and the inputs.
-    """
-    c = whitepaper.required_capacity_ops_per_s(fps, width_px, height_px, ops_per_pixel, n_streams)
-    return {"required_capacity_ops_per_s": c, "required_tops": c / TOPS, "fps": fps, "width_px": width_px,
-            "height_px": height_px, "ops_per_pixel": ops_per_pixel, "n_streams": n_streams,
-            "pixels_per_s": n_streams * fps * width_px * height_px}
-
-
-def thermal_report(tj_c: float, tc_c: float, power_w: float | None = None, capacity_ops_per_s: float | None = None,
-                   efficiency_ops_per_j: float | None = None) -> dict[str, Any]:
-    """Thermal resistance a design needs: ``R = (Tj - Tc) / P``, or ``(Tj - Tc) x eff / C`` (white paper).
-
-    Give ``power_w``, or ``capacity_ops_per_s`` with ``efficiency_ops_per_j`` (then ``P = C / eff``).
-
-    Returns
-    -------
-    dict
-        ``required_resistance_k_per_w``, ``power_w`` (given or C / eff), ``tj_c``, ``tc_c``, ``margin_k``.
-    """
-    if power_w is not None:
-        r = whitepaper.required_thermal_resistance_k_per_w(tj_c, tc_c, power_w)
-        p = power_w
-        form = "(Tj - Tc) / P"
-    else:
-        if capacity_ops_per_s is None or efficiency_ops_per_j is None:
-            raise ValueError("give power_w, or capacity_ops_per_s and efficiency_ops_per_j")
-        r = whitepaper.required_thermal_resistance_from_efficiency(tj_c, tc_c, efficiency_ops_per_j, capacity_ops_per_s)
-        p = capacity_ops_per_s / efficiency_ops_per_j
-        form = "(Tj - Tc) x eff / C"
-    out = {"required_resistance_k_per_w": r, "power_w": p, "tj_c": tj_c, "tc_c": tc_c, "margin_k": tj_c - tc_c,
-           "formula": form}
-    if capacity_ops_per_s is not None:
-        out["capacity_ops_per_s"] = capacity_ops_per_s
-        out["capacity_tops"] = capacity_ops_per_s / TOPS
-    if efficiency_ops_per_j is not None:
-        out["efficiency_tops_per_w"] = efficiency_ops_per_j / TOPS
-    return out
-
-
-def fit_report(efficiency_ops_per_j: float, *, resistance_k_per_w: float | None = None, tj_c: float | None = None,
-               tc_c: float | None = None, power_budget_w: float | None = None, battery_wh: float | None = None,
-               life_h: float | None = None, platform_w: float = 0.0, dcdc_efficiency: float = 1.0,
-               width_px: float | None = None, height_px: float | None = None,
-               ops_per_pixel: float = WHITE_PAPER_OPS_PER_PIXEL, n_streams: int = 1) -> dict[str, Any]:
-    """The largest capacity that fits one limit, ``C = eff x P_available``, and the frame rate it buys.
-
-    Exactly one limit: a thermal resistance (``resistance_k_per_w`` with ``tj_c`` and ``tc_c``:
-    ``P = (Tj - Tc) / R``), a power budget (``power_budget_w``; the AI gets what ``platform_w`` leaves), or a
-    battery life (``battery_wh`` lasting ``life_h`` hours through a converter of ``dcdc_efficiency``; the AI
-    gets ``eta x E / H - platform_w``).
-
-    Parameters
-    ----------
-    efficiency_ops_per_j : float
-        The processor's efficiency on the task, ops/J (TOPS/W x 1e12); measured, not rated.
-    width_px, height_px, ops_per_pixel, n_streams : optional
-        When the frame size is given, the report adds the largest frame rate per stream,
-        ``FPS = C / (n_streams x W x H x ops/pixel)``.
-
-    Returns
-    -------
-    dict
-        ``max_capacity_ops_per_s``, ``max_tops``, ``ai_power_w`` (the power the AI may draw), ``limit``.
-    """
-    if resistance_k_per_w is not None:
-        if tj_c is None or tc_c is None:
-            raise ValueError("a thermal limit needs tj_c and tc_c")
-        c = whitepaper.max_capacity_for_thermal_resistance(tj_c, tc_c, efficiency_ops_per_j, resistance_k_per_w)
-        out: dict[str, Any] = {"limit": "thermal", "resistance_k_per_w": resistance_k_per_w, "tj_c": tj_c, "tc_c": tc_c,
-                               "ai_power_w": (tj_c - tc_c) / resistance_k_per_w}
-    elif power_budget_w is not None:
-        ai_power_w = power_budget_w - platform_w
-        if not ai_power_w > 0:
-            raise ValueError(f"platform_w: {platform_w:g} W leaves nothing of the {power_budget_w:g} W budget for AI")
-        c = whitepaper.max_capacity_for_power_budget(efficiency_ops_per_j, ai_power_w)
-        out = {"limit": "power_budget", "power_budget_w": power_budget_w, "platform_w": platform_w, "ai_power_w": ai_power_w}
-    elif battery_wh is not None and life_h is not None:
-        c = whitepaper.max_capacity_for_battery_life(efficiency_ops_per_j, battery_wh, life_h, platform_w, dcdc_efficiency)
-        out = {"limit": "battery", "battery_wh": battery_wh, "life_h": life_h, "platform_w": platform_w,
-               "dcdc_efficiency": dcdc_efficiency, "ai_power_w": dcdc_efficiency * battery_wh / life_h - platform_w}
-    else:
-        raise ValueError("give one limit: resistance_k_per_w (+ tj_c, tc_c), power_budget_w, or battery_wh + life_h")
-    out.update({"efficiency_ops_per_j": efficiency_ops_per_j, "efficiency_tops_per_w": efficiency_ops_per_j / TOPS,
-                "max_capacity_ops_per_s": c, "max_tops": c / TOPS})
-    if width_px is not None and height_px is not None:
-        per_frame_ops = n_streams * width_px * height_px * ops_per_pixel
-        out.update({"width_px": width_px, "height_px": height_px, "ops_per_pixel": ops_per_pixel,
-                    "n_streams": n_streams, "max_fps_per_stream": c / per_frame_ops})
-    return out
-
-
-def scenario_report(scenario: Any, tj_c: float = REFERENCE_TJ_C, tc_c: float = REFERENCE_TC_C,
-                    duration_s: float | None = None, seed: int | None = None) -> dict[str, Any]:
-    """Simulate a scenario, then apply the white paper's formulas to the SIMULATED throughput and power.
-
-    Per compute unit and for all units together: achieved capacity ``C`` (ops/s of completed inferences),
-    simulated average power ``P`` (W), efficiency ``eff = C / P`` (TOPS/W) and inferences/J (FPS/W), and the
-    thermal resistance the unit's package needs, ``R = (Tj - Tc) / P`` (K/W). The whole device (units plus
-    platform loads) gets its own ``R`` (one enclosure holding everything).
-
-    Parameters
-    ----------
-    scenario : ScenarioSpec or path
-        The scenario (a validated spec or a YAML file).
-    tj_c, tc_c : float
-        Junction limit and case/ambient limit, degrees C (defaults: the reference 105 / 85 C, not a device's).
-    duration_s, seed : optional
-        Override the scenario's simulated seconds and root seed.
-
-    Returns
-    -------
-    dict
-        ``units`` (list), ``ai`` (all units), ``device``, ``required_tops``, ``achieved_tops`` and the inputs.
-    """
-    whitepaper.required_thermal_resistance_k_per_w(tj_c, tc_c, 1.0)  # validates tj_c > tc_c
-    spec = scenario if isinstance(scenario, ScenarioSpec) else edgesim.load_scenario(scenario)
-    result = edgesim.simulate(spec, duration_s=duration_s, seed=seed)
-    s = result.summary
-    margin_k = tj_c - tc_c
-    workloads = unit_workloads(s, spec)
-
-    def figures(capacity_ops_per_s: float, power_w: float, inferences_per_j: float | None) -> dict[str, Any]:
-        eff = capacity_ops_per_s / power_w if power_w > 0 else None
-        return {"achieved_capacity_ops_per_s": capacity_ops_per_s, "achieved_tops": capacity_ops_per_s / TOPS,
-                "avg_power_w": power_w, "efficiency_ops_per_j": eff,
-                "efficiency_tops_per_w": None if eff is None else eff / TOPS, "inferences_per_j": inferences_per_j,
-                "required_resistance_k_per_w": margin_k / power_w if power_w > 0 else None}
-
-    units = []
-    for u in s["units"]:
-        w = workloads[u["name"]]
-        row = {"name": u["name"], "kind": u["kind"], "device": u.get("device"), "utilization": u["utilization"],
-               "required_capacity_ops_per_s": w.required_ops_per_s, "required_tops": w.required_ops_per_s / TOPS,
-               "closed_loop_loads": list(w.closed_loop_loads)}
-        row.update(figures(w.achieved_ops_per_s, u["avg_power_w"], u["inferences_per_j"]))
-        units.append(row)
-    system = s["system"]
-    ai = figures(system["achieved_tops"] * TOPS, system["avg_power_w"], system["inferences_per_j"])
-    device_power_w = system.get("device_avg_power_w", system["avg_power_w"] + system.get("platform_load_w", 0.0))
-    device = {"avg_power_w": device_power_w, "platform_load_w": system.get("platform_load_w", 0.0),
-              "max_interval_power_w": system.get("device_max_interval_power_w"),
-              "power_budget_w": system.get("power_budget_w"), "within_power_budget": system.get("within_power_budget"),
-              "required_resistance_k_per_w": margin_k / device_power_w if device_power_w > 0 else None}
-    required_ops_per_s = sum(w.required_ops_per_s for w in workloads.values())
-    return {"scenario": s["scenario"], "source": s.get("source"), "duration_s": s["duration_s"], "warmup_s": s["warmup_s"],
-            "seed": s["seed"], "tj_c": tj_c, "tc_c": tc_c, "margin_k": margin_k,
-            "required_tops": required_ops_per_s / TOPS, "achieved_tops": system["achieved_tops"],
-            "closed_loop_loads": [name for w in workloads.values() for name in w.closed_loop_loads],
-            "units": units, "ai": ai, "device": device}
-
-
-@dataclass(frozen=True)
-class UnitWorkload:
-    """The work one compute unit is asked for and the work it did, over the statistics window.
-
-    Attributes
-    ----------
-    required_ops_per_s : float
-        Ops/s the workload asks of the unit at its nominal rates: streams (camera fps x ops per inference),
-        pipeline compute stages (camera fps x jobs per frame x ops per job) and MLPerf Server loads (target
-        queries/s x ops per sample). Closed-loop loads ask no rate and add nothing.
-    achieved_ops_per_s : float
-        Ops/s of the jobs completed on the unit: streams, pipeline stages and MLPerf loads.
-    closed_loop_loads : tuple of str
-        MLPerf loads on the unit that issue their next query when the last completes (SingleStream,
-        MultiStream, Offline): their demand is whatever the unit serves.
-    """
-
-    required_ops_per_s: float = 0.0
-    achieved_ops_per_s: float = 0.0
-    closed_loop_loads: tuple[str, ...] = ()
-
-
-def unit_workloads(summary: dict[str, Any], spec: ScenarioSpec) -> dict[str, UnitWorkload]:
-    """Required and achieved ops/s per compute unit, counting streams, pipeline stages and MLPerf loads.
-
-    The units' achieved ops/s sum to the summary's ``system.achieved_tops`` x 1e12; their required ops/s sum to
-    ``system.required_tops`` x 1e12 plus the Server loads' target rate (which the system figure leaves out).
-
-    Parameters
-    ----------
-    summary : dict
-        :attr:`edgesim.SimulationResult.summary` of a run of ``spec``.
-    spec : ScenarioSpec
-        The scenario that was run (for the MLPerf loads' ops per sample).
-
-    Returns
-    -------
-    dict of str to UnitWorkload
-        One entry per unit in ``summary["units"]``.
-    """
-    seconds = window_s(summary)
-    required = {u["name"]: 0.0 for u in summary["units"]}
-    achieved = dict(required)
-    closed: dict[str, list[str]] = {name: [] for name in required}
-    for stream in summary["streams"]:
-        required[stream["unit"]] += stream.get("nominal_fps", stream["offered_fps"]) * stream["ops_per_inference"]
-        achieved[stream["unit"]] += stream["achieved_fps"] * stream["ops_per_inference"]
-    for pipeline in summary.get("pipelines", []):
-        for stage in pipeline["stages"]:
-            if stage.get("unit") is None or stage.get("kind", "compute") != "compute":
-                continue
-            required[stage["unit"]] += pipeline["nominal_fps"] * stage["count"]["mean"] * stage["ops_per_job"]
-            achieved[stage["unit"]] += stage["jobs"] * stage["ops_per_job"] / seconds
-    load_specs = {load.name: load for load in spec.loads}
-    for load in summary.get("loads", []):
-        load_spec = load_specs[load["name"]]
-        ops_per_sample = spec.model(load_spec.model).ops_for(load_spec.width_px * load_spec.height_px)
-        achieved[load["unit"]] += load["samples"] * ops_per_sample / seconds
-        if load_spec.scenario == "server" and load_spec.target_qps is not None:
-            required[load["unit"]] += load_spec.target_qps * ops_per_sample
-        else:
-            closed[load["unit"]].append(load["name"])
-    return {name: UnitWorkload(required[name], achieved[name], tuple(closed[name])) for name in required}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -172,21 +172,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     if out is not None:
         try:
-            written = report.write_outputs(result, out, trace=args.trace, platform_loads=_platform_loads(spec),
-                                    description=spec.description)
+            written = report.write_outputs(result, out, trace=args.trace, description=spec.description)
         except OSError as exc:
             raise CliError(f"{out}: --out: cannot write results ({exc.strerror or exc})") from None
     if args.json:
         print(result.to_json())
     else:
-        print(render_summary(result.summary, _platform_loads(spec)))
+        print(render_summary(result.summary))
         if written:
             print(f"\nwrote {', '.join(p.name for p in written)} to {out}")
     return 0
-
-
-def _platform_loads(spec: ScenarioSpec) -> dict[str, float]:
-    return {load.name: load.power_w for load in spec.platform_loads}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

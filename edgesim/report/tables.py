@@ -42,6 +42,8 @@ def _f(value: float | None, spec: str = ".3g") -> str:
 
 def window_s(summary: Mapping[str, Any]) -> float:
     """The statistics window of a run, s: ``duration_s - warmup_s`` (the whole run when that is not positive)."""
+    if summary.get("window_s") is not None:  # the result carries it; older summaries (sweep rows, files) may not
+        return float(summary["window_s"])
     window = float(summary["duration_s"]) - float(summary.get("warmup_s", 0.0))
     return window if window > 0 else float(summary["duration_s"])
 
@@ -103,7 +105,7 @@ def _units(summary: Mapping[str, Any], platform_loads: Mapping[str, float] | Non
     notes: list[str] = []
     if platform_w > 0:
         seconds = window_s(summary)
-        loads = dict(platform_loads) if platform_loads else {"platform loads": platform_w}
+        loads = dict(platform_loads or system.get("platform_loads_w") or {"platform loads": platform_w})
         blank = [""] * (len(header) - 7)
         for name, power_w in loads.items():
             rows.append([name, "platform", "-", _f(power_w, ".3f"), _f(power_w * seconds, ".4g"), "-", "-", *blank])
@@ -122,8 +124,8 @@ def summary_tables(summary: Mapping[str, Any], platform_loads: Mapping[str, floa
     summary : mapping
         :attr:`edgesim.SimulationResult.summary` (the JSON contract).
     platform_loads : mapping of str to float, optional
-        Name -> power (W) of each platform load, shown one row each; without it the units table shows their
-        sum (``system.platform_load_w``) in one row. Either way a ``device total`` row follows.
+        Name -> power (W) of each platform load, shown one row each; by default the summary's own
+        ``system.platform_loads_w`` (camera power included). Either way a ``device total`` row follows.
 
     Returns
     -------

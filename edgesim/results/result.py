@@ -27,6 +27,7 @@ from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
 from .detail import RunDetail, run_detail
 from .tables import load_row, memory_bus_rows, pipeline_row, ratio, stream_row, unit_row
+from .workload import unit_work
 
 __all__ = ["TRACE_COLUMNS", "SimulationResult", "build_result", "load_trace_rows", "pipeline_trace_rows", "plain"]
 
@@ -121,19 +122,24 @@ def build_result(state: RunState) -> SimulationResult:
             if job.arrival_s >= model.warmup_s and job.owner_index in stream_ids:
                 in_flight_by_stream[job.owner_index] = in_flight_by_stream.get(job.owner_index, 0) + 1
     streams = [stream_row(s, window_s, in_flight_by_stream.get(s.index, 0)) for s in state.streams]
-    achieved_ops = sum(s.completed * s.model.ops_per_inference for s in state.streams)
-    required_ops_per_s = sum(s.model.camera_fps * s.model.ops_per_inference for s in state.streams)
     platform = state.platform
     timeseries = _timeseries(state)
     units = [unit_row(u, i, state, window_s) for i, u in enumerate(state.units)]
     total_energy_j = sum(row["energy_j"] for row in units)
     pipelines = [pipeline_row(p, window_s) for p in state.pipelines]
     loads = [load_row(load, window_s) for load in state.loads]
-    # pipelines count every compute stage (CPU pre/post-processing too); loads have no rate to require
-    required_ops_per_s += sum(p["required_ops_per_s"] for p in pipelines)
-    achieved_ops += sum(p["achieved_ops_per_s"] for p in pipelines) * window_s
-    achieved_ops += sum(load.samples_completed * load.model.ops_per_sample for load in state.loads)
+    # each unit's required and achieved ops/s (streams, pipeline compute stages, MLPerf loads); the system's are their sums
+    work = unit_work(units, streams, pipelines, loads, window_s)
+    for row in units:
+        w = work[row["name"]]
+        row.update(required_ops_per_s=w.required_ops_per_s, achieved_ops_per_s=w.achieved_ops_per_s,
+                   closed_loop_loads=w.closed_loop_loads)
+    required_ops_per_s = sum(w.required_ops_per_s for w in work.values())
+    achieved_ops = sum(w.achieved_ops_per_s for w in work.values()) * window_s
     platform_load_w = model.platform.platform_load_w if model.platform is not None else 0.0
+    platform_loads_w: dict[str, float] = {}
+    for load in model.platform.loads if model.platform is not None else ():
+        platform_loads_w[load.name] = platform_loads_w.get(load.name, 0.0) + load.power_w
     camera_power_w = {c.name: c.power_w for c in model.cameras if c.power_w is not None}  # platform loads too
     system: dict[str, Any] = {
         "energy_j": total_energy_j,
@@ -142,6 +148,7 @@ def build_result(state: RunState) -> SimulationResult:
         "achieved_tops": achieved_ops / window_s / 1e12,
         "inferences_per_j": ratio(sum(u["inferences"] for u in units), total_energy_j),
         "platform_load_w": platform_load_w,
+        "platform_loads_w": platform_loads_w,  # each platform load's draw (cameras' included), W
         "camera_power_w": camera_power_w or None,  # each camera instance's own draw (in platform_load_w), W
         "battery_life_h": None,
         "battery_life_days": None,  # battery_life_h / 24
@@ -169,6 +176,7 @@ def build_result(state: RunState) -> SimulationResult:
         "duration_s": state.duration_s,
         "requested_duration_s": state.requested_duration_s,
         "warmup_s": model.warmup_s,
+        "window_s": window_s,  # the statistics window: duration less warm-up (the whole run if it ended first)
         "seed": state.seed,
         "edgesim_version": __version__,
         "streams": streams,

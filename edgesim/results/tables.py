@@ -206,6 +206,8 @@ def load_row(load: LoadSim, window_s: float) -> dict[str, Any]:
         "value": None,
         "queries": load.queries_completed,
         "samples": load.samples_completed,
+        "ops_per_sample": m.ops_per_sample,
+        "target_qps": m.target_qps,
         "service_ms": load.service_s * 1e3,
         "idle_sample_ms": m.idle_sample_s * 1e3,
         "service_source": m.estimate.source,
