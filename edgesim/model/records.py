@@ -6,6 +6,7 @@ nominal figures.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -421,6 +422,9 @@ class SystemModel:
     platform: PlatformModel | None
     power_budget_w: float | None
     notes: Mapping[str, str] = field(default_factory=dict)
+    fast_forward_period_s: float | None = None  # the arrival pattern's period when the run may fast-forward; None: exact
+    event_rate_per_s: float = 0.0  # estimated simulation events per simulated second (the run budget under fast-forward)
+    max_events: float = math.inf  # the run budget, checked against the events actually simulated under fast-forward
 
     def unit(self, name: str) -> UnitModel:
         return next(u for u in self.units if u.name == name)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..sim.engine import RunState
+from ..sim.fastforward import fast_forward_summary
 from ..sim.loads import LoadSim
 from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
@@ -167,6 +168,8 @@ def build_result(state: RunState) -> SimulationResult:
         "pipelines": pipelines,
         "loads": loads,
         "memory_buses": memory_bus_rows(state.units, window_s),
+        "fast_forward": state.fast_forward if state.fast_forward is not None else fast_forward_summary(
+            False, state.duration_s, 0.0, [], model.fast_forward_period_s, None),
     }
     summary = plain(summary)
     trace = _stream_trace(state, stream_ids)

@@ -176,6 +176,8 @@ class PlatformSim:
         self.snapshot = self._edge()
         for u in units:
             u.platform = self
+        self.ambient_next_s = math.inf  # end of the ambient step in force (its event's time)
+        self._margin_k = 0.0  # fast-forward: thresholds are planned this much nearer (K); 0 on the exact path
         if self.ambient is not None:
             self._ambient_step(0.0)
         self._refresh_powers()
@@ -351,6 +353,7 @@ class PlatformSim:
             return
         self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), now, end)
         self._update_forcing()
+        self.ambient_next_s = end
         self.schedule(Wake(self._on_ambient_step), NORMAL, end - now)
 
     def _base_ambient_c(self) -> float:
@@ -433,6 +436,65 @@ class PlatformSim:
                 self.schedule(Wake(self._on_crossing, (token, kind, watch.unit)), NORMAL, t_exact)
         self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
 
+    # -- fast-forward (edgesim.sim.fastforward): plan and integrate under the measured mean powers ------------
+    def quiet_s(self, horizon_s: float, margin_k: float, empty_margin_s: float) -> tuple[float, str, int]:
+        """Time from now during which no watch can fire under the powers now in force, with every temperature
+        threshold brought ``margin_k`` nearer and the battery cut-off ``empty_margin_s`` earlier.
+
+        Returns
+        -------
+        tuple
+            ``(time_s, kind, node)``: the time (s, ``math.inf`` when nothing comes within ``horizon_s``), what
+            limits it (a watch kind, '' for none) and its thermal node (-1 for none or the battery).
+        """
+        self._margin_k = margin_k
+        first, what, node = math.inf, "", -1
+        try:
+            for watch in self.watches:
+                planned = self._plan(watch, horizon_s)
+                if planned is None:
+                    continue
+                t, kind = planned
+                if kind == "empty":
+                    t = t - empty_margin_s
+                if t < first:
+                    first, what = t, kind
+                    node = self.fan_node if kind.startswith("fan") else (self.unit_node[watch.unit] if watch.unit >= 0 else -1)
+        finally:
+            self._margin_k = 0.0
+        return max(first, 0.0), what, node
+
+    def node_rate_k_per_s(self, node: int, dt_s: float) -> float:
+        """Mean rate of change of ``node``'s temperature over the next ``dt_s`` under the powers now in force, K/s."""
+        if self.net is None or node < 0 or self.exp_leak is not None:
+            return 0.0
+        net, p = self._motion()
+        return float(net.step(self.temp_c, p, dt_s)[node] - self.temp_c[node]) / dt_s
+
+    def forward_to(self, t_s: float) -> None:
+        """Integrate the slow state to ``t_s`` under the powers now in force, through the ambient steps on the way
+        (each at its exact mean, as the events would), scheduling nothing."""
+        while self.ambient is not None and self.ambient_next_s <= t_s:
+            te = self.ambient_next_s
+            self.advance(te)
+            end = min(te + self.ambient.step_s, self.end_s)
+            if end <= te:
+                self.ambient_next_s = math.inf
+                break
+            self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), te, end)
+            self._update_forcing()
+            self._refresh_powers()
+            self.ambient_next_s = end
+        self.advance(t_s)
+
+    def resume(self, now: float) -> None:
+        """After a fast-forward to ``now`` (its own events were dropped): the next ambient step, and a fresh plan."""
+        self.token += 1
+        self._check_at = -1.0
+        if self.ambient is not None and math.isfinite(self.ambient_next_s) and self.ambient_next_s > now:
+            self.schedule(Wake(self._on_ambient_step), NORMAL, self.ambient_next_s - now)
+        self._replan_all(now)
+
     def _far_wake(self, _event: Wake) -> None:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
@@ -451,6 +513,8 @@ class PlatformSim:
         """Exact time for ``node`` to reach ``target_c`` under the current powers (inf: not within the horizon)."""
         if not math.isfinite(target_c):
             return math.inf
+        if self._margin_k:
+            target_c = target_c - self._margin_k if direction == "up" else target_c + self._margin_k
         if self.exp_leak is not None:
             temp = float(self.temp_c[node])
             if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
@@ -505,6 +569,7 @@ class PlatformSim:
         for k, on in enumerate(active):
             term = leaky.leakage[k]
             band = _REF_BAND * (1.0 + abs(term.ref_temp_c))
+            band += self._margin_k
             target = term.ref_temp_c - band if on else term.ref_temp_c + band
             t = net.time_to_reach_s(self.temp_c, p, term.node, target, horizon_s, "down" if on else "up")
             if t > 0.0:

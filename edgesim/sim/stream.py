@@ -110,9 +110,11 @@ class CameraSim:
         self.model = model
         self.streams: list[StreamSim] = []
         self.listeners: list[Callable[[float, int], None]] = []  # pipelines: called with (now, frame seq)
+        self._rng = rng
         self._times = arrival_times_s(model.arrival, model.fps, rng)
         self._chunk = next(self._times)
         self._i = 0
+        self._k0 = 0  # index of the current chunk's first frame
         self.seq = 0
         self._targets: list[tuple[Callable[[JobOwner, float, int], None], JobOwner]] = []
 
@@ -126,11 +128,22 @@ class CameraSim:
     def next_arrival_s(self) -> float:
         """The next frame's arrival instant (s), taken from the camera's arrival process."""
         if self._i == len(self._chunk):
+            self._k0 += len(self._chunk)
             self._chunk = next(self._times)
             self._i = 0
         t = float(self._chunk[self._i])
         self._i += 1
         return t
+
+    def skip_frames(self, n: int) -> None:
+        """Fast-forward: the next ``n`` frames are not emitted (periodic arrivals only); their sequence numbers are
+        used up, so later frames keep the numbers, and the instants, of the event-by-event run."""
+        k = self._k0 + self._i + n
+        self._times = arrival_times_s(self.model.arrival, self.model.fps, self._rng, start=k)
+        self._chunk = next(self._times)
+        self._i = 0
+        self._k0 = k
+        self.seq += n
 
     def emit(self, now: float) -> None:
         """A frame arrives at ``now``: one job per stream, and every pipeline hears of it."""

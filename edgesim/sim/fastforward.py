@@ -1,0 +1,383 @@
+"""Fast-forward by time-scale separation: weeks of simulated time at the cost of the minutes around each slow event.
+
+Frames and jobs change in milliseconds; temperatures, charge and ambient in minutes to days. Between two slow
+events (a throttle or fan threshold, a leakage regime change, battery cut-off, the end of the run) the fast process
+driven by periodic cameras is stationary: its state repeats, exactly or quasi-periodically, from one period ``P``
+of the arrival pattern (:func:`edgesim.model.cycles.fast_forward_period_s`) to the next. So:
+
+1. **Measure.** At every cycle boundary ``t_k = k P`` the running totals of every unit (energy, busy and queue
+   integrals, completions, time asleep, wakes) and stream (offered, completed, dropped, late, latencies) are
+   sampled. Over a window of ``M`` cycles each total's rate is ``r = (C_M - C_0) / W`` and its discrepancy
+   ``d = max_k |C_k - C_0 - r (t_k - t_0)|`` (0 for an exactly periodic process; a cycle or so of work for a
+   quasi-periodic one, such as an overloaded server whose service time is no divisor of the frame period). The
+   process is stationary when every stream's ``d + 1`` completions (``d`` alone when exactly periodic) and every
+   unit's ``d`` joules are within ``tolerance`` of the window's totals. A throttle, trip, fan or shutdown restarts
+   the window.
+2. **Forward.** Each unit's power is replaced by its window mean ``r_E``; the platform (thermal network, leakage,
+   fan, ambient steps, battery) is integrated in closed form under it (``PlatformSim.forward_to``), and its own
+   exact crossing planner gives the time until the first watch could fire, with every temperature threshold brought
+   nearer by the ripple bound ``dT`` (the heat a cycle's power can deviate from its mean, plus the discrepancy,
+   over the smallest heat capacity, plus one cycle of drift) and the battery cut-off brought earlier by a margin.
+   The jump ends at the last cycle boundary before that (or before the end of the run).
+3. **Shift.** The fast state is carried across exactly, as the state at a cycle boundary: every pending job and
+   frame event, every queued job's times, the cameras' frame index move by the same ``N P``; totals grow by
+   ``r N P``; recording bins crossed are filled linearly; latencies of the window stand, weighted, for those of
+   the forwarded stretch.
+4. **Return.** Event-by-event simulation resumes with the true powers, so the threshold crossing, the throttle
+   transition and the battery cut-off are simulated, not extrapolated.
+
+Error bound of a segment of length ``D`` measured over ``W`` (reported per run in the summary's
+``fast_forward``): completions ``sum_s (d_s + 1)(1 + D / W)`` (the 1 dropped when exactly periodic) and energy
+``sum_u d_u (1 + D / W)`` plus leakage ``b dT D`` plus the next slow event's timing shift ``dT / |dT/dt|`` at the
+device's mean power and completion rate.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from ..model.budget import check_simulated_events
+from ..model.records import SystemModel
+from .events import Wake, scheduler_of
+from .jobs import J_ARRIVAL, J_START, J_T
+from .platform import LATE, PlatformSim
+from .schedulers import EdfScheduler
+from .stream import CameraSim, StreamSim
+from .unit import ASLEEP, SleepUnitSim, UnitSim
+
+__all__ = ["FF_PRIORITY", "MAX_CYCLES", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
+
+FF_PRIORITY = LATE + 1  # a cycle boundary is sampled after everything else at its instant
+TOLERANCE = 1e-3
+"""Largest relative discrepancy of a window's totals for the fast process to count as stationary."""
+MIN_CYCLES = 64
+"""Cycles measured before a stationarity test."""
+MAX_CYCLES = 16384
+"""Longest window kept (the oldest half is dropped beyond it)."""
+_S = 6  # totals sampled per stream: offered, completed, dropped, late, latencies stored, their sum (s)
+MIN_WINDOW_S = 1.0
+"""Shortest window measured before a jump, s."""
+
+
+@dataclass(frozen=True)
+class ForwardSegment:
+    """One fast-forwarded stretch: ``[start_s, end_s)``, what ended it, and its error bounds."""
+
+    start_s: float
+    end_s: float
+    window_s: float
+    reason: str
+    energy_bound_j: float
+    completions_bound: float
+
+
+class FastForward:
+    """Samples the fast process at cycle boundaries and forwards it over stationary stretches.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment.
+    model : SystemModel
+        The compiled scenario (``fast_forward_period_s`` set).
+    units, streams, cameras, platform
+        The runtime objects (every unit and camera; the platform that holds the slow state).
+    tolerance : float
+        Relative discrepancy allowed in the stationarity test.
+    """
+
+    def __init__(self, env: simpy.Environment, model: SystemModel, units: list[UnitSim], streams: list[StreamSim],
+                 cameras: list[CameraSim], platform: PlatformSim, tolerance: float = TOLERANCE):
+        assert model.fast_forward_period_s is not None
+        self.env = env
+        self.schedule = scheduler_of(env)
+        self.model = model
+        self.period_s = model.fast_forward_period_s
+        self.units = units
+        self.streams = streams
+        self.cameras = cameras
+        self.platform = platform
+        self.tolerance = tolerance
+        self.end_s = model.duration_s
+        self.segments: list[ForwardSegment] = []
+        self.forwarded_s = 0.0
+        self._k = max(1, math.ceil(model.warmup_s / self.period_s - 1e-9))
+        self._times: list[float] = []
+        self._samples: list[np.ndarray] = []
+        self._slow: tuple[Any, ...] | None = None
+        self._next_test = MIN_CYCLES
+        self._fast_ids = {id(u) for u in units} | {id(c) for c in cameras}
+        self._frames_per_cycle = [round(c.model.fps * self.period_s) for c in cameras]
+        n_u, n_s = len(units), len(streams)
+        self._n_u, self._n_s = n_u, n_s
+        worst = np.array([u.worst_power_w() for u in units])
+        self._worst_w = worst
+        net = platform.net
+        self._c_min = float(net.capacity_j_per_k.min()) if net is not None else math.inf
+        self._leak_w_per_k = sum(u.unit_model.leakage_w_per_k for u in units if u.unit_model.thermal_node)
+        fan_w = max((lv.power_w for lv in platform.fan.levels), default=0.0) if platform.fan is not None else 0.0
+        sun_w = platform.ambient.sun.peak_w if platform.ambient is not None and platform.ambient.sun is not None else 0.0
+        amp_k = 0.0
+        if platform.ambient is not None and platform.ambient.profile is not None and net is not None:
+            amp_k = float(np.sum(net.ambient_conductance_w_per_k)) * 40.0  # a generous 40 K of ambient swing
+        self._drift_w = float(worst.sum()) + platform.platform_load_w + fan_w + sun_w + amp_k
+
+    # -- sampling ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the first cycle boundary (the first after the warm-up)."""
+        self._schedule_boundary()
+
+    def _schedule_boundary(self) -> None:
+        t = self._k * self.period_s
+        if t < self.end_s:
+            self.schedule(Wake(self._on_boundary), FF_PRIORITY, t - self.env._now)
+
+    def _slow_key(self) -> tuple[Any, ...]:
+        p = self.platform
+        return (tuple((u.state, u.throttled, u.off, len(u.throttle_events)) for u in self.units), p.fan_level,
+                len(p.level_events))
+
+    def _sample(self, now: float) -> np.ndarray:
+        values: list[float] = []
+        for u in self.units:
+            u.advance(now)
+            asleep = wakes = 0.0
+            if isinstance(u, SleepUnitSim):
+                asleep = u.asleep_s + (now - u._asleep_since_s if u.phase == ASLEEP else 0.0)
+                wakes = u.wakes
+            values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep, wakes]
+        for s in self.streams:
+            values += [s.offered, s.completed, s.dropped, s.late, len(s.latencies), s.latencies.sum_s]
+        return np.array(values, dtype=np.float64)
+
+    def _on_boundary(self, _event: Wake) -> None:
+        now = self.env._now
+        platform = self.platform
+        check_simulated_events(self.model.source, self.model.event_rate_per_s, now - self.forwarded_s, self.model.max_events)
+        slow = self._slow_key()
+        if slow != self._slow:
+            self._slow = slow
+            self._times, self._samples = [], []
+            self._next_test = MIN_CYCLES
+        self._times.append(now)
+        self._samples.append(self._sample(now))
+        m = len(self._times) - 1
+        if m >= self._next_test and platform.battery_empty_s is None:
+            self._next_test = m + max(MIN_CYCLES, m // 8)
+            stats = self._stationary()
+            if stats is not None and self._forward(now, stats):
+                return  # the jump scheduled the next boundary
+            if m >= MAX_CYCLES:
+                half = len(self._times) // 2
+                self._times, self._samples = self._times[half:], self._samples[half:]
+                self._next_test = len(self._times) - 1 + MIN_CYCLES
+        self._k += 1
+        self._schedule_boundary()
+
+    # -- stationarity -----------------------------------------------------------------------------
+    def _stationary(self) -> dict[str, Any] | None:
+        """Rates and discrepancies of the window, or None when it is not stationary (within the tolerance)."""
+        t = np.asarray(self._times)
+        window_s = float(t[-1] - t[0])
+        if window_s < MIN_WINDOW_S:
+            return None
+        s = np.vstack(self._samples)
+        d = s - s[0]
+        rate = d[-1] / window_s
+        dev = np.abs(d - np.outer(t - t[0], rate)).max(axis=0)
+        n_u, tol = self._n_u, self.tolerance
+        energy = slice(0, 7 * n_u, 7)
+        e_tot, e_dev = d[-1][energy], dev[energy]
+        if np.any(e_dev > tol * np.abs(e_tot) + 1e-9):
+            return None
+        base = 7 * n_u
+        offered = d[-1][base::_S]
+        completed, c_dev = d[-1][base + 1::_S], dev[base + 1::_S]
+        dropped_dev = dev[base + 2::_S]
+        exact = c_dev < 1e-6
+        c_err = c_dev + np.where(exact, 0.0, 1.0)
+        if np.any(c_err > tol * completed + np.where(exact, 1e-6, 0.0)):
+            return None
+        d_exact = dropped_dev < 1e-6
+        if np.any(dropped_dev + np.where(d_exact, 0.0, 1.0) > tol * np.maximum(offered, 1.0) + np.where(d_exact, 1e-6, 0.0)):
+            return None
+        return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "samples": s}
+
+    # -- the jump ---------------------------------------------------------------------------------
+    def _forward(self, t0: float, stats: dict[str, Any]) -> bool:
+        """Forward from the boundary ``t0`` to the last boundary before the next slow event; False if not worth it."""
+        platform, period = self.platform, self.period_s
+        window_s: float = stats["window_s"]
+        rate: np.ndarray = stats["rate"]
+        n_u = self._n_u
+        # the latest end: a cycle before the end of the run, and before any event the jump cannot move
+        t_max = t0 + (math.floor((self.end_s - t0) / period + 1e-9) - 1) * period
+        for t, _prio, _eid, ev in self.env._queue:
+            owner = self._owner(ev)
+            if owner is not platform and owner is not self and (owner is None or id(owner) not in self._fast_ids) and t < t_max:
+                t_max = t0 + math.floor((t - t0) / period) * period
+        min_jump_s = max(window_s, 10.0 * period)
+        if t_max - t0 < min_jump_s:
+            return False
+        platform.advance(t0)
+        mean_w = rate[0: 7 * n_u: 7]
+        saved_w = [u.power_w for u in self.units]
+        for u, w in zip(self.units, mean_w):
+            u.power_w = float(w)
+        platform._refresh_powers()
+        dev_j = float(np.sum(stats["energy_dev_j"]))
+        cycle_heat_j = float(np.sum(np.maximum(mean_w, self._worst_w - mean_w))) * period + dev_j
+        ripple_k = cycle_heat_j / self._c_min if math.isfinite(self._c_min) else 0.0
+        margin_k = ripple_k + self._drift_w * period / self._c_min if math.isfinite(self._c_min) else 0.0
+        empty_margin_s = 2.0 * period + 1.0
+        t, reason, node = t0, "end", -1
+        t_stop = t_max
+        while True:
+            seg_end = min(platform.ambient_next_s, t_max)
+            span = seg_end - t
+            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s)
+            if kind == "empty":
+                quiet = min(quiet, 0.98 * (quiet + empty_margin_s))  # approach the cut-off geometrically
+            if quiet >= span + period or (quiet >= span and seg_end >= t_max):
+                if seg_end >= t_max:
+                    break
+                platform.forward_to(seg_end)
+                t = seg_end
+                continue
+            reason, node = kind, where
+            n = math.floor((t + quiet - t0) / period + 1e-9)
+            t_stop = t0 + n * period
+            if t_stop < t:
+                t_stop = t0 + math.ceil((t - t0) / period - 1e-9) * period
+            break
+        if t_stop - t0 < min_jump_s and t == t0:
+            for u, w in zip(self.units, saved_w):
+                u.power_w = w
+            platform._refresh_powers()
+            return False
+        platform.forward_to(t_stop)
+        delta_s = t_stop - t0
+        # error bounds of this segment
+        scale = 1.0 + delta_s / window_s
+        energy_bound_j = dev_j * scale + self._leak_w_per_k * ripple_k * delta_s
+        completions_bound = float(np.sum(stats["completions_err"])) * scale
+        if reason not in ("end", "empty") and node >= 0:
+            slope = abs(platform.node_rate_k_per_s(node, period))
+            shift_s = min(delta_s, ripple_k / slope) if slope > 0 else delta_s
+            completions_bound += shift_s * float(np.sum(rate[7 * n_u + 1::_S]))
+            energy_bound_j += shift_s * float(np.sum(mean_w))
+        self._shift(t0, t_stop, rate, stats)
+        for u, w in zip(self.units, saved_w):
+            u.power_w = w
+        platform._refresh_powers()
+        self.env._now = t_stop
+        platform.resume(t_stop)
+        self.segments.append(ForwardSegment(t0, t_stop, window_s, reason or "end", energy_bound_j, completions_bound))
+        self.forwarded_s += delta_s
+        self._k += round(delta_s / period) + 1
+        self._times, self._samples = [], []
+        self._slow = None
+        self._schedule_boundary()
+        return True
+
+    def _owner(self, event: Any) -> Any:
+        callbacks = getattr(event, "callbacks", None)
+        if not isinstance(event, Wake) or not callbacks:
+            return None
+        return getattr(callbacks[0], "__self__", None)
+
+    def _shift(self, t0: float, t1: float, rate: np.ndarray, stats: dict[str, Any]) -> None:
+        """Carry the fast state from ``t0`` to ``t1`` (a whole number of cycles later)."""
+        delta_s = t1 - t0
+        # pending events: the fast ones move, the platform's and this controller's are dropped (re-planned)
+        queue = []
+        for entry in self.env._queue:
+            t, prio, eid, ev = entry
+            owner = self._owner(ev)
+            if owner is self.platform or owner is self:
+                continue
+            if owner is not None and id(owner) in self._fast_ids:
+                queue.append((t + delta_s, prio, eid, ev))
+            else:
+                queue.append(entry)
+        heapq.heapify(queue)
+        self.env._queue[:] = queue
+        for i, u in enumerate(self.units):
+            self._shift_unit(u, t0, t1, rate[7 * i: 7 * i + 7] * delta_s)
+        base = 7 * self._n_u
+        samples: np.ndarray = stats["samples"]
+        weight = delta_s / stats["window_s"]
+        for j, s in enumerate(self.streams):
+            col = base + _S * j
+            inc = rate[col: col + _S] * delta_s
+            s.offered += round(inc[0])
+            s.completed += round(inc[1])
+            s.dropped += round(inc[2])
+            s.late += round(inc[3])
+            n_window = int(samples[-1][col + 4] - samples[0][col + 4])
+            s.latencies.add_forwarded(s.latencies.tail_s(n_window), weight, float(inc[5]))
+        for cam, per_cycle in zip(self.cameras, self._frames_per_cycle):
+            cam.skip_frames(per_cycle * round(delta_s / self.period_s))
+
+    def _shift_unit(self, u: UnitSim, t0: float, t1: float, inc: np.ndarray) -> None:
+        delta_s = t1 - t0
+        seen: set[int] = set()
+        jobs = list(u.running) + list(u.queue) + ([e[2] for e in u.heap] if u.heap is not None else [])
+        for owner in u.owners:
+            jobs += list(owner.waiting)
+        for job in jobs:
+            if id(job) in seen:
+                continue
+            seen.add(id(job))
+            job[J_ARRIVAL] += delta_s
+            if job[J_START] >= 0:
+                job[J_START] += delta_s
+            job[J_T] += delta_s
+        if u.heap is not None and isinstance(u.scheduler, EdfScheduler):  # its keys are absolute deadlines
+            u.heap = [(key + delta_s, seq, job) for key, seq, job in u.heap]
+            heapq.heapify(u.heap)
+        if u._stall_end_s > t0:
+            u._stall_end_s += delta_s
+        e0, b0, q0, c0, w0 = u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window
+        while t1 > u._bin_end_s:
+            f = (u._bin_end_s - t0) / delta_s
+            u.energy_j, u.busy_s, u.queue_area_s = e0 + f * inc[0], b0 + f * inc[1], q0 + f * inc[2]
+            u.completed = c0 + round(f * inc[3])
+            u.last_t = u._bin_end_s
+            u._note_edge()
+            u._bin_end_s += u.interval_s
+        u.energy_j, u.busy_s, u.queue_area_s = e0 + inc[0], b0 + inc[1], q0 + inc[2]
+        u.completed, u.completed_in_window = c0 + round(inc[3]), w0 + round(inc[4])
+        u.last_t = t1
+        if isinstance(u, SleepUnitSim):
+            u.asleep_s += inc[5]
+            u.wakes += round(inc[6])
+            u._asleep_since_s += delta_s
+
+    # -- report -----------------------------------------------------------------------------------
+    def summary(self, duration_s: float) -> dict[str, Any]:
+        """The summary's ``fast_forward`` block."""
+        return fast_forward_summary(True, duration_s, self.forwarded_s, self.segments, self.period_s, self.tolerance)
+
+
+def fast_forward_summary(enabled: bool, duration_s: float, forwarded_s: float, segments: list[ForwardSegment],
+                         period_s: float | None, tolerance: float | None) -> dict[str, Any]:
+    """``{enabled, segments, simulated_s, forwarded_s, energy_bound_j, completions_bound, ...}`` of a run."""
+    return {
+        "enabled": enabled,
+        "period_s": period_s,
+        "tolerance": tolerance,
+        "segments": len(segments),
+        "simulated_s": duration_s - forwarded_s,
+        "forwarded_s": forwarded_s,
+        "energy_bound_j": sum(s.energy_bound_j for s in segments),
+        "completions_bound": sum(s.completions_bound for s in segments),
+        "ended_by": sorted({s.reason for s in segments}),
+        "percentiles": ("over forwarded stretches, latency percentiles come from the measured stationary window's "
+                        "distribution, weighted by the stretch's length") if segments else None,
+    }
