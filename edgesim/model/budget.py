@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from ..errors import ScenarioError
 from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LoadSpec, ModelSpec, ScenarioSpec
+from .cycles import auto_interval_s
 
 __all__ = [
     "BYTES_PER_EVENT_LIMIT",
@@ -155,7 +156,11 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
             f"the run would need about {estimate.events:.3g} simulation events ({value}), above the limit of "
             f"{max_events:.3g} (about 5-10 minutes of wall time); {hint}"))
     max_intervals = max_events * INTERVALS_PER_EVENT_LIMIT
-    if estimate.recorded_intervals > max_intervals:
+    recorded = estimate.recorded_intervals
+    if not count_events:  # fast-forward widens a default recording interval on a long run (model.cycles)
+        recorded *= spec.record.interval_s / auto_interval_s(spec.record.interval_s, duration,
+                                                             "interval_s" in spec.record.model_fields_set)
+    if recorded > max_intervals:
         interval_s = spec.record.interval_s
         series = estimate.recorded_intervals * interval_s / duration  # units (and device) recorded
         field = "record.interval_s" if interval_s < 1.0 and duration * series <= max_intervals else "duration_s"

@@ -17,7 +17,8 @@ of the arrival pattern (:func:`edgesim.model.cycles.fast_forward_period_s`) to t
    fan, ambient steps, battery) is integrated in closed form under it (``PlatformSim.forward_to``), and its own
    exact crossing planner gives the time until the first watch could fire, with every temperature threshold brought
    nearer by the ripple bound ``dT`` (the heat a cycle's power can deviate from its mean, plus the discrepancy,
-   over the smallest heat capacity, plus one cycle of drift) and the battery cut-off brought earlier by a margin.
+   over the smallest heat capacity, plus 1 mK) and the battery cut-off brought earlier (by 2 % of the time left,
+   and two cycles and a second).
    The jump ends at the last cycle boundary before that (or before the end of the run).
 3. **Shift.** The fast state is carried across exactly, as the state at a cycle boundary: every pending job and
    frame event, every queued job's times, the cameras' frame index move by the same ``N P``; totals grow by
@@ -61,6 +62,8 @@ MAX_CYCLES = 16384
 """Longest window kept (the oldest half is dropped beyond it)."""
 _S = 6  # totals sampled per stream: offered, completed, dropped, late, latencies stored, their sum (s)
 MIN_WINDOW_S = 1.0
+MARGIN_K = 1e-3
+"""Added to the ripple bound when thresholds are brought nearer for planning a jump, K."""
 """Shortest window measured before a jump, s."""
 
 
@@ -107,10 +110,12 @@ class FastForward:
         self.segments: list[ForwardSegment] = []
         self.forwarded_s = 0.0
         self._k = max(1, math.ceil(model.warmup_s / self.period_s - 1e-9))
-        self._times: list[float] = []
-        self._samples: list[np.ndarray] = []
+        self._n = 0  # samples in the window
+        self._tbuf = np.empty(MAX_CYCLES + 2)  # the window's boundary times and totals, preallocated
+        self._buf = np.empty((MAX_CYCLES + 2, 7 * len(units) + _S * len(streams)))
         self._slow: tuple[Any, ...] | None = None
         self._next_test = MIN_CYCLES
+        self._known: dict[tuple[Any, ...], dict[str, Any]] = {}  # regime -> its measured stationary statistics
         self._fast_ids = {id(u) for u in units} | {id(c) for c in cameras}
         self._frames_per_cycle = [round(c.model.fps * self.period_s) for c in cameras]
         n_u, n_s = len(units), len(streams)
@@ -120,12 +125,6 @@ class FastForward:
         net = platform.net
         self._c_min = float(net.capacity_j_per_k.min()) if net is not None else math.inf
         self._leak_w_per_k = sum(u.unit_model.leakage_w_per_k for u in units if u.unit_model.thermal_node)
-        fan_w = max((lv.power_w for lv in platform.fan.levels), default=0.0) if platform.fan is not None else 0.0
-        sun_w = platform.ambient.sun.peak_w if platform.ambient is not None and platform.ambient.sun is not None else 0.0
-        amp_k = 0.0
-        if platform.ambient is not None and platform.ambient.profile is not None and net is not None:
-            amp_k = float(np.sum(net.ambient_conductance_w_per_k)) * 40.0  # a generous 40 K of ambient swing
-        self._drift_w = float(worst.sum()) + platform.platform_load_w + fan_w + sun_w + amp_k
 
     # -- sampling ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -138,9 +137,13 @@ class FastForward:
             self.schedule(Wake(self._on_boundary), FF_PRIORITY, t - self.env._now)
 
     def _slow_key(self) -> tuple[Any, ...]:
+        """Changes when a slow event happened (the window restarts); its first item names the regime."""
         p = self.platform
-        return (tuple((u.state, u.throttled, u.off, len(u.throttle_events)) for u in self.units), p.fan_level,
-                len(p.level_events))
+        return (self._regime(), tuple(len(u.throttle_events) for u in self.units), len(p.level_events))
+
+    def _regime(self) -> tuple[Any, ...]:
+        """What the fast process's stationary statistics depend on: each unit's DVFS state, throttle and shutdown."""
+        return tuple((u.state, u.throttled, u.off) for u in self.units)
 
     def _sample(self, now: float) -> np.ndarray:
         values: list[float] = []
@@ -162,31 +165,38 @@ class FastForward:
         slow = self._slow_key()
         if slow != self._slow:
             self._slow = slow
-            self._times, self._samples = [], []
+            self._n = 0
             self._next_test = MIN_CYCLES
-        self._times.append(now)
-        self._samples.append(self._sample(now))
-        m = len(self._times) - 1
+        self._tbuf[self._n] = now
+        self._buf[self._n] = self._sample(now)
+        self._n += 1
+        m = self._n - 1
         if m >= self._next_test and platform.battery_empty_s is None:
-            self._next_test = m + max(MIN_CYCLES, m // 8)
+            self._next_test = m + max(MIN_CYCLES, m // 4)
             stats = self._stationary()
+            if stats is not None:
+                self._known[self._regime()] = stats
+            else:
+                stats = self._known_stationary()
             if stats is not None and self._forward(now, stats):
                 return  # the jump scheduled the next boundary
-            if m >= MAX_CYCLES:
-                half = len(self._times) // 2
-                self._times, self._samples = self._times[half:], self._samples[half:]
-                self._next_test = len(self._times) - 1 + MIN_CYCLES
+        if self._n > MAX_CYCLES:
+            keep = self._n // 2
+            self._tbuf[:keep] = self._tbuf[self._n - keep: self._n]
+            self._buf[:keep] = self._buf[self._n - keep: self._n]
+            self._n = keep
+            self._next_test = keep - 1 + MIN_CYCLES
         self._k += 1
         self._schedule_boundary()
 
     # -- stationarity -----------------------------------------------------------------------------
     def _stationary(self) -> dict[str, Any] | None:
         """Rates and discrepancies of the window, or None when it is not stationary (within the tolerance)."""
-        t = np.asarray(self._times)
+        t = self._tbuf[: self._n]
         window_s = float(t[-1] - t[0])
         if window_s < MIN_WINDOW_S:
             return None
-        s = np.vstack(self._samples)
+        s = self._buf[: self._n]
         d = s - s[0]
         rate = d[-1] / window_s
         dev = np.abs(d - np.outer(t - t[0], rate)).max(axis=0)
@@ -206,7 +216,25 @@ class FastForward:
         d_exact = dropped_dev < 1e-6
         if np.any(dropped_dev + np.where(d_exact, 0.0, 1.0) > tol * np.maximum(offered, 1.0) + np.where(d_exact, 1e-6, 0.0)):
             return None
-        return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "samples": s}
+        latencies = [stream.latencies.tail_s(int(d[-1][base + _S * j + 4])) for j, stream in enumerate(self.streams)]
+        return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "latencies": latencies}
+
+    def _known_stationary(self) -> dict[str, Any] | None:
+        """A regime measured stationary before (the same DVFS, throttle and shutdown states: a throttle that releases
+        and trips again) is recognised from its last ``MIN_CYCLES`` cycles: every total within twice the stored
+        discrepancy (+1 completion, 1e-9 J) of the stored rate; then the stored statistics stand."""
+        known = self._known.get(self._regime())
+        if known is None or self._n <= MIN_CYCLES:
+            return None
+        t = self._tbuf[self._n - MIN_CYCLES - 1: self._n]
+        s = self._buf[self._n - MIN_CYCLES - 1: self._n]
+        window_s = float(t[-1] - t[0])
+        rate: np.ndarray = known["rate"]
+        miss = np.abs(s[-1] - s[0] - rate * window_s)
+        n_u, base = self._n_u, 7 * self._n_u
+        e_ok = miss[0: 7 * n_u: 7] <= 2.0 * known["energy_dev_j"] + 1e-9 * (1.0 + np.abs(rate[0: 7 * n_u: 7] * window_s))
+        c_ok = miss[base + 1::_S] <= 2.0 * known["completions_err"] + 1.0
+        return known if bool(np.all(e_ok) and np.all(c_ok)) else None
 
     # -- the jump ---------------------------------------------------------------------------------
     def _forward(self, t0: float, stats: dict[str, Any]) -> bool:
@@ -233,7 +261,7 @@ class FastForward:
         dev_j = float(np.sum(stats["energy_dev_j"]))
         cycle_heat_j = float(np.sum(np.maximum(mean_w, self._worst_w - mean_w))) * period + dev_j
         ripple_k = cycle_heat_j / self._c_min if math.isfinite(self._c_min) else 0.0
-        margin_k = ripple_k + self._drift_w * period / self._c_min if math.isfinite(self._c_min) else 0.0
+        margin_k = ripple_k + MARGIN_K
         empty_margin_s = 2.0 * period + 1.0
         t, reason, node = t0, "end", -1
         t_stop = t_max
@@ -243,7 +271,7 @@ class FastForward:
             quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s)
             if kind == "empty":
                 quiet = min(quiet, 0.98 * (quiet + empty_margin_s))  # approach the cut-off geometrically
-            if quiet >= span + period or (quiet >= span and seg_end >= t_max):
+            if quiet >= span + 2.0 * period or (quiet >= span and seg_end >= t_max):
                 if seg_end >= t_max:
                     break
                 platform.forward_to(seg_end)
@@ -280,7 +308,7 @@ class FastForward:
         self.segments.append(ForwardSegment(t0, t_stop, window_s, reason or "end", energy_bound_j, completions_bound))
         self.forwarded_s += delta_s
         self._k += round(delta_s / period) + 1
-        self._times, self._samples = [], []
+        self._n = 0
         self._slow = None
         self._schedule_boundary()
         return True
@@ -310,7 +338,6 @@ class FastForward:
         for i, u in enumerate(self.units):
             self._shift_unit(u, t0, t1, rate[7 * i: 7 * i + 7] * delta_s)
         base = 7 * self._n_u
-        samples: np.ndarray = stats["samples"]
         weight = delta_s / stats["window_s"]
         for j, s in enumerate(self.streams):
             col = base + _S * j
@@ -319,8 +346,7 @@ class FastForward:
             s.completed += round(inc[1])
             s.dropped += round(inc[2])
             s.late += round(inc[3])
-            n_window = int(samples[-1][col + 4] - samples[0][col + 4])
-            s.latencies.add_forwarded(s.latencies.tail_s(n_window), weight, float(inc[5]))
+            s.latencies.add_forwarded(stats["latencies"][j], weight, float(inc[5]))
         for cam, per_cycle in zip(self.cameras, self._frames_per_cycle):
             cam.skip_frames(per_cycle * round(delta_s / self.period_s))
 
