@@ -51,15 +51,18 @@ from .schedulers import EdfScheduler
 from .stream import CameraSim, StreamSim
 from .unit import ASLEEP, SleepUnitSim, UnitSim
 
-__all__ = ["FF_PRIORITY", "MAX_CYCLES", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
+__all__ = ["FF_PRIORITY", "MAX_CYCLES", "MAX_PERIOD_CYCLES", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
 
 FF_PRIORITY = LATE + 1  # a cycle boundary is sampled after everything else at its instant
 TOLERANCE = 1e-3
 """Largest relative discrepancy of a window's totals for the fast process to count as stationary."""
 MIN_CYCLES = 64
 """Cycles measured before a stationarity test."""
+MAX_PERIOD_CYCLES = 256
+"""Longest true period (in cycles of the arrival pattern) looked for in the sampled totals."""
 MAX_CYCLES = 16384
 """Longest window kept (the oldest half is dropped beyond it)."""
+_U = 8  # sampled per unit: energy, busy, queue area, completed, completed in window, asleep, wakes; waiting jobs now
 _S = 6  # totals sampled per stream: offered, completed, dropped, late, latencies stored, their sum (s)
 MIN_WINDOW_S = 1.0
 MARGIN_K = 1e-3
@@ -112,7 +115,7 @@ class FastForward:
         self._k = max(1, math.ceil(model.warmup_s / self.period_s - 1e-9))
         self._n = 0  # samples in the window
         self._tbuf = np.empty(MAX_CYCLES + 2)  # the window's boundary times and totals, preallocated
-        self._buf = np.empty((MAX_CYCLES + 2, 7 * len(units) + _S * len(streams)))
+        self._buf = np.empty((MAX_CYCLES + 2, _U * len(units) + _S * len(streams)))
         self._slow: tuple[Any, ...] | None = None
         self._next_test = MIN_CYCLES
         self._known: dict[tuple[Any, ...], dict[str, Any]] = {}  # regime -> its measured stationary statistics
@@ -153,7 +156,7 @@ class FastForward:
             if isinstance(u, SleepUnitSim):
                 asleep = u.asleep_s + (now - u._asleep_since_s if u.phase == ASLEEP else 0.0)
                 wakes = u.wakes
-            values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep, wakes]
+            values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep, wakes, u.n_waiting]
         for s in self.streams:
             values += [s.offered, s.completed, s.dropped, s.late, len(s.latencies), s.latencies.sum_s]
         return np.array(values, dtype=np.float64)
@@ -197,15 +200,24 @@ class FastForward:
         if window_s < MIN_WINDOW_S:
             return None
         s = self._buf[: self._n]
+        n_u, tol = self._n_u, self.tolerance
+        waiting = s[:, _U - 1: _U * n_u: _U]
+        half = len(s) // 2
+        if np.any(waiting[half:].max(axis=0) > waiting[:half].max(axis=0)):
+            return None  # a queue still growing: not stationary
+        cycles = self._true_period(s)
+        if cycles:  # exactly periodic over `cycles` boundaries: a window of whole periods has no discrepancy
+            start = (len(s) - 1) % cycles
+            s, t = s[start:], t[start:]
+            window_s = float(t[-1] - t[0])
         d = s - s[0]
         rate = d[-1] / window_s
-        dev = np.abs(d - np.outer(t - t[0], rate)).max(axis=0)
-        n_u, tol = self._n_u, self.tolerance
-        energy = slice(0, 7 * n_u, 7)
+        dev = np.zeros(len(rate)) if cycles else np.abs(d - np.outer(t - t[0], rate)).max(axis=0)
+        energy = slice(0, _U * n_u, _U)
         e_tot, e_dev = d[-1][energy], dev[energy]
         if np.any(e_dev > tol * np.abs(e_tot) + 1e-9):
             return None
-        base = 7 * n_u
+        base = _U * n_u
         offered = d[-1][base::_S]
         completed, c_dev = d[-1][base + 1::_S], dev[base + 1::_S]
         dropped_dev = dev[base + 2::_S]
@@ -217,7 +229,20 @@ class FastForward:
         if np.any(dropped_dev + np.where(d_exact, 0.0, 1.0) > tol * np.maximum(offered, 1.0) + np.where(d_exact, 1e-6, 0.0)):
             return None
         latencies = [stream.latencies.tail_s(int(d[-1][base + _S * j + 4])) for j, stream in enumerate(self.streams)]
-        return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "latencies": latencies}
+        return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "latencies": latencies,
+                "cycles": cycles or 1}
+
+    def _true_period(self, s: np.ndarray) -> int:
+        """The least number of cycles m (<= :data:`MAX_PERIOD_CYCLES`) over which every sampled total's increment
+        repeats over the window's last 2m+ cycles (an overloaded server whose service time is a rational multiple
+        of the frame period), or 0 when none does."""
+        n = len(s)
+        for m in range(1, min(MAX_PERIOD_CYCLES, (n - 1) // 3) + 1):
+            x = s[n - 1 - 3 * m:]
+            inc = x[m:] - x[:-m]
+            if np.all(np.abs(inc - inc[0]) <= 1e-9 * (1.0 + np.abs(inc[0]))):
+                return m
+        return 0
 
     def _known_stationary(self) -> dict[str, Any] | None:
         """A regime measured stationary before (the same DVFS, throttle and shutdown states: a throttle that releases
@@ -231,8 +256,8 @@ class FastForward:
         window_s = float(t[-1] - t[0])
         rate: np.ndarray = known["rate"]
         miss = np.abs(s[-1] - s[0] - rate * window_s)
-        n_u, base = self._n_u, 7 * self._n_u
-        e_ok = miss[0: 7 * n_u: 7] <= 2.0 * known["energy_dev_j"] + 1e-9 * (1.0 + np.abs(rate[0: 7 * n_u: 7] * window_s))
+        n_u, base = self._n_u, _U * self._n_u
+        e_ok = miss[0: _U * n_u: _U] <= 2.0 * known["energy_dev_j"] + 1e-9 * (1.0 + np.abs(rate[0: _U * n_u: _U] * window_s))
         c_ok = miss[base + 1::_S] <= 2.0 * known["completions_err"] + 1.0
         return known if bool(np.all(e_ok) and np.all(c_ok)) else None
 
@@ -244,16 +269,17 @@ class FastForward:
         rate: np.ndarray = stats["rate"]
         n_u = self._n_u
         # the latest end: a cycle before the end of the run, and before any event the jump cannot move
-        t_max = t0 + (math.floor((self.end_s - t0) / period + 1e-9) - 1) * period
+        m_cycles: int = stats["cycles"]
+        t_max = t0 + (math.floor((self.end_s - t0) / (m_cycles * period) + 1e-9) - 1) * m_cycles * period
         for t, _prio, _eid, ev in self.env._queue:
             owner = self._owner(ev)
             if owner is not platform and owner is not self and (owner is None or id(owner) not in self._fast_ids) and t < t_max:
-                t_max = t0 + math.floor((t - t0) / period) * period
+                t_max = t0 + math.floor((t - t0) / (m_cycles * period)) * m_cycles * period
         min_jump_s = max(window_s, 10.0 * period)
         if t_max - t0 < min_jump_s:
             return False
         platform.advance(t0)
-        mean_w = rate[0: 7 * n_u: 7]
+        mean_w = rate[0: _U * n_u: _U]
         saved_w = [u.power_w for u in self.units]
         for u, w in zip(self.units, mean_w):
             u.power_w = float(w)
@@ -278,10 +304,11 @@ class FastForward:
                 t = seg_end
                 continue
             reason, node = kind, where
-            n = math.floor((t + quiet - t0) / period + 1e-9)
+            m: int = stats["cycles"]
+            n = math.floor((t + quiet - t0) / (m * period) + 1e-9) * m
             t_stop = t0 + n * period
             if t_stop < t:
-                t_stop = t0 + math.ceil((t - t0) / period - 1e-9) * period
+                t_stop = t0 + math.ceil((t - t0) / (m * period) - 1e-9) * m * period
             break
         if t_stop - t0 < min_jump_s and t == t0:
             for u, w in zip(self.units, saved_w):
@@ -297,7 +324,7 @@ class FastForward:
         if reason not in ("end", "empty") and node >= 0:
             slope = abs(platform.node_rate_k_per_s(node, period))
             shift_s = min(delta_s, ripple_k / slope) if slope > 0 else delta_s
-            completions_bound += shift_s * float(np.sum(rate[7 * n_u + 1::_S]))
+            completions_bound += shift_s * float(np.sum(rate[_U * n_u + 1::_S]))
             energy_bound_j += shift_s * float(np.sum(mean_w))
         self._shift(t0, t_stop, rate, stats)
         for u, w in zip(self.units, saved_w):
@@ -336,8 +363,8 @@ class FastForward:
         heapq.heapify(queue)
         self.env._queue[:] = queue
         for i, u in enumerate(self.units):
-            self._shift_unit(u, t0, t1, rate[7 * i: 7 * i + 7] * delta_s)
-        base = 7 * self._n_u
+            self._shift_unit(u, t0, t1, rate[_U * i: _U * i + _U] * delta_s)
+        base = _U * self._n_u
         weight = delta_s / stats["window_s"]
         for j, s in enumerate(self.streams):
             col = base + _S * j
