@@ -141,3 +141,41 @@ def test_run_budget_counts_simulated_events_only() -> None:
     result = edgesim.simulate(spec, max_events=1e6).summary  # forwarded: a minute or so is simulated
     assert result["duration_s"] == pytest.approx(30 * 86400.0)
     assert result["fast_forward"]["simulated_s"] < 600.0
+
+
+def _scheduled_camera(capacity_wh: float = 5.0) -> dict[str, Any]:
+    """ip_camera_sleep on a battery, its camera powered 06:00-18:00 only and a 1 W light on 18:00-24:00."""
+    data = _scenario("ip_camera_sleep")
+    data["battery"] = {"model": "ideal", "capacity_wh": capacity_wh}
+    data["cameras"][0]["power"]["schedule"] = {"steps": [[0, 0.0], [21600, 1.0], [64800, 0.0]], "source": "test"}
+    data["platform_loads"] = [{"name": "light", "power_w": 1.0, "schedule": {"steps": [[0, 0.0], [64800, 1.0]]},
+                               "source": "test"}]
+    data["warmup_s"] = 0.0
+    return data
+
+
+def test_schedules_draw_their_duty_cycle() -> None:
+    data = _scheduled_camera(capacity_wh=1e4)
+    data["duration_s"] = 2 * 86400.0
+    result = edgesim.simulate(_spec(data))
+    system = result.summary["system"]
+    # the camera's 2.5 W for 12 h a day, the light's 1 W for 6 h: 1.25 + 0.25 W on average
+    assert system["platform_load_w"] == pytest.approx(2.5 * 0.5 + 1.0 * 0.25, rel=1e-9)
+    series = result.device_timeseries
+    assert series is not None
+    hour = (series["time_s"] // 3600) % 24
+    loads_w = series["device_power_w"] - series["units_power_w"]
+    assert loads_w[hour < 6].max() == pytest.approx(0.0, abs=1e-9)
+    assert loads_w[(hour >= 6) & (hour < 18)].mean() == pytest.approx(2.5, rel=1e-9)
+    assert loads_w[hour >= 18].mean() == pytest.approx(1.0, rel=1e-9)
+
+
+def test_scheduled_loads_fast_forward_within_bounds() -> None:
+    data = _scheduled_camera(capacity_wh=5.0)  # 0.5 Wh by 06:00 at ~0.09 W, then 2.6 W: cut-off near 07:45
+    data["duration_s"] = 3 * 86400.0
+    spec = _spec(data)
+    ff = edgesim.simulate(spec).summary
+    exact = edgesim.simulate(spec, exact=True).summary
+    assert ff["fast_forward"]["forwarded_s"] > 0.9 * ff["duration_s"]
+    _assert_within_bounds(ff, exact)
+    assert ff["duration_s"] == pytest.approx(exact["duration_s"], rel=1e-6)

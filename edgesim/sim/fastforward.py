@@ -292,7 +292,7 @@ class FastForward:
         t, reason, node = t0, "end", -1
         t_stop = t_max
         while True:
-            seg_end = min(platform.ambient_next_s, t_max)
+            seg_end = min(platform.ambient_next_s, platform.schedule_next_s, t_max)
             span = seg_end - t
             quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s)
             if kind == "empty":

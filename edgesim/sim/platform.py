@@ -69,6 +69,7 @@ class PlatformEdge(NamedTuple):
     fan_energy_j: float = 0.0
     fan_level_area: float = 0.0  # integral of the fan duty (s)
     terminal_voltage_v: float = math.nan
+    platform_load_energy_j: float = 0.0  # drawn by the platform loads since t = 0 (they may follow a schedule)
 
 
 class _Ladder:
@@ -98,7 +99,10 @@ class PlatformSim:
         self.model = model
         self.units = units
         self.end_s = end_s
-        self.platform_load_w = model.platform_load_w
+        self.platform_load_w = sum(load.power_at_w(0.0) for load in model.loads)  # loads on a schedule: at t = 0
+        self.platform_load_energy_j = 0.0  # drawn by the platform loads since t = 0
+        self._load_energy_snapshot_j = 0.0
+        self.schedule_next_s = math.inf  # next step of a load's schedule
         self.last_t = 0.0
         self.token = 0
         self._check_at = -1.0
@@ -127,9 +131,10 @@ class PlatformSim:
             index = {n: i for i, n in enumerate(self.net.node_names)}
             self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
             self.load_heat_w = np.zeros(len(index))
+            self._node_index = index
             for load in model.loads:
                 if load.thermal_node:
-                    self.load_heat_w[index[load.thermal_node]] += load.power_w
+                    self.load_heat_w[index[load.thermal_node]] += load.power_at_w(0.0)
             self.sun_share = np.zeros(len(index))
             if self.ambient is not None:
                 for node, share in self.ambient.sun_share.items():
@@ -180,6 +185,10 @@ class PlatformSim:
         self._margin_k = 0.0  # fast-forward: thresholds are planned this much nearer (K); 0 on the exact path
         if self.ambient is not None:
             self._ambient_step(0.0)
+        if model.scheduled:
+            self.schedule_next_s = min(load.schedule.next_change_s(0.0) for load in model.loads if load.schedule is not None)
+            if self.schedule_next_s < end_s:
+                self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s)
         self._refresh_powers()
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
@@ -201,7 +210,8 @@ class PlatformSim:
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
             worst_w = sum(u.worst_power_w() for u in units) + (max(lv.power_w for lv in self.fan.levels) if self.fan else 0.0)
-            self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.dcdc_efficiency)
+            max_load_w = sum(load.max_power_w for load in model.loads) if model.scheduled else self.platform_load_w
+            self._worst_draw_w = battery_draw_w(worst_w + max_load_w, self.dcdc_efficiency)
 
     # -- state ----------------------------------------------------------------------------------
     def _edge(self) -> PlatformEdge:
@@ -215,7 +225,7 @@ class PlatformSim:
         else:
             soc = math.nan
         return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area,
-                            self.fan_energy_j, self.fan_duty_area, voltage)
+                            self.fan_energy_j, self.fan_duty_area, voltage, self.platform_load_energy_j)
 
     def summary(self, elapsed_s: float) -> dict[str, Any]:
         """Platform figures for the result's ``system`` section: fan energy, mean power and final duty (with a fan),
@@ -309,6 +319,7 @@ class PlatformSim:
             self.fan_energy_j += self.fan_power_w * dt
             self.fan_duty_area += self.fan.levels[self.fan_level].duty * dt
         self.load_energy_j += load_w * dt
+        self.platform_load_energy_j += self.platform_load_w * dt
         if self.battery is not None:
             draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
             if self.liion:
@@ -336,6 +347,31 @@ class PlatformSim:
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
         self.snapshot = self._edge()
+        self._load_energy_snapshot_j = self.platform_load_energy_j
+
+    def platform_load_energy_window_j(self) -> float:
+        """Energy drawn by the platform loads in the statistics window, J."""
+        return self.platform_load_energy_j - self._load_energy_snapshot_j
+
+    # -- load schedules ----------------------------------------------------------------------------
+    def _set_loads(self, now: float) -> None:
+        """The platform loads' draw and node heat under their schedules at ``now`` (integrals already there)."""
+        self.platform_load_w = sum(load.power_at_w(now) for load in self.model.loads)
+        if self.net is not None:
+            self.load_heat_w = np.zeros(len(self.net.node_names))
+            for load in self.model.loads:
+                if load.thermal_node:
+                    self.load_heat_w[self._node_index[load.thermal_node]] += load.power_at_w(now)
+        nxt = min(load.schedule.next_change_s(now) for load in self.model.loads if load.schedule is not None)
+        self.schedule_next_s = nxt if nxt > now else math.inf
+
+    def _on_schedule_step(self, _event: Wake) -> None:
+        now = self.env._now
+        self.advance(now)
+        self._set_loads(now)
+        if self.schedule_next_s < self.end_s:
+            self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s - now)
+        self._replan_all(now)
 
     def close(self, end_s: float) -> None:
         self.advance(end_s)
@@ -474,13 +510,22 @@ class PlatformSim:
     def forward_to(self, t_s: float) -> None:
         """Integrate the slow state to ``t_s`` under the powers now in force, through the ambient steps on the way
         (each at its exact mean, as the events would), scheduling nothing."""
-        while self.ambient is not None and self.ambient_next_s <= t_s:
+        while min(self.ambient_next_s, self.schedule_next_s) <= t_s:
+            if self.schedule_next_s <= self.ambient_next_s:
+                te = self.schedule_next_s
+                self.advance(te)
+                self._set_loads(te)
+                if self.net is not None:
+                    self._update_bounds()
+                self._refresh_powers()
+                continue
+            assert self.ambient is not None
             te = self.ambient_next_s
             self.advance(te)
             end = min(te + self.ambient.step_s, self.end_s)
             if end <= te:
                 self.ambient_next_s = math.inf
-                break
+                continue
             self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), te, end)
             self._update_forcing()
             self._refresh_powers()
@@ -493,6 +538,8 @@ class PlatformSim:
         self._check_at = -1.0
         if self.ambient is not None and math.isfinite(self.ambient_next_s) and self.ambient_next_s > now:
             self.schedule(Wake(self._on_ambient_step), NORMAL, self.ambient_next_s - now)
+        if self.schedule_next_s < self.end_s and self.schedule_next_s > now:
+            self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s - now)
         self._replan_all(now)
 
     def _far_wake(self, _event: Wake) -> None:
