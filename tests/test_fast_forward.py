@@ -179,3 +179,14 @@ def test_scheduled_loads_fast_forward_within_bounds() -> None:
     assert ff["fast_forward"]["forwarded_s"] > 0.9 * ff["duration_s"]
     _assert_within_bounds(ff, exact)
     assert ff["duration_s"] == pytest.approx(exact["duration_s"], rel=1e-6)
+
+
+def test_battery_camera_week_runs_to_cutoff_in_days() -> None:
+    summary = edgesim.simulate(ROOT / "scenarios" / "battery_camera_week.yaml").summary
+    system = summary["system"]
+    assert system["battery_life_is_projection"] is False and summary["fast_forward"]["ended_by"][-1:] == ["empty"]
+    assert 5.0 < system["battery_life_h"] / 24.0 < 10.0
+    assert system["final_voltage_v"] == pytest.approx(2 * 2.5, abs=0.01)  # 2s of LG M50 at its 2.5 V cut-off
+    # the energy the pack delivered (device energy / converter efficiency) is within its 148.8 Wh open-circuit energy
+    delivered_wh = system["device_avg_power_w"] * system["battery_life_h"] / 0.9
+    assert 0.85 * 148.8 < delivered_wh < 148.8

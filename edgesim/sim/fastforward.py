@@ -44,6 +44,7 @@ import simpy
 
 from ..model.budget import check_simulated_events
 from ..model.records import SystemModel
+from ..physics.battery import battery_draw_w
 from .events import Wake, scheduler_of
 from .jobs import J_ARRIVAL, J_START, J_T
 from .platform import LATE, PlatformSim
@@ -289,16 +290,35 @@ class FastForward:
         ripple_k = cycle_heat_j / self._c_min if math.isfinite(self._c_min) else 0.0
         margin_k = ripple_k + MARGIN_K
         empty_margin_s = 2.0 * period + 1.0
+        reason_at_max = "end"
+        liion = platform.battery is not None and platform.liion
+        if liion:  # one ODE solve: the cut-off at the most the device can draw over the jump comes no later
+            platform._flush_liion()
+            fan_w = max(lv.power_w for lv in platform.fan.levels) if platform.fan is not None else 0.0
+            draw_w = battery_draw_w(float(np.sum(mean_w)) + sum(load.max_power_w for load in platform.model.loads)
+                                    + fan_w + 2.0 * platform._leak_now_w(), platform.dcdc_efficiency)
+            t_empty = platform.battery.time_to_cutoff_s(platform.battery_state, draw_w)
+            if math.isfinite(t_empty):
+                t_cut = t0 + 0.98 * t_empty - empty_margin_s
+                if t_cut < t_max:
+                    t_max = t0 + math.floor((t_cut - t0) / (m_cycles * period)) * m_cycles * period
+                    reason_at_max = "empty"
+        if t_max - t0 < min_jump_s:
+            for u, w in zip(self.units, saved_w):
+                u.power_w = w
+            platform._refresh_powers()
+            return False
         t, reason, node = t0, "end", -1
         t_stop = t_max
         while True:
             seg_end = min(platform.ambient_next_s, platform.schedule_next_s, t_max)
             span = seg_end - t
-            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s)
+            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s, skip_empty=liion)
             if kind == "empty":
                 quiet = min(quiet, 0.98 * (quiet + empty_margin_s))  # approach the cut-off geometrically
             if quiet >= span + 2.0 * period or (quiet >= span and seg_end >= t_max):
                 if seg_end >= t_max:
+                    reason = reason_at_max
                     break
                 platform.forward_to(seg_end)
                 t = seg_end

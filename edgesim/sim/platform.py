@@ -473,9 +473,12 @@ class PlatformSim:
         self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
 
     # -- fast-forward (edgesim.sim.fastforward): plan and integrate under the measured mean powers ------------
-    def quiet_s(self, horizon_s: float, margin_k: float, empty_margin_s: float) -> tuple[float, str, int]:
+    def quiet_s(self, horizon_s: float, margin_k: float, empty_margin_s: float,
+                skip_empty: bool = False) -> tuple[float, str, int]:
         """Time from now during which no watch can fire under the powers now in force, with every temperature
         threshold brought ``margin_k`` nearer and the battery cut-off ``empty_margin_s`` earlier.
+
+        ``skip_empty``: leave the battery out (a Li-ion pack's cut-off is an ODE solve; fast-forward bounds it once).
 
         Returns
         -------
@@ -487,6 +490,8 @@ class PlatformSim:
         first, what, node = math.inf, "", -1
         try:
             for watch in self.watches:
+                if skip_empty and watch.kind == "empty":
+                    continue
                 planned = self._plan(watch, horizon_s)
                 if planned is None:
                     continue
