@@ -190,3 +190,17 @@ def test_battery_camera_week_runs_to_cutoff_in_days() -> None:
     # the energy the pack delivered (device energy / converter efficiency) is within its 148.8 Wh open-circuit energy
     delivered_wh = system["device_avg_power_w"] * system["battery_life_h"] / 0.9
     assert 0.85 * 148.8 < delivered_wh < 148.8
+
+
+def test_ip_camera_on_200wh_lasts_energy_over_exact_power() -> None:
+    """Issue 18: ip_camera_sleep.yaml on an ideal 200 Wh battery runs to cut-off (days, forwarded), and its life is
+    within 0.5% of 200 Wh over the average device power of a 1-h exact run."""
+    data = _scenario("ip_camera_sleep")
+    data["battery"] = {"model": "ideal", "capacity_wh": 200.0}
+    data["duration_s"] = 10 * 86400.0
+    spec = _spec(data)
+    ff = edgesim.simulate(spec).summary
+    hour = edgesim.simulate(spec, duration_s=3600.0, exact=True).summary
+    assert ff["system"]["battery_life_is_projection"] is False
+    assert ff["fast_forward"]["simulated_s"] < 0.01 * ff["duration_s"]
+    assert ff["duration_s"] / 3600.0 == pytest.approx(200.0 / hour["system"]["device_avg_power_w"], rel=0.005)
