@@ -204,3 +204,15 @@ def test_ip_camera_on_200wh_lasts_energy_over_exact_power() -> None:
     assert ff["system"]["battery_life_is_projection"] is False
     assert ff["fast_forward"]["simulated_s"] < 0.01 * ff["duration_s"]
     assert ff["duration_s"] / 3600.0 == pytest.approx(200.0 / hour["system"]["device_avg_power_w"], rel=0.005)
+
+
+@pytest.mark.parametrize("name", ["passive_box_45c", "battery_camera_yolov8n", "laptop_battery_cpu_gpu"])
+def test_shipped_scenarios_fast_forward_within_bounds(name: str) -> None:
+    """Throttle steps (passive box), a resize on the host CPU (battery camera), two units to a battery's cut-off."""
+    spec = edgesim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    ff = edgesim.simulate(spec).summary
+    exact = edgesim.simulate(spec, exact=True).summary
+    assert ff["fast_forward"]["forwarded_s"] > 0.5 * ff["duration_s"]
+    _assert_within_bounds(ff, exact)
+    for a, b in zip(ff["units"], exact["units"]):
+        assert abs(a["throttled_s"] - b["throttled_s"]) <= max(0.01 * b["throttled_s"], 30.0)

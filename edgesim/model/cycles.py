@@ -4,9 +4,9 @@ Fast-forward (``edgesim.sim.fastforward``) jumps the fast process (frames and jo
 arrival pattern: the time after which every camera's arrival instants repeat shifted. With periodic cameras at
 rates ``fps_i`` (each ``1 / fps_i`` a rational number of seconds, to 1 part in 1e9) that is the least common
 multiple of the frame periods. Fast-forward needs a platform (the slow state it integrates) and a fast process
-that is deterministic and kept only in the structures it knows how to shift in time: streams on units with
-deterministic service, no dynamic batching, no shared memory bus, no resize on another unit, no pipelines or load
-drivers, no per-job trace, no random arrivals. Anything else runs event by event (the exact path).
+that is deterministic and kept only in the structures it knows how to shift in time: streams (with or without a
+resize on another unit) on units with deterministic service, no dynamic batching, no shared memory bus, no
+pipelines or load drivers, no per-job trace, no random arrivals. Anything else runs event by event (the exact path).
 """
 from __future__ import annotations
 
@@ -44,8 +44,6 @@ def fast_forward_period_s(model: SystemModel) -> float | None:
     for unit in model.units:
         if unit.exponential_service or unit.batching is not None or unit.memory_bus is not None:
             return None
-    if any(stream.preprocess is not None for stream in model.streams):
-        return None
     period = Fraction(0)
     for camera in model.cameras:
         if camera.arrival.kind != "periodic" or not camera.fps > 0:

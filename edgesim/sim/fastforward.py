@@ -64,7 +64,7 @@ MAX_PERIOD_CYCLES = 256
 MAX_CYCLES = 16384
 """Longest window kept (the oldest half is dropped beyond it)."""
 _U = 8  # sampled per unit: energy, busy, queue area, completed, completed in window, asleep, wakes; waiting jobs now
-_S = 6  # totals sampled per stream: offered, completed, dropped, late, latencies stored, their sum (s)
+_S = 7  # per stream: offered, completed, dropped, late, latencies stored, their sum (s), frames offered at its entry
 MIN_WINDOW_S = 1.0
 MARGIN_K = 1e-3
 """Added to the ripple bound when thresholds are brought nearer for planning a jump, K."""
@@ -159,7 +159,7 @@ class FastForward:
                 wakes = u.wakes
             values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep, wakes, u.n_waiting]
         for s in self.streams:
-            values += [s.offered, s.completed, s.dropped, s.late, len(s.latencies), s.latencies.sum_s]
+            values += [s.offered, s.completed, s.dropped, s.late, len(s.latencies), s.latencies.sum_s, s.entry.offered]
         return np.array(values, dtype=np.float64)
 
     def _on_boundary(self, _event: Wake) -> None:
@@ -394,6 +394,9 @@ class FastForward:
             s.dropped += round(inc[2])
             s.late += round(inc[3])
             s.latencies.add_forwarded(stats["latencies"][j], weight, float(inc[5]))
+            if s.entry is not s:  # a resize on another unit: its offered frames, and the frames past it
+                s.entry.offered += round(inc[6])
+                s.frame_arrival_s = {seq: t + delta_s for seq, t in s.frame_arrival_s.items()}
         for cam, per_cycle in zip(self.cameras, self._frames_per_cycle):
             cam.skip_frames(per_cycle * round(delta_s / self.period_s))
 
