@@ -82,10 +82,7 @@ def test_period_is_the_lcm_of_the_frame_periods() -> None:
 
 def test_runs_that_cannot_fast_forward_are_exact() -> None:
     assert compile_system(_spec(_scenario("intersection_3cam"))).fast_forward_period_s is None  # no platform
-    data = _scenario("ip_camera_sleep")
-    data["battery"] = {"model": "ideal", "capacity_wh": 1.0}
-    data["cameras"][0]["arrival"] = {"kind": "poisson"}
-    assert compile_system(_spec(data)).fast_forward_period_s is None
+    assert compile_system(_spec(_scenario("cascade_detector_classifier"))).fast_forward_period_s is None  # pipelines
 
 
 def test_exactly_periodic_camera_to_cutoff_matches_exact_and_energy_over_power() -> None:
@@ -216,3 +213,20 @@ def test_shipped_scenarios_fast_forward_within_bounds(name: str) -> None:
     _assert_within_bounds(ff, exact)
     for a, b in zip(ff["units"], exact["units"]):
         assert abs(a["throttled_s"] - b["throttled_s"]) <= max(0.01 * b["throttled_s"], 30.0)
+
+
+@pytest.mark.parametrize("arrival,capacity_wh", [({"kind": "jitter", "jitter_s": 0.05}, 5.0), ({"kind": "poisson"}, 50.0)])
+def test_random_arrivals_fast_forward_within_their_confidence_bounds(arrival: dict[str, Any], capacity_wh: float) -> None:
+    """Jittered or Poisson frames: the window's rates are tested by their 95% confidence interval (1% of the rate);
+    the bounds are that interval over the forwarded time, so fast-forward and exact (different draws after the
+    jump) agree within them."""
+    data = _scenario("ip_camera_sleep")
+    data["battery"] = {"model": "ideal", "capacity_wh": capacity_wh}
+    data["duration_s"] = 30 * 86400.0
+    data["cameras"][0]["arrival"] = arrival
+    spec = _spec(data)
+    ff = edgesim.simulate(spec).summary
+    exact = edgesim.simulate(spec, exact=True, max_events=1e9).summary
+    assert ff["fast_forward"]["segments"] >= 1 and ff["fast_forward"]["tolerance"] == pytest.approx(0.01)
+    _assert_within_bounds(ff, exact)
+    assert ff["streams"][0]["achieved_fps"] == pytest.approx(exact["streams"][0]["achieved_fps"], rel=0.01)

@@ -43,6 +43,7 @@ import numpy as np
 import simpy
 
 from ..model.budget import check_simulated_events
+from ..model.cycles import is_random
 from ..model.records import SystemModel
 from ..physics.battery import battery_draw_w
 from .events import Wake, scheduler_of
@@ -52,11 +53,15 @@ from .schedulers import EdfScheduler
 from .stream import CameraSim, StreamSim
 from .unit import ASLEEP, SleepUnitSim, UnitSim
 
-__all__ = ["FF_PRIORITY", "MAX_CYCLES", "MAX_PERIOD_CYCLES", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
+__all__ = ["BATCHES", "FF_PRIORITY", "MAX_CYCLES", "MAX_PERIOD_CYCLES", "RANDOM_TOLERANCE", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
 
 FF_PRIORITY = LATE + 1  # a cycle boundary is sampled after everything else at its instant
 TOLERANCE = 1e-3
 """Largest relative discrepancy of a window's totals for the fast process to count as stationary."""
+RANDOM_TOLERANCE = 1e-2
+"""A random fast process: largest 95% confidence half-width of a rate, relative to the rate."""
+BATCHES = 16
+"""Batches of the window for the batch-means confidence interval of a random process."""
 MIN_CYCLES = 64
 """Cycles measured before a stationarity test."""
 MAX_PERIOD_CYCLES = 256
@@ -109,7 +114,8 @@ class FastForward:
         self.streams = streams
         self.cameras = cameras
         self.platform = platform
-        self.tolerance = tolerance
+        self.random = is_random(model)
+        self.tolerance = RANDOM_TOLERANCE if self.random else tolerance
         self.end_s = model.duration_s
         self.segments: list[ForwardSegment] = []
         self.forwarded_s = 0.0
@@ -121,7 +127,6 @@ class FastForward:
         self._next_test = MIN_CYCLES
         self._known: dict[tuple[Any, ...], dict[str, Any]] = {}  # regime -> its measured stationary statistics
         self._fast_ids = {id(u) for u in units} | {id(c) for c in cameras}
-        self._frames_per_cycle = [round(c.model.fps * self.period_s) for c in cameras]
         n_u, n_s = len(units), len(streams)
         self._n_u, self._n_s = n_u, n_s
         worst = np.array([u.worst_power_w() for u in units])
@@ -179,8 +184,9 @@ class FastForward:
             self._next_test = m + max(MIN_CYCLES, m // 4)
             stats = self._stationary()
             if stats is not None:
-                self._known[self._regime()] = stats
-            else:
+                if not self.random:
+                    self._known[self._regime()] = stats
+            elif not self.random:
                 stats = self._known_stationary()
             if stats is not None and self._forward(now, stats):
                 return  # the jump scheduled the next boundary
@@ -206,6 +212,8 @@ class FastForward:
         half = len(s) // 2
         if np.any(waiting[half:].max(axis=0) > waiting[:half].max(axis=0)):
             return None  # a queue still growing: not stationary
+        if self.random:
+            return self._stationary_random(t, s)
         cycles = self._true_period(s)
         if cycles:  # exactly periodic over `cycles` boundaries: a window of whole periods has no discrepancy
             start = (len(s) - 1) % cycles
@@ -231,7 +239,37 @@ class FastForward:
             return None
         latencies = [stream.latencies.tail_s(int(d[-1][base + _S * j + 4])) for j, stream in enumerate(self.streams)]
         return {"window_s": window_s, "rate": rate, "energy_dev_j": e_dev, "completions_err": c_err, "latencies": latencies,
-                "cycles": cycles or 1}
+                "cycles": cycles or 1, "energy_fixed_j": float(e_dev.sum()), "energy_per_s": float(e_dev.sum()) / window_s,
+                "completions_fixed": float(c_err.sum()), "completions_per_s": float(c_err.sum()) / window_s}
+
+    def _stationary_random(self, t: np.ndarray, s: np.ndarray) -> dict[str, Any] | None:
+        """A random fast process: the window in :data:`BATCHES` batches; each total's rate has a 95% confidence
+        half-width of twice the batch rates' standard error, which must be within :data:`RANDOM_TOLERANCE` of the
+        rate for every unit's energy, every stream's completions and (relative to its offered rate) drops."""
+        n = len(s)
+        if n - 1 < 8 * BATCHES:
+            return None
+        idx = np.linspace(0, n - 1, BATCHES + 1).round().astype(int)
+        window_s = float(t[-1] - t[0])
+        batch_rates = np.diff(s[idx], axis=0) / np.diff(t[idx])[:, None]
+        rate = (s[-1] - s[0]) / window_s
+        half = 2.0 * batch_rates.std(axis=0, ddof=1) / math.sqrt(BATCHES)
+        n_u, tol = self._n_u, RANDOM_TOLERANCE
+        energy = slice(0, _U * n_u, _U)
+        base = _U * n_u
+        if np.any(half[energy] > tol * np.abs(rate[energy]) + 1e-12):
+            return None
+        if np.any(half[base + 1::_S] > tol * rate[base + 1::_S] + 1e-12):
+            return None
+        if np.any(half[base + 2::_S] > tol * np.maximum(rate[base::_S], 1e-12) + 1e-12):
+            return None
+        d = s - s[0]
+        dev = np.abs(d - np.outer(t - t[0], rate)).max(axis=0)
+        latencies = [stream.latencies.tail_s(int(d[-1][base + _S * j + 4])) for j, stream in enumerate(self.streams)]
+        return {"window_s": window_s, "rate": rate, "energy_dev_j": dev[energy], "completions_err": dev[base + 1::_S],
+                "latencies": latencies, "cycles": 1,
+                "energy_fixed_j": 0.0, "energy_per_s": float(half[energy].sum()),
+                "completions_fixed": float(self._n_s), "completions_per_s": float(half[base + 1::_S].sum())}
 
     def _true_period(self, s: np.ndarray) -> int:
         """The least number of cycles m (<= :data:`MAX_PERIOD_CYCLES`) over which every sampled total's increment
@@ -338,9 +376,8 @@ class FastForward:
         platform.forward_to(t_stop)
         delta_s = t_stop - t0
         # error bounds of this segment
-        scale = 1.0 + delta_s / window_s
-        energy_bound_j = dev_j * scale + self._leak_w_per_k * ripple_k * delta_s
-        completions_bound = float(np.sum(stats["completions_err"])) * scale
+        energy_bound_j = stats["energy_fixed_j"] + stats["energy_per_s"] * delta_s + self._leak_w_per_k * ripple_k * delta_s
+        completions_bound = stats["completions_fixed"] + stats["completions_per_s"] * delta_s
         if reason not in ("end", "empty") and node >= 0:
             slope = abs(platform.node_rate_k_per_s(node, period))
             shift_s = min(delta_s, ripple_k / slope) if slope > 0 else delta_s
@@ -397,8 +434,8 @@ class FastForward:
             if s.entry is not s:  # a resize on another unit: its offered frames, and the frames past it
                 s.entry.offered += round(inc[6])
                 s.frame_arrival_s = {seq: t + delta_s for seq, t in s.frame_arrival_s.items()}
-        for cam, per_cycle in zip(self.cameras, self._frames_per_cycle):
-            cam.skip_frames(per_cycle * round(delta_s / self.period_s))
+        for cam in self.cameras:
+            cam.skip_frames(round(cam.model.fps * delta_s), delta_s)
 
     def _shift_unit(self, u: UnitSim, t0: float, t1: float, inc: np.ndarray) -> None:
         delta_s = t1 - t0

@@ -135,15 +135,23 @@ class CameraSim:
         self._i += 1
         return t
 
-    def skip_frames(self, n: int) -> None:
-        """Fast-forward: the next ``n`` frames are not emitted (periodic arrivals only); their sequence numbers are
-        used up, so later frames keep the numbers, and the instants, of the event-by-event run."""
+    def skip_frames(self, n: int, delta_s: float) -> None:
+        """Fast-forward by ``delta_s`` (``n`` frames on average): periodic and jittered frames continue from frame
+        index + ``n`` (their sequence numbers used up, so later frames keep the instants of the event-by-event run);
+        Poisson arrivals continue from their drawn instants moved by ``delta_s`` (memoryless)."""
+        self.seq += n
+        if self.model.arrival.kind == "poisson":
+            rest = self._chunk[self._i:] + delta_s
+            if len(rest) == 0:
+                rest = np.array([self.env._now + delta_s + self._rng.exponential(1.0 / self.model.fps)])
+            self._times = arrival_times_s(self.model.arrival, self.model.fps, self._rng, after_s=float(rest[-1]))
+            self._chunk, self._i = rest, 0
+            return
         k = self._k0 + self._i + n
         self._times = arrival_times_s(self.model.arrival, self.model.fps, self._rng, start=k)
         self._chunk = next(self._times)
         self._i = 0
         self._k0 = k
-        self.seq += n
 
     def emit(self, now: float) -> None:
         """A frame arrives at ``now``: one job per stream, and every pipeline hears of it."""
