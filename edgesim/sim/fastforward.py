@@ -12,7 +12,9 @@ of the arrival pattern (:func:`edgesim.model.cycles.fast_forward_period_s`) to t
    quasi-periodic one, such as an overloaded server whose service time is no divisor of the frame period). The
    process is stationary when every stream's ``d + 1`` completions (``d`` alone when exactly periodic) and every
    unit's ``d`` joules are within ``tolerance`` of the window's totals. A throttle, trip, fan or shutdown restarts
-   the window.
+   the window; a regime seen before (the same DVFS, throttle and shutdown states) is recognised after a short
+   check. A random process (Poisson or jittered cameras, exponential service) is stationary when every rate's 95%
+   batch-means confidence half-width is within :data:`RANDOM_TOLERANCE` of it.
 2. **Forward.** Each unit's power is replaced by its window mean ``r_E``; the platform (thermal network, leakage,
    fan, ambient steps, battery) is integrated in closed form under it (``PlatformSim.forward_to``), and its own
    exact crossing planner gives the time until the first watch could fire, with every temperature threshold brought
@@ -30,7 +32,8 @@ of the arrival pattern (:func:`edgesim.model.cycles.fast_forward_period_s`) to t
 Error bound of a segment of length ``D`` measured over ``W`` (reported per run in the summary's
 ``fast_forward``): completions ``sum_s (d_s + 1)(1 + D / W)`` (the 1 dropped when exactly periodic) and energy
 ``sum_u d_u (1 + D / W)`` plus leakage ``b dT D`` plus the next slow event's timing shift ``dT / |dT/dt|`` at the
-device's mean power and completion rate.
+device's mean power and completion rate. For a random process the bounds are the rates' confidence half-widths
+times ``D`` (plus one completion per stream): a statistical bound.
 """
 from __future__ import annotations
 
