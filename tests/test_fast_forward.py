@@ -9,6 +9,7 @@ reported bounds; the run budget counting simulated events only.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 import edgesim
+from edgesim.cli import main
 from edgesim.errors import ScenarioError
 from edgesim.model.compile import compile_system
 from edgesim.model.cycles import fast_forward_period_s
@@ -230,3 +232,13 @@ def test_random_arrivals_fast_forward_within_their_confidence_bounds(arrival: di
     assert ff["fast_forward"]["segments"] >= 1 and ff["fast_forward"]["tolerance"] == pytest.approx(0.01)
     _assert_within_bounds(ff, exact)
     assert ff["streams"][0]["achieved_fps"] == pytest.approx(exact["streams"][0]["achieved_fps"], rel=0.01)
+
+
+def test_cli_exact_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(ROOT / "scenarios" / "passive_box_45c.yaml")
+    assert main(["run", path, "--json", "--duration", "300", "--exact"]) == 0
+    exact = json.loads(capsys.readouterr().out)
+    assert main(["run", path, "--json", "--duration", "300"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert exact["fast_forward"]["enabled"] is False and exact["fast_forward"]["forwarded_s"] == 0.0
+    assert default["fast_forward"]["enabled"] is True and default["fast_forward"]["forwarded_s"] > 0.0
