@@ -483,7 +483,9 @@ class FastForward:
 
 def fast_forward_summary(enabled: bool, duration_s: float, forwarded_s: float, segments: list[ForwardSegment],
                          period_s: float | None, tolerance: float | None) -> dict[str, Any]:
-    """``{enabled, segments, simulated_s, forwarded_s, energy_bound_j, completions_bound, ...}`` of a run."""
+    """``{enabled, segments, simulated_s, forwarded_s, energy_bound_j, completions_bound, ...}`` of a run; the
+    bounds are the sums over ``segment_list`` (each forwarded stretch, what ended it, the window it was measured
+    over, its own bounds)."""
     return {
         "enabled": enabled,
         "period_s": period_s,
@@ -494,6 +496,8 @@ def fast_forward_summary(enabled: bool, duration_s: float, forwarded_s: float, s
         "energy_bound_j": sum(s.energy_bound_j for s in segments),
         "completions_bound": sum(s.completions_bound for s in segments),
         "ended_by": sorted({s.reason for s in segments}),
+        "segment_list": [{"start_s": s.start_s, "end_s": s.end_s, "window_s": s.window_s, "ended_by": s.reason,
+                          "energy_bound_j": s.energy_bound_j, "completions_bound": s.completions_bound} for s in segments],
         "percentiles": ("over forwarded stretches, latency percentiles come from the measured stationary window's "
                         "distribution, weighted by the stretch's length") if segments else None,
     }
