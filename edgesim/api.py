@@ -131,7 +131,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", base_dir
 
 
 def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = None, seed: int | None = None,
-             trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS) -> SimulationResult:
+             trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS, exact: bool = False) -> SimulationResult:
     """Run one scenario.
 
     Parameters
@@ -145,7 +145,12 @@ def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = Non
     trace : bool, optional
         Keep one record per job (frame x model); memory then grows with the run.
     max_events : float
-        Refuse (a :class:`ScenarioError` naming the field that drives it) a run estimated above this many events.
+        Refuse (a :class:`ScenarioError` naming the field that drives it) a run estimated above this many events
+        (under fast-forward: once the events actually simulated would pass it).
+    exact : bool
+        Simulate every event. By default a run with a platform and periodic cameras is fast-forwarded over its
+        stationary stretches (``edgesim.sim.fastforward``; the summary's ``fast_forward`` block gives what was
+        forwarded and the error bounds).
 
     Returns
     -------
@@ -153,5 +158,5 @@ def simulate(scenario: ScenarioSpec | str | Path, duration_s: float | None = Non
         ``.summary`` (the JSON contract), ``.timeseries`` and ``.trace`` DataFrames, ``.write(dir)``.
     """
     spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
-    model = compile_system(spec, duration_s=duration_s, seed=seed, trace=trace, max_events=max_events)
+    model = compile_system(spec, duration_s=duration_s, seed=seed, trace=trace, max_events=max_events, exact=exact)
     return build_result(run_simulation(model))

@@ -161,6 +161,11 @@ def render_summary(summary: Mapping[str, Any], platform_loads: Mapping[str, floa
            f"seed {summary['seed']}", ""]
     for table in summary_tables(summary, platform_loads):
         out += [render_table(table), ""]
+    ff = summary.get("fast_forward") or {}
+    if ff.get("segments"):
+        out += [f"fast-forward: {ff['forwarded_s']:g} s forwarded in {ff['segments']} segment(s), {ff['simulated_s']:g} s "
+                f"simulated event by event; error bounds {ff['energy_bound_j']:.3g} J, {ff['completions_bound']:.3g} "
+                "completions (--exact: every event)", ""]
     return "\n".join(out + system_lines(summary))
 
 
@@ -168,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario; print the tables (or ``--json``); with ``--out``, write the files."""
     out = check_writable_dir(args.out) if args.out else None
     spec = load_with_overrides(args.scenario, parse_sets(args.sets, args.scenario), args.duration, args.seed)
-    result = simulate(spec, trace=args.trace or None, max_events=args.max_events)
+    result = simulate(spec, trace=args.trace or None, max_events=args.max_events, exact=args.exact)
     written: list[Path] = []
     if out is not None:
         try:
@@ -197,6 +202,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=non_negative_int, help="root random seed (replaces seed)")
     run.add_argument("--max-events", type=positive_float, default=DEFAULT_MAX_EVENTS,
                      help=f"refuse a run estimated above this many events (default {DEFAULT_MAX_EVENTS:.0e}: minutes on one core)")
+    run.add_argument("--exact", action="store_true",
+                     help="simulate every event (default: fast-forward stationary stretches of a platform run, "
+                          "within the error bounds the summary's fast_forward block reports)")
     run.add_argument("--json", action="store_true", help="print only the summary JSON on stdout")
     run.add_argument("--out", help="write summary.json, CSV and Parquet tables, timeline.png, report.html to this directory")
     run.add_argument("--trace", action="store_true",

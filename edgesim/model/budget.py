@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from ..errors import ScenarioError
 from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LoadSpec, ModelSpec, ScenarioSpec
+from .cycles import auto_interval_s
 
 __all__ = [
     "BYTES_PER_EVENT_LIMIT",
@@ -37,6 +38,7 @@ __all__ = [
     "INTERVALS_PER_EVENT_LIMIT",
     "RunEstimate",
     "check_run_budget",
+    "check_simulated_events",
     "estimate_run",
 ]
 
@@ -121,7 +123,8 @@ def estimate_run(spec: ScenarioSpec, duration_s: float | None = None) -> RunEsti
     return RunEstimate(events=events, recorded_intervals=recorded, memory_bytes=memory)
 
 
-def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_events: float = DEFAULT_MAX_EVENTS) -> None:
+def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_events: float = DEFAULT_MAX_EVENTS,
+                     count_events: bool = True) -> None:
     """Refuse a run that would not fit the machine, naming the field that drives the excess.
 
     Parameters
@@ -133,6 +136,9 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
     max_events : float
         Most events allowed (``--max-events``); the recorded intervals and memory allowed scale with it
         (:data:`INTERVALS_PER_EVENT_LIMIT`, :data:`BYTES_PER_EVENT_LIMIT`).
+    count_events : bool
+        False for a fast-forwarded run: only the recorded intervals are checked here, since events and memory grow
+        with the time actually simulated, which the engine checks as it runs (:func:`check_simulated_events`).
 
     Raises
     ------
@@ -144,13 +150,17 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
     duration = spec.duration_s if duration_s is None else float(duration_s)
     estimate = estimate_run(spec, duration)
     hint = "lower it, or raise the limit with --max-events N (edgesim run or sweep; simulate(..., max_events=N))"
-    if estimate.events > max_events:
+    if count_events and estimate.events > max_events:
         field, value = _event_driver(spec, duration, max_events)
         raise ScenarioError(spec.source, field, (
             f"the run would need about {estimate.events:.3g} simulation events ({value}), above the limit of "
             f"{max_events:.3g} (about 5-10 minutes of wall time); {hint}"))
     max_intervals = max_events * INTERVALS_PER_EVENT_LIMIT
-    if estimate.recorded_intervals > max_intervals:
+    recorded = estimate.recorded_intervals
+    if not count_events:  # fast-forward widens a default recording interval on a long run (model.cycles)
+        recorded *= spec.record.interval_s / auto_interval_s(spec.record.interval_s, duration,
+                                                             "interval_s" in spec.record.model_fields_set)
+    if recorded > max_intervals:
         interval_s = spec.record.interval_s
         series = estimate.recorded_intervals * interval_s / duration  # units (and device) recorded
         field = "record.interval_s" if interval_s < 1.0 and duration * series <= max_intervals else "duration_s"
@@ -159,11 +169,37 @@ def check_run_budget(spec: ScenarioSpec, duration_s: float | None = None, max_ev
             f"{interval_s:g} s, per unit), above the limit of {max_intervals:.3g}; raise record.interval_s or shorten the run, "
             "or raise the limit with --max-events N"))
     max_bytes = max_events * BYTES_PER_EVENT_LIMIT
-    if estimate.memory_bytes > max_bytes:
+    if count_events and estimate.memory_bytes > max_bytes:
         field = "record.trace" if spec.record.trace else "duration_s"
         raise ScenarioError(spec.source, field, (
             f"the run would keep about {estimate.memory_bytes / 1e9:.3g} GB of results, above the limit of "
             f"{max_bytes / 1e9:.3g} GB; {hint}"))
+
+
+def check_simulated_events(source: str, events_per_s: float, simulated_s: float, max_events: float) -> None:
+    """Under fast-forward, refuse to go on once the events actually simulated would pass ``max_events``.
+
+    Parameters
+    ----------
+    source : str
+        The scenario file (for the error line).
+    events_per_s : float
+        Estimated events per simulated second (:func:`estimate_run`'s events over the duration).
+    simulated_s : float
+        Seconds simulated event by event so far (forwarded stretches excluded).
+    max_events : float
+        The run budget.
+
+    Raises
+    ------
+    ScenarioError
+        Field ``duration_s``, with the estimate and the limit.
+    """
+    if events_per_s * simulated_s > max_events:
+        raise ScenarioError(source, "duration_s", (
+            f"the run has simulated {simulated_s:g} s event by event (about {events_per_s * simulated_s:.3g} events) without "
+            f"reaching a stationary stretch it could fast-forward, above the limit of {max_events:.3g}; shorten the run, "
+            "or raise the limit with --max-events N"))
 
 
 def _event_driver(spec: ScenarioSpec, duration_s: float, max_events: float) -> tuple[str, str]:

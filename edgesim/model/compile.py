@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..errors import ScenarioError
 from ..physics.camera_power import CameraPowerModel, CameraStage
@@ -26,8 +27,9 @@ from ..spec.schema import (
     StageSpec,
     StreamSpec,
 )
-from .budget import DEFAULT_MAX_EVENTS, check_run_budget
+from .budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from .checks import check_references
+from .cycles import auto_interval_s, fast_forward_period_s
 from .platform import platform_model
 from .records import (
     ArrivalModel,
@@ -278,7 +280,7 @@ def _load_model(index: int, load: LoadSpec, spec: ScenarioSpec, unit: UnitModel,
 
 
 def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: int | None = None,
-                   trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS) -> SystemModel:
+                   trace: bool | None = None, max_events: float = DEFAULT_MAX_EVENTS, exact: bool = False) -> SystemModel:
     """Check ``spec`` across fields and compute every runtime number once.
 
     Parameters
@@ -289,7 +291,10 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         Override the scenario's ``duration_s`` (s), ``seed`` and ``record.trace``.
     max_events : float
         The run budget: a run estimated above it (events, recorded intervals, memory) is refused before it starts
-        (:func:`edgesim.model.budget.check_run_budget`).
+        (:func:`edgesim.model.budget.check_run_budget`). A run that may fast-forward is checked on the events it
+        actually simulates, as it runs.
+    exact : bool
+        Run every event (no fast-forward): the model's ``fast_forward_period_s`` is then None.
 
     Raises
     ------
@@ -300,7 +305,7 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     duration_s = spec.duration_s if duration_s is None else float(duration_s)
     if not duration_s > spec.warmup_s:
         raise ScenarioError(spec.source, "duration_s", f"duration_s ({duration_s:g} s) must exceed warmup_s ({spec.warmup_s:g} s)")
-    check_run_budget(spec, duration_s, max_events)
+    check_run_budget(spec, duration_s, max_events, count_events=exact)
     models = {m.name: m for m in spec.models}
     unit_specs: dict[str, ComputeUnitSpec] = {u.name: u for u in spec.compute_units}
     unit_specs.update({link.name: link_unit_spec(link) for link in spec.links})
@@ -323,9 +328,19 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     loads = tuple(_load_model(LOAD_INDEX_BASE + i, load, spec, units[load.unit], unit_specs[load.unit], buses)
                   for i, load in enumerate(spec.loads))
     unit_tuple = tuple(units.values())
-    return SystemModel(
+    model = SystemModel(
         name=spec.name, source=spec.source, duration_s=duration_s, warmup_s=spec.warmup_s,
         seed=spec.seed if seed is None else int(seed), trace=spec.record.trace if trace is None else bool(trace),
         interval_s=min(spec.record.interval_s, duration_s), cameras=tuple(c for c, _ in cameras), units=unit_tuple,
         streams=tuple(streams), pipelines=tuple(pipelines), loads=loads, memory_buses=tuple(buses.values()),
         platform=platform_model(spec, unit_tuple, tuple(c for c, _ in cameras)), power_budget_w=spec.power_budget_w)
+    if exact:
+        return model
+    period_s = fast_forward_period_s(model)
+    if period_s is None:
+        check_run_budget(spec, duration_s, max_events)  # event by event: the whole run's events count
+        return model
+    events_per_s = estimate_run(spec, duration_s).events / duration_s
+    interval_s = auto_interval_s(model.interval_s, duration_s, "interval_s" in spec.record.model_fields_set)
+    return replace(model, fast_forward_period_s=period_s, event_rate_per_s=events_per_s, max_events=float(max_events),
+                   interval_s=interval_s)

@@ -13,7 +13,7 @@ from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
 from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
 from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork
-from ..spec.schema import BatterySpec, ScenarioSpec, ThermalSpec
+from ..spec.schema import BatterySpec, ScenarioSpec, ScheduleSpec, ThermalSpec
 from .cells import load_cell
 from .records import (
     AmbientModel,
@@ -21,6 +21,7 @@ from .records import (
     ExpLeakageModel,
     FanLevelModel,
     FanModel,
+    LoadScheduleModel,
     PlatformLoadModel,
     PlatformModel,
     ThrottleStepsModel,
@@ -28,7 +29,8 @@ from .records import (
     UnitModel,
 )
 
-__all__ = ["CAMERA_LOAD_PREFIX", "LIION_ENERGY_TOLERANCE", "battery_model", "camera_loads", "platform_model", "thermal_links"]
+__all__ = ["CAMERA_LOAD_PREFIX", "LIION_ENERGY_TOLERANCE", "battery_model", "camera_loads", "load_schedule", "platform_model",
+           "thermal_links"]
 
 LIION_ENERGY_TOLERANCE = 0.03  # stated capacity_wh vs the pack's open-circuit energy, relative
 
@@ -169,7 +171,8 @@ def _worst_node_power_w(spec: ScenarioSpec, node: str) -> float:
     for unit in spec.compute_units:
         if unit.thermal_node == node:
             total += max([unit.max_power_w, *(p.power_w for p in unit.measured if p.power_w is not None)])
-    total += sum(p.power_w for p in spec.platform_loads if p.thermal_node == node)
+    total += sum(p.power_w * (max(f for _, f in p.schedule.steps) if p.schedule is not None else 1.0)
+                 for p in spec.platform_loads if p.thermal_node == node)
     return total
 
 
@@ -212,8 +215,17 @@ def camera_loads(spec: ScenarioSpec, cameras: Sequence[CameraModel]) -> tuple[Pl
         node = cam.power.thermal_node if cam.power is not None else None
         if node is not None and node not in nodes:
             raise ScenarioError(spec.source, f"cameras[{i}].power.thermal_node", f"no thermal node named {node!r}")
-    return tuple(PlatformLoadModel(CAMERA_LOAD_PREFIX + c.name, c.power_w, c.power_thermal_node)
+    schedules = {cam.name: load_schedule(cam.power.schedule) for cam in spec.cameras if cam.power is not None}
+    return tuple(PlatformLoadModel(CAMERA_LOAD_PREFIX + c.name, c.power_w, c.power_thermal_node, schedules.get(c.base_name))
                  for c in cameras if c.power_w is not None)
+
+
+def load_schedule(schedule: ScheduleSpec | None) -> LoadScheduleModel | None:
+    """A load's duty cycle (``schedule:``) as starts and factors; None when it has none."""
+    if schedule is None:
+        return None
+    return LoadScheduleModel(schedule.period_s, tuple(float(t) for t, _ in schedule.steps),
+                             tuple(float(f) for _, f in schedule.steps))
 
 
 def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
@@ -258,6 +270,7 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         battery_initial_state=battery_state,
         battery_kind=spec.battery.model if spec.battery is not None else None,
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
-        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node) for p in spec.platform_loads) + cam_loads,
+        loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node, load_schedule(p.schedule))
+                    for p in spec.platform_loads) + cam_loads,
         leakage_network=leaky_net, fan=fan, ambient=ambient, throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
         liion=battery is not None and isinstance(battery, LiIonPack))

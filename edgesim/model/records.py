@@ -6,6 +6,8 @@ nominal figures.
 """
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ __all__ = [
     "FanLevelModel",
     "FanModel",
     "LoadModel",
+    "LoadScheduleModel",
     "MemoryBusModel",
     "PipelineModel",
     "PlatformLoadModel",
@@ -301,12 +304,43 @@ class LoadModel:
 
 
 @dataclass(frozen=True)
+class LoadScheduleModel:
+    """A repeating piecewise-constant factor: ``factors[i]`` from ``starts_s[i]`` to the next start (within every
+    ``period_s``; ``starts_s[0]`` is 0)."""
+
+    period_s: float
+    starts_s: tuple[float, ...]
+    factors: tuple[float, ...]
+
+    def factor_at(self, t_s: float) -> float:
+        """The factor in force at ``t_s``."""
+        phase = t_s - math.floor(t_s / self.period_s) * self.period_s
+        return self.factors[max(0, bisect.bisect_right(self.starts_s, phase) - 1)]
+
+    def next_change_s(self, t_s: float) -> float:
+        """The first step start after ``t_s``, s."""
+        k = math.floor(t_s / self.period_s)
+        i = bisect.bisect_right(self.starts_s, t_s - k * self.period_s)
+        return k * self.period_s + (self.starts_s[i] if i < len(self.starts_s) else self.period_s)
+
+
+@dataclass(frozen=True)
 class PlatformLoadModel:
-    """A constant platform load (display, radio...) in W, heating ``thermal_node`` when set."""
+    """A platform load (display, radio...) in W, heating ``thermal_node`` when set; on a ``schedule`` it draws
+    ``factor x power_w``."""
 
     name: str
     power_w: float
     thermal_node: str | None
+    schedule: LoadScheduleModel | None = None
+
+    @property
+    def max_power_w(self) -> float:
+        return self.power_w * (max(self.schedule.factors) if self.schedule is not None else 1.0)
+
+    def power_at_w(self, t_s: float) -> float:
+        """Its draw at ``t_s``, W."""
+        return self.power_w if self.schedule is None else self.power_w * self.schedule.factor_at(t_s)
 
 
 @dataclass(frozen=True)
@@ -400,6 +434,11 @@ class PlatformModel:
     def platform_load_w(self) -> float:
         return sum(load.power_w for load in self.loads)
 
+    @property
+    def scheduled(self) -> bool:
+        """Some platform load follows a schedule (its draw changes at known instants)."""
+        return any(load.schedule is not None for load in self.loads)
+
 
 @dataclass(frozen=True)
 class SystemModel:
@@ -421,6 +460,9 @@ class SystemModel:
     platform: PlatformModel | None
     power_budget_w: float | None
     notes: Mapping[str, str] = field(default_factory=dict)
+    fast_forward_period_s: float | None = None  # the arrival pattern's period when the run may fast-forward; None: exact
+    event_rate_per_s: float = 0.0  # estimated simulation events per simulated second (the run budget under fast-forward)
+    max_events: float = math.inf  # the run budget, checked against the events actually simulated under fast-forward
 
     def unit(self, name: str) -> UnitModel:
         return next(u for u in self.units if u.name == name)

@@ -34,8 +34,30 @@ class LatencyStats:
 def latency_stats(store: LatencyStore) -> LatencyStats:
     """Statistics of the latencies in ``store`` (seconds in, milliseconds out)."""
     n = len(store)
+    if store.forwarded:
+        return _weighted_stats(store)
     if n == 0:
         return LatencyStats(None, None, None, None, None, None)
     max_ms = float(store.max_s) * 1e3
     p50, p90, p95, p99 = (min(float(x), max_ms) for x in np.percentile(store.values_s(), PERCENTILES) * 1e3)
     return LatencyStats(float(store.sum_s) / n * 1e3, p50, p90, p95, p99, max_ms)
+
+
+def _weighted_stats(store: LatencyStore) -> LatencyStats:
+    """With fast-forwarded stretches: each stretch stands for its measured stationary window's latencies, weighted
+    by how many times over that window it ran; percentiles are those of the weighted distribution (the inverse of
+    the weighted empirical CDF at each percentile)."""
+    parts = [store.values_s()] + [values for values, _ in store.forwarded]
+    weights = [np.ones(len(parts[0]))] + [np.full(len(values), weight) for values, weight in store.forwarded]
+    values = np.concatenate(parts)
+    w = np.concatenate(weights)
+    order = np.argsort(values, kind="stable")
+    values, w = values[order], w[order]
+    total = float(w.sum())
+    if total <= 0 or len(values) == 0:
+        return LatencyStats(None, None, None, None, None, None)
+    cdf = np.cumsum(w) / total
+    max_ms = float(store.max_s) * 1e3
+    p50, p90, p95, p99 = (min(float(values[min(int(np.searchsorted(cdf, q / 100.0)), len(values) - 1)]) * 1e3, max_ms)
+                          for q in PERCENTILES)
+    return LatencyStats(float(store.sum_s) / total * 1e3, p50, p90, p95, p99, max_ms)

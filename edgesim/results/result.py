@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..sim.engine import RunState
+from ..sim.fastforward import fast_forward_summary
 from ..sim.loads import LoadSim
 from ..sim.pipeline import PipelineSim
 from ..sim.platform import PlatformSim
@@ -137,7 +138,9 @@ def build_result(state: RunState) -> SimulationResult:
     required_ops_per_s = sum(w.required_ops_per_s for w in work.values())
     achieved_ops = sum(w.achieved_ops_per_s for w in work.values()) * window_s
     platform_load_w = model.platform.platform_load_w if model.platform is not None else 0.0
-    platform_loads_w: dict[str, float] = {}
+    if platform is not None and model.platform is not None and model.platform.scheduled:  # the window's mean
+        platform_load_w = platform.platform_load_energy_window_j() / window_s
+    platform_loads_w: dict[str, float] = {}  # nominal draw of each load (a scheduled one's mean is in platform_load_w)
     for load in model.platform.loads if model.platform is not None else ():
         platform_loads_w[load.name] = platform_loads_w.get(load.name, 0.0) + load.power_w
     camera_power_w = {c.name: c.power_w for c in model.cameras if c.power_w is not None}  # platform loads too
@@ -161,7 +164,7 @@ def build_result(state: RunState) -> SimulationResult:
     if platform is not None:
         system.update(platform.summary(state.duration_s))  # fan energy and duty, the ambient at the end
     # the whole device's draw: units (leakage included) plus platform loads, worst recording interval too
-    device_power = timeseries.groupby("time_s")["power_w"].sum() + platform_load_w if len(timeseries) else None
+    device_power = timeseries.groupby("time_s")["power_w"].sum() + _platform_load_series_w(state) if len(timeseries) else None
     system["device_avg_power_w"] = system["avg_power_w"] + platform_load_w + system.get("fan_avg_power_w", 0.0)
     system["device_max_interval_power_w"] = float(device_power.max()) if device_power is not None else None
     system["device_peak_power_w"] = platform.peak_w if platform is not None else None
@@ -185,6 +188,8 @@ def build_result(state: RunState) -> SimulationResult:
         "pipelines": pipelines,
         "loads": loads,
         "memory_buses": memory_bus_rows(state.units, window_s),
+        "fast_forward": state.fast_forward if state.fast_forward is not None else fast_forward_summary(
+            False, state.duration_s, 0.0, [], model.fast_forward_period_s, None),
     }
     summary = plain(summary)
     trace = _stream_trace(state, stream_ids)
@@ -257,13 +262,27 @@ def load_trace_rows(load: LoadSim) -> list[dict[str, Any]]:
     return [{"load": load.name, "query": q, "issue_s": a, "end_s": e, "latency_s": e - a} for q, a, e in load.trace or ()]
 
 
+def _platform_load_series_w(state: RunState) -> Any:
+    """The platform loads' power per recording interval (W): their constant sum, or, on a schedule, each interval's
+    mean (an array, one per interval)."""
+    platform, model = state.platform, state.model.platform
+    if platform is None or model is None:
+        return 0.0
+    if not model.scheduled:
+        return platform.platform_load_w
+    n = platform.n_bins
+    energy = np.array([e.platform_load_energy_j for e in platform.edges[: n + 1]])
+    edges_s = np.minimum(np.arange(n + 1) * platform.interval_s, state.duration_s)
+    return np.diff(energy) / np.maximum(np.diff(edges_s), 1e-300)
+
+
 def _device_timeseries(state: RunState, timeseries: pd.DataFrame, series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """Per interval: the device's total power (units + platform loads), each node's mean temperature, and the
     state of charge at the interval's end. None when the scenario models no platform."""
     if state.platform is None:
         return None
     out = timeseries.groupby("time_s", sort=True)["power_w"].sum().rename("units_power_w").reset_index()
-    out["device_power_w"] = out["units_power_w"] + state.platform.platform_load_w
+    out["device_power_w"] = out["units_power_w"] + _platform_load_series_w(state)
     if "temperature (C)" in series:
         temps = series["temperature (C)"].pivot(index="time_s", columns="name", values="value")
         for name in temps.columns:

@@ -12,6 +12,7 @@ import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
@@ -21,6 +22,7 @@ from ..errors import ScenarioError
 from ..model.records import SystemModel
 from .bus import MemoryBusSim
 from .events import Wake, scheduler_of
+from .fastforward import FastForward
 from .loads import LOADS, LoadSim
 from .pipeline import PipelineSim
 from .platform import ChatteringError, PlatformSim
@@ -46,6 +48,7 @@ class RunState:
     loads: list[LoadSim] = field(default_factory=list)
     requested_duration_s: float = 0.0
     wall_s: float = 0.0
+    fast_forward: dict[str, Any] | None = None  # the summary's fast_forward block (None: every event was simulated)
 
 
 def _run_frames(cameras: list[CameraSim], units: list[UnitSim], end_s: float, warmup_s: float) -> None:
@@ -130,6 +133,10 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
         cam.start(schedule_frames=not frames_only)
     if platform is not None:
         platform.request_check(0.0)
+    forward = None
+    if model.fast_forward_period_s is not None and platform is not None and not frames_only:
+        forward = FastForward(env, model, state.units, streams, cameras, platform)
+        forward.start()
     t0 = time.perf_counter()
     if frames_only:
         _run_frames(cameras, state.units, duration_s, model.warmup_s)
@@ -149,6 +156,8 @@ def run_simulation(model: SystemModel, on_build: Callable[[RunState], None] | No
         end_s = min(env.now, duration_s) if platform is None or platform.battery_empty_s is None else platform.battery_empty_s
     state.wall_s = time.perf_counter() - t0
     state.duration_s = end_s
+    if forward is not None:
+        state.fast_forward = forward.summary(end_s)
     n_bins_run = max(1, int(np.ceil(end_s / interval_s - 1e-9)))
     for unit in state.units:
         unit.n_bins = n_bins_run

@@ -71,6 +71,7 @@ class PlatformEdge(NamedTuple):
     fan_energy_j: float = 0.0
     fan_level_area: float = 0.0  # integral of the fan duty (s)
     terminal_voltage_v: float = math.nan
+    platform_load_energy_j: float = 0.0  # drawn by the platform loads since t = 0 (they may follow a schedule)
 
 
 class _Ladder:
@@ -117,7 +118,10 @@ class PlatformSim:
         self.model = model
         self.units = units
         self.end_s = end_s
-        self.platform_load_w = model.platform_load_w
+        self.platform_load_w = sum(load.power_at_w(0.0) for load in model.loads)  # loads on a schedule: at t = 0
+        self.platform_load_energy_j = 0.0  # drawn by the platform loads since t = 0
+        self._load_energy_snapshot_j = 0.0
+        self.schedule_next_s = math.inf  # next step of a load's schedule
         self.last_t = 0.0
         self.token = 0
         self._check_at = -1.0
@@ -147,9 +151,10 @@ class PlatformSim:
             index = {n: i for i, n in enumerate(self.net.node_names)}
             self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
             self.load_heat_w = np.zeros(len(index))
+            self._node_index = index
             for load in model.loads:
                 if load.thermal_node:
-                    self.load_heat_w[index[load.thermal_node]] += load.power_w
+                    self.load_heat_w[index[load.thermal_node]] += load.power_at_w(0.0)
             self.sun_share = np.zeros(len(index))
             if self.ambient is not None:
                 for node, share in self.ambient.sun_share.items():
@@ -196,8 +201,14 @@ class PlatformSim:
         self.snapshot = self._edge()
         for u in units:
             u.platform = self
+        self.ambient_next_s = math.inf  # end of the ambient step in force (its event's time)
+        self._margin_k = 0.0  # fast-forward: thresholds are planned this much nearer (K); 0 on the exact path
         if self.ambient is not None:
             self._ambient_step(0.0)
+        if model.scheduled:
+            self.schedule_next_s = min(load.schedule.next_change_s(0.0) for load in model.loads if load.schedule is not None)
+            if self.schedule_next_s < end_s:
+                self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s)
         self._refresh_powers()
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
@@ -219,7 +230,8 @@ class PlatformSim:
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
             worst_w = sum(u.worst_power_w() for u in units) + (max(lv.power_w for lv in self.fan.levels) if self.fan else 0.0)
-            self._worst_draw_w = battery_draw_w(worst_w + self.platform_load_w, self.dcdc_efficiency)
+            max_load_w = sum(load.max_power_w for load in model.loads) if model.scheduled else self.platform_load_w
+            self._worst_draw_w = battery_draw_w(worst_w + max_load_w, self.dcdc_efficiency)
 
     # -- state ----------------------------------------------------------------------------------
     def _edge(self) -> PlatformEdge:
@@ -233,7 +245,7 @@ class PlatformSim:
         else:
             soc = math.nan
         return PlatformEdge(self.battery_energy_j, soc, tuple(float(x) for x in self.leak_energy_j), temp_area,
-                            self.fan_energy_j, self.fan_duty_area, voltage)
+                            self.fan_energy_j, self.fan_duty_area, voltage, self.platform_load_energy_j)
 
     def summary(self, elapsed_s: float) -> dict[str, Any]:
         """Platform figures for the result's ``system`` section: fan energy, mean power and final duty (with a fan),
@@ -327,6 +339,7 @@ class PlatformSim:
             self.fan_energy_j += self.fan_power_w * dt
             self.fan_duty_area += self.fan.levels[self.fan_level].duty * dt
         self.load_energy_j += load_w * dt
+        self.platform_load_energy_j += self.platform_load_w * dt
         if self.battery is not None:
             draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
             if self.liion:
@@ -354,6 +367,31 @@ class PlatformSim:
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
         self.snapshot = self._edge()
+        self._load_energy_snapshot_j = self.platform_load_energy_j
+
+    def platform_load_energy_window_j(self) -> float:
+        """Energy drawn by the platform loads in the statistics window, J."""
+        return self.platform_load_energy_j - self._load_energy_snapshot_j
+
+    # -- load schedules ----------------------------------------------------------------------------
+    def _set_loads(self, now: float) -> None:
+        """The platform loads' draw and node heat under their schedules at ``now`` (integrals already there)."""
+        self.platform_load_w = sum(load.power_at_w(now) for load in self.model.loads)
+        if self.net is not None:
+            self.load_heat_w = np.zeros(len(self.net.node_names))
+            for load in self.model.loads:
+                if load.thermal_node:
+                    self.load_heat_w[self._node_index[load.thermal_node]] += load.power_at_w(now)
+        nxt = min(load.schedule.next_change_s(now) for load in self.model.loads if load.schedule is not None)
+        self.schedule_next_s = nxt if nxt > now else math.inf
+
+    def _on_schedule_step(self, _event: Wake) -> None:
+        now = self.env._now
+        self.advance(now)
+        self._set_loads(now)
+        if self.schedule_next_s < self.end_s:
+            self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s - now)
+        self._replan_all(now)
 
     def close(self, end_s: float) -> None:
         self.advance(end_s)
@@ -371,6 +409,7 @@ class PlatformSim:
             return
         self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), now, end)
         self._update_forcing()
+        self.ambient_next_s = end
         self.schedule(Wake(self._on_ambient_step), NORMAL, end - now)
 
     def _base_ambient_c(self) -> float:
@@ -453,6 +492,81 @@ class PlatformSim:
                 self.schedule(Wake(self._on_crossing, (token, kind, watch.unit)), NORMAL, t_exact)
         self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
 
+    # -- fast-forward (edgesim.sim.fastforward): plan and integrate under the measured mean powers ------------
+    def quiet_s(self, horizon_s: float, margin_k: float, empty_margin_s: float,
+                skip_empty: bool = False) -> tuple[float, str, int]:
+        """Time from now during which no watch can fire under the powers now in force, with every temperature
+        threshold brought ``margin_k`` nearer and the battery cut-off ``empty_margin_s`` earlier.
+
+        ``skip_empty``: leave the battery out (a Li-ion pack's cut-off is an ODE solve; fast-forward bounds it once).
+
+        Returns
+        -------
+        tuple
+            ``(time_s, kind, node)``: the time (s, ``math.inf`` when nothing comes within ``horizon_s``), what
+            limits it (a watch kind, '' for none) and its thermal node (-1 for none or the battery).
+        """
+        self._margin_k = margin_k
+        first, what, node = math.inf, "", -1
+        try:
+            for watch in self.watches:
+                if skip_empty and watch.kind == "empty":
+                    continue
+                planned = self._plan(watch, horizon_s)
+                if planned is None:
+                    continue
+                t, kind = planned
+                if kind == "empty":
+                    t = t - empty_margin_s
+                if t < first:
+                    first, what = t, kind
+                    node = self.fan_node if kind.startswith("fan") else (self.unit_node[watch.unit] if watch.unit >= 0 else -1)
+        finally:
+            self._margin_k = 0.0
+        return max(first, 0.0), what, node
+
+    def node_rate_k_per_s(self, node: int, dt_s: float) -> float:
+        """Mean rate of change of ``node``'s temperature over the next ``dt_s`` under the powers now in force, K/s."""
+        if self.net is None or node < 0 or self.exp_leak is not None:
+            return 0.0
+        net, p = self._motion()
+        return float(net.step(self.temp_c, p, dt_s)[node] - self.temp_c[node]) / dt_s
+
+    def forward_to(self, t_s: float) -> None:
+        """Integrate the slow state to ``t_s`` under the powers now in force, through the ambient steps on the way
+        (each at its exact mean, as the events would), scheduling nothing."""
+        while min(self.ambient_next_s, self.schedule_next_s) <= t_s:
+            if self.schedule_next_s <= self.ambient_next_s:
+                te = self.schedule_next_s
+                self.advance(te)
+                self._set_loads(te)
+                if self.net is not None:
+                    self._update_bounds()
+                self._refresh_powers()
+                continue
+            assert self.ambient is not None
+            te = self.ambient_next_s
+            self.advance(te)
+            end = min(te + self.ambient.step_s, self.end_s)
+            if end <= te:
+                self.ambient_next_s = math.inf
+                continue
+            self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), te, end)
+            self._update_forcing()
+            self._refresh_powers()
+            self.ambient_next_s = end
+        self.advance(t_s)
+
+    def resume(self, now: float) -> None:
+        """After a fast-forward to ``now`` (its own events were dropped): the next ambient step, and a fresh plan."""
+        self.token += 1
+        self._check_at = -1.0
+        if self.ambient is not None and math.isfinite(self.ambient_next_s) and self.ambient_next_s > now:
+            self.schedule(Wake(self._on_ambient_step), NORMAL, self.ambient_next_s - now)
+        if self.schedule_next_s < self.end_s and self.schedule_next_s > now:
+            self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s - now)
+        self._replan_all(now)
+
     def _far_wake(self, _event: Wake) -> None:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
@@ -471,6 +585,8 @@ class PlatformSim:
         """Exact time for ``node`` to reach ``target_c`` under the current powers (inf: not within the horizon)."""
         if not math.isfinite(target_c):
             return math.inf
+        if self._margin_k:
+            target_c = target_c - self._margin_k if direction == "up" else target_c + self._margin_k
         if self.exp_leak is not None:
             temp = float(self.temp_c[node])
             if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
@@ -525,6 +641,7 @@ class PlatformSim:
         for k, on in enumerate(active):
             term = leaky.leakage[k]
             band = _REF_BAND * (1.0 + abs(term.ref_temp_c))
+            band += self._margin_k
             target = term.ref_temp_c - band if on else term.ref_temp_c + band
             t = net.time_to_reach_s(self.temp_c, p, term.node, target, horizon_s, "down" if on else "up")
             if t > 0.0:

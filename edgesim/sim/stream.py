@@ -120,9 +120,11 @@ class CameraSim:
         self.model = model
         self.streams: list[StreamSim] = []
         self.listeners: list[Callable[[float, int], None]] = []  # pipelines: called with (now, frame seq)
+        self._rng = rng
         self._times = arrival_times_s(model.arrival, model.fps, rng)
         self._chunk = next(self._times)
         self._i = 0
+        self._k0 = 0  # index of the current chunk's first frame
         self.seq = 0
         self._targets: list[tuple[Callable[[JobOwner, float, int], None], JobOwner]] = []
 
@@ -136,11 +138,30 @@ class CameraSim:
     def next_arrival_s(self) -> float:
         """The next frame's arrival instant (s), taken from the camera's arrival process."""
         if self._i == len(self._chunk):
+            self._k0 += len(self._chunk)
             self._chunk = next(self._times)
             self._i = 0
         t = float(self._chunk[self._i])
         self._i += 1
         return t
+
+    def skip_frames(self, n: int, delta_s: float) -> None:
+        """Fast-forward by ``delta_s`` (``n`` frames on average): periodic and jittered frames continue from frame
+        index + ``n`` (their sequence numbers used up, so later frames keep the instants of the event-by-event run);
+        Poisson arrivals continue from their drawn instants moved by ``delta_s`` (memoryless)."""
+        self.seq += n
+        if self.model.arrival.kind == "poisson":
+            rest = self._chunk[self._i:] + delta_s
+            if len(rest) == 0:
+                rest = np.array([self.env._now + delta_s + self._rng.exponential(1.0 / self.model.fps)])
+            self._times = arrival_times_s(self.model.arrival, self.model.fps, self._rng, after_s=float(rest[-1]))
+            self._chunk, self._i = rest, 0
+            return
+        k = self._k0 + self._i + n
+        self._times = arrival_times_s(self.model.arrival, self.model.fps, self._rng, start=k)
+        self._chunk = next(self._times)
+        self._i = 0
+        self._k0 = k
 
     def emit(self, now: float) -> None:
         """A frame arrives at ``now``: one job per stream, and every pipeline hears of it."""

@@ -21,7 +21,7 @@ __all__ = [
     "AmbientProfileSpec", "ArrivalSpec", "BatchTimeSpec", "BatchingSpec", "BatterySpec", "CameraPowerSpec", "CameraSpec",
     "ComputeUnitSpec", "CountSpec", "SleepSpec",
     "DropPolicy", "DvfsStateSpec", "DvfsTransitionSpec", "ExpLeakageSpec", "FanSpec", "LinkSpec", "LoadSpec", "MeasuredPoint", "MemoryBusSpec", "ModelSpec",
-    "PipelineSpec", "PlatformLoadSpec", "PowerCurveSpec", "Precision", "RecordSpec", "RegulatorSpec", "ScenarioSpec", "Spec",
+    "PipelineSpec", "PlatformLoadSpec", "ScheduleSpec", "PowerCurveSpec", "Precision", "RecordSpec", "RegulatorSpec", "ScenarioSpec", "Spec",
     "StageSpec", "StreamSpec", "SunSpec", "ThermalLinkSpec", "ThermalNodeSpec", "ThermalSpec", "ThrottleSpec", "ThrottleStepSpec",
     "ThrottleStepsSpec", "UnitKind",
 ]
@@ -106,6 +106,30 @@ class ArrivalSpec(Spec):
     jitter_s: TimeS = 0.0
 
 
+class ScheduleSpec(Spec):
+    """A repeating duty cycle on a load's power: ``steps`` ``[[start_s, factor], ...]`` within every ``period_s``
+    (default one day, t = 0 at midnight): from each start to the next the load draws ``factor x power_w``.
+
+    On/off windows are factors 1 and 0 (``[[0, 0], [64800, 1]]``: on from 18:00 to midnight); a daily profile is
+    any factors >= 0. Starts begin at 0, increase, and stay below ``period_s``.
+    """
+
+    period_s: PositiveTimeS = 86400.0
+    steps: tuple[tuple[TimeS, Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]], ...] = Field(min_length=1)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScheduleSpec:
+        starts = [start for start, _ in self.steps]
+        if starts[0] != 0.0:
+            raise ValueError(f"steps: the first step starts at 0 (the period's start), got {starts[0]:g} s")
+        if any(b <= a for a, b in zip(starts, starts[1:])):
+            raise ValueError("steps: starts must increase")
+        if starts[-1] >= self.period_s:
+            raise ValueError(f"steps: every start must be below period_s ({self.period_s:g} s), got {starts[-1]:g} s")
+        return self
+
+
 class CameraPowerSpec(Spec):
     """The camera's own draw (sensor + ISP + encoder) as a platform load: ``power_w`` (a measured total), or
     ``static_w + energy_per_pixel_j x width_px x height_px x fps`` (W, J/px; ``physics.camera_power``).
@@ -118,6 +142,7 @@ class CameraPowerSpec(Spec):
     static_w: PowerW | None = None
     energy_per_pixel_j: Annotated[float, Field(ge=0, le=1e-3, allow_inf_nan=False)] | None = None
     thermal_node: str | None = None
+    schedule: ScheduleSpec | None = None  # a duty cycle on the draw (the camera powered down between windows)
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -685,11 +710,13 @@ class BatterySpec(Spec):
 
 
 class PlatformLoadSpec(Spec):
-    """A constant load on the platform (display, radio, rest of the system) in W; heats ``thermal_node`` if set."""
+    """A load on the platform (display, radio, rest of the system) in W, constant or on a ``schedule``; heats
+    ``thermal_node`` if set."""
 
     name: Name
     power_w: PowerW
     thermal_node: str | None = None
+    schedule: ScheduleSpec | None = None  # a duty cycle: the load draws factor x power_w (on/off windows, a daily profile)
     source: str = ""
 
 
