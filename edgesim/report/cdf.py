@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..results.latency import weighted_latencies_s
 from ..results.result import SimulationResult
 from .timeline import figure_title, legend_outside
 
@@ -45,15 +46,25 @@ class CdfCurve:
     frames: int
     dropped: int | None
     deadline_ms: float | None
+    forwarded: bool = False  # fast-forwarded stretches weighted by their measured stationary windows
 
 
-def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted values and their cumulative shares ``i / n`` (i = 1..n): the step function F(x) = P(X <= x)."""
-    x = np.sort(np.asarray(values, dtype=float))
-    return x, np.arange(1, len(x) + 1) / max(len(x), 1)
+def empirical_cdf(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted values and their cumulative shares ``i / n`` (i = 1..n): the step function F(x) = P(X <= x).
+
+    With ``weights`` (a fast-forwarded run: each measured latency stands for ``weight`` frames), the shares are the
+    cumulative weights over the total.
+    """
+    if weights is None:
+        x = np.sort(np.asarray(values, dtype=float))
+        return x, np.arange(1, len(x) + 1) / max(len(x), 1)
+    order = np.argsort(values, kind="stable")
+    x, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cum = np.cumsum(w)
+    return x, cum / max(float(cum[-1]) if len(cum) else 1.0, 1e-300)
 
 
-def cdf_points(values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def cdf_points(values: np.ndarray, max_points: int = MAX_POINTS, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The empirical CDF of ``values``, all of it up to ``max_points`` values, else exact points of it.
 
     Above ``max_points`` values, the points are the sorted values at ranks ``ceil(q n)`` for ``max_points`` evenly
@@ -72,10 +83,14 @@ def cdf_points(values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.nda
     tuple of numpy.ndarray
         Sorted values and their shares F(x) = P(X <= x), for a ``where="post"`` step plot.
     """
-    x, share = empirical_cdf(values)
+    x, share = empirical_cdf(values, weights)
     n = len(x)
     if n <= max_points:
         return x, share
+    if weights is not None:  # the first point at or above each of max_points evenly spaced shares
+        idx = np.unique(np.concatenate([[0], np.searchsorted(share, np.linspace(1.0 / max_points, 1.0, max_points))]))
+        idx = idx[idx < n]
+        return x[idx], share[idx]
     ranks = np.unique(np.concatenate([[1], np.ceil(np.linspace(1.0 / max_points, 1.0, max_points) * n).astype(np.int64)]))
     return x[ranks - 1], ranks / n
 
@@ -98,9 +113,16 @@ def latency_cdf_curves(result: SimulationResult) -> list[CdfCurve]:
     curves = []
     for sample in result.detail.latencies:
         dropped = next(rows[sample.kind], {}).get("dropped")
-        if len(sample.store):
+        if not len(sample.store):
+            continue
+        if sample.store.forwarded:  # fast-forwarded stretches stand for their measured windows' latencies
+            values_s, weights = weighted_latencies_s(sample.store)
+            x, share = cdf_points(values_s * 1e3, weights=weights)
+            frames = int(round(float(weights.sum())))
+        else:
             x, share = cdf_points(sample.latency_ms)
-            curves.append(CdfCurve(sample.name, sample.kind, x, share, len(sample.store), dropped, sample.deadline_ms))
+            frames = len(sample.store)
+        curves.append(CdfCurve(sample.name, sample.kind, x, share, frames, dropped, sample.deadline_ms, bool(sample.store.forwarded)))
     return curves
 
 
@@ -139,8 +161,10 @@ def latency_cdf_figure(result: SimulationResult) -> Figure:
     kinds = list(dict.fromkeys(c.kind for c in curves)) or ["stream"]
     loads_only = kinds == ["load"]
     what = "query (offline: sample)" if loads_only else "completed frame"
+    exactness = "exact" if not any(c.forwarded for c in curves) else \
+        "exact where simulated; fast-forwarded stretches stand for their measured stationary windows"
     figure_title(fig, f"{summary['scenario']}: latency CDF per {' / '.join(kinds)}",
-                 f"every {what} {window} (exact" + ("" if loads_only else "; dropped frames are not in the curves") + ")",
+                 f"every {what} {window} ({exactness}" + ("" if loads_only else "; dropped frames are not in the curves") + ")",
                  width=90)
     ax.set_xlabel("latency (ms): " + ", ".join(_LATENCY_SPAN[k] for k in kinds))
     ax.set_ylabel(("share of queries (samples)" if loads_only else "share of completed frames") + "\nserved within (0-1)")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..sim.store import LatencyStore
 
-__all__ = ["PERCENTILES", "LatencyStats", "latency_stats"]
+__all__ = ["PERCENTILES", "LatencyStats", "latency_stats", "weighted_latencies_s"]
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -47,12 +47,7 @@ def _weighted_stats(store: LatencyStore) -> LatencyStats:
     """With fast-forwarded stretches: each stretch stands for its measured stationary window's latencies, weighted
     by how many times over that window it ran; percentiles are those of the weighted distribution (the inverse of
     the weighted empirical CDF at each percentile)."""
-    parts = [store.values_s()] + [values for values, _ in store.forwarded]
-    weights = [np.ones(len(parts[0]))] + [np.full(len(values), weight) for values, weight in store.forwarded]
-    values = np.concatenate(parts)
-    w = np.concatenate(weights)
-    order = np.argsort(values, kind="stable")
-    values, w = values[order], w[order]
+    values, w = weighted_latencies_s(store)
     total = float(w.sum())
     if total <= 0 or len(values) == 0:
         return LatencyStats(None, None, None, None, None, None)
@@ -61,3 +56,14 @@ def _weighted_stats(store: LatencyStore) -> LatencyStats:
     p50, p90, p95, p99 = (min(float(values[min(int(np.searchsorted(cdf, q / 100.0)), len(values) - 1)]) * 1e3, max_ms)
                           for q in PERCENTILES)
     return LatencyStats(float(store.sum_s) / total * 1e3, p50, p90, p95, p99, max_ms)
+
+
+def weighted_latencies_s(store: LatencyStore) -> tuple[np.ndarray, np.ndarray]:
+    """Every latency the store stands for, sorted (s), with its weight: 1 for a simulated frame, and for each
+    fast-forwarded stretch its measured window's latencies weighted by how many times over that window it ran."""
+    parts = [store.values_s()] + [values for values, _ in store.forwarded]
+    weights = [np.ones(len(parts[0]))] + [np.full(len(values), weight) for values, weight in store.forwarded]
+    values = np.concatenate(parts)
+    w = np.concatenate(weights)
+    order = np.argsort(values, kind="stable")
+    return values[order], w[order]

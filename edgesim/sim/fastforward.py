@@ -433,6 +433,8 @@ class FastForward:
             s.completed += round(inc[1])
             s.dropped += round(inc[2])
             s.late += round(inc[3])
+            _spread_over_bins(s.dropped_in_bin, s.interval_s, t0, t1, round(inc[2]))  # the timeline's drop/late panel
+            _spread_over_bins(s.late_in_bin, s.interval_s, t0, t1, round(inc[3]))
             s.latencies.add_forwarded(stats["latencies"][j], weight, float(inc[5]))
             if s.entry is not s:  # a resize on another unit: its offered frames, and the frames past it
                 s.entry.offered += round(inc[6])
@@ -479,6 +481,20 @@ class FastForward:
     def summary(self, duration_s: float) -> dict[str, Any]:
         """The summary's ``fast_forward`` block."""
         return fast_forward_summary(True, duration_s, self.forwarded_s, self.segments, self.period_s, self.tolerance)
+
+
+def _spread_over_bins(bins: list[int], interval_s: float, t0: float, t1: float, count: int) -> None:
+    """Add ``count`` events spread evenly over [t0, t1) to the recording bins they fall in (whole events per bin,
+    rounded on the running total so that the bins add up to ``count`` exactly)."""
+    if count <= 0 or t1 <= t0:
+        return
+    k, placed = int(t0 // interval_s), 0
+    while placed < count and k < len(bins):
+        end_s = min((k + 1) * interval_s, t1)
+        upto = count if end_s >= t1 else round(count * (end_s - t0) / (t1 - t0))
+        bins[k] += upto - placed
+        placed = upto
+        k += 1
 
 
 def fast_forward_summary(enabled: bool, duration_s: float, forwarded_s: float, segments: list[ForwardSegment],
