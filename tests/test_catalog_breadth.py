@@ -16,10 +16,10 @@ import edgesim
 from edgesim.calibration.devices import DEVICE_ALIASES
 from edgesim.calibration.measurements import shipped_measurements_path
 from edgesim.calibration.model_features import KNOWN_COUNTS, features_for
+from edgesim.calibration.points import fitted_points
 from edgesim.calibration.predict import load_calibrated
 from edgesim.catalog import load_catalog
 from edgesim.catalog.loader import unsourced
-from edgesim.cli.catalog import fitted_points
 from edgesim.errors import EdgesimError
 from edgesim.profiles import load_profiles, mac_class_ops
 

@@ -1,28 +1,15 @@
 """``edgesim budget ...``: the white paper's back-of-the-envelope formulas as a command-line tool.
 
-Four subcommands, each a thin layer over a documented function of :mod:`edgesim.budget` (which in turn uses
-:mod:`edgesim.physics.whitepaper`); this module parses the options and renders the reports:
-
-* ``budget capacity``  -> :func:`capacity_report`: ``C = streams x FPS x W x H x ops/pixel``.
-* ``budget thermal``   -> :func:`thermal_report`: ``R = (Tj - Tc) / P`` or ``R = (Tj - Tc) x eff / C``.
-* ``budget fit``       -> :func:`fit_report`: the largest capacity a thermal resistance, a power budget or a
-  battery life allows, ``C = eff x P_available``.
-* ``budget scenario``  -> :func:`scenario_report`: run the simulator and apply the formulas to the SIMULATED
-  throughput and power (the white paper: compare processors by measured throughput and power on a specific
-  task, end to end, not by rated TOPS / TDP).
-
-Units: capacity in ops/s and TOPS (1 TOPS = 1e12 ops/s), efficiency in TOPS/W (= 1e12 ops/J), power in W,
-temperature in degrees C, thermal resistance in K/W, energy in Wh, time in h. Every line printed names its unit;
+Each subcommand parses its options (argparse types from :mod:`.types`: a bad value is one line naming the option,
+exit 2) and renders a documented function of :mod:`edgesim.budget`: ``capacity`` (``C = streams x FPS x W x H x
+ops/px``), ``thermal`` (``R = (Tj - Tc) / P``), ``fit`` (``C = eff x P_available`` under a thermal, power or
+battery limit) and ``scenario`` (the formulas applied to a simulated run). Every line printed names its unit;
 ``--json`` prints the same figures with the unit in each key's name.
-
-Bad values end with one message naming the option (``edgesim: error: --fps: must be > 0, got '-1'``) and
-exit code 2.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -41,7 +28,8 @@ from ..budget import (
 )
 from ..catalog import load_catalog
 from ..errors import EdgesimError
-from .common import format_table
+from .common import fmt, format_table
+from .types import finite_float, fraction, non_negative_float, non_negative_int, positive_float, positive_int
 
 __all__ = ["BudgetError", "register"]
 
@@ -50,48 +38,13 @@ class BudgetError(EdgesimError):
     """A bad option value given to ``edgesim budget``; the message starts with the option's name."""
 
 
-# --------------------------------------------------------------------------------------------------
-# Value checks (one message naming the option)
-# --------------------------------------------------------------------------------------------------
-
-
-def _number(text: Any, option: str, *, positive: bool = False, non_negative: bool = False,
-            at_most: float | None = None) -> float:
-    """Parse ``text`` as a finite float for ``option``; raise :class:`BudgetError` naming it otherwise."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise BudgetError(f"{option}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise BudgetError(f"{option}: must be finite, got {text!r}")
-    if positive and not value > 0:
-        raise BudgetError(f"{option}: must be > 0, got {text!r}")
-    if non_negative and value < 0:
-        raise BudgetError(f"{option}: must be >= 0, got {text!r}")
-    if at_most is not None and value > at_most:
-        raise BudgetError(f"{option}: must be <= {at_most:g}, got {text!r}")
-    return value
-
-
-def _count(text: Any, option: str) -> int:
-    try:
-        value = int(str(text))
-    except ValueError:
-        raise BudgetError(f"{option}: must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise BudgetError(f"{option}: must be an integer >= 1, got {text!r}")
-    return value
-
-
-def _temperatures(tj: Any, tc: Any) -> tuple[float, float]:
-    tj_c = _number(tj, "--tj")
-    tc_c = _number(tc, "--tc")
+def _temperatures(tj_c: float, tc_c: float) -> tuple[float, float]:
     if not tj_c > tc_c:
         raise BudgetError(f"--tj: the junction limit ({tj_c:g} C) must exceed --tc, the case/ambient limit ({tc_c:g} C)")
     return tj_c, tc_c
 
 
-def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequence[str] = ()) -> tuple[float, str]:
+def _ops_per_pixel(ops_per_pixel: float | None, model: str | None, catalog_files: Sequence[str] = ()) -> tuple[float, str]:
     """Ops per pixel from ``--ops-per-pixel``, from a catalog ``--model``, or the white paper's 150k."""
     if model is not None and ops_per_pixel is not None:
         raise BudgetError("--model: give either --model or --ops-per-pixel, not both")
@@ -106,7 +59,7 @@ def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequenc
                        f"{entry.ref_height_px} px")
     if ops_per_pixel is None:
         return WHITE_PAPER_OPS_PER_PIXEL, "white paper: ResNet-50-class backbone, ~150k ops/pixel"
-    return _number(ops_per_pixel, "--ops-per-pixel", positive=True), "given"
+    return ops_per_pixel, "given"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,7 +73,7 @@ def _ops_per_pixel(ops_per_pixel: Any, model: str | None, catalog_files: Sequenc
 
 
 def _g(x: float | None, spec: str = ".4g") -> str:
-    return "-" if x is None else format(x, spec)
+    return fmt(x, spec)
 
 
 def _render_capacity(r: dict[str, Any], source: str) -> str:
@@ -191,29 +144,6 @@ def _render_scenario(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_PARAM_OPTION = {"fps": "--fps", "width_px": "--width", "height_px": "--height", "ops_per_pixel": "--ops-per-pixel",
-                 "n_streams": "--streams", "power_w": "--power", "tj_c": "--tj", "tc_c": "--tc",
-                 "efficiency_ops_per_j": "--efficiency-tops-per-w", "capacity_ops_per_s": "--capacity-tops",
-                 "resistance_k_per_w": "--resistance", "power_budget_w": "--power-budget", "capacity_wh": "--battery-wh",
-                 "life_h": "--life-h", "platform_power_w": "--platform-w", "platform_w": "--platform-w",
-                 "dcdc_efficiency": "--dcdc-efficiency"}
-
-
-def _user_errors(func: Any) -> Any:
-    """A ValueError from the formulas (a value the checks above let through) becomes one message naming the option."""
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except ValueError as exc:
-            text = str(exc)
-            param, _, rest = text.partition(":")
-            option = _PARAM_OPTION.get(param.strip())
-            raise BudgetError(f"{option}:{rest}" if option else text) from None
-    wrapper.__doc__ = func.__doc__
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
 def _print(obj: dict[str, Any], as_json: bool, text: str) -> None:
     print(json.dumps(obj, indent=2, allow_nan=False) if as_json else text)
 
@@ -224,23 +154,18 @@ def _print(obj: dict[str, Any], as_json: bool, text: str) -> None:
 
 
 def _frame(args: argparse.Namespace) -> tuple[float, float, float, str, int]:
-    width = _number(args.width, "--width", positive=True)
-    height = _number(args.height, "--height", positive=True)
     opp, source = _ops_per_pixel(args.ops_per_pixel, args.model, args.catalog or ())
-    return width, height, opp, source, _count(args.streams, "--streams")
+    return args.width, args.height, opp, source, args.streams
 
 
-@_user_errors
 def cmd_capacity(args: argparse.Namespace) -> int:
-    fps = _number(args.fps, "--fps", positive=True)
     width, height, opp, source, streams = _frame(args)
-    report = capacity_report(fps, width, height, opp, streams)
+    report = capacity_report(args.fps, width, height, opp, streams)
     report["ops_per_pixel_source"] = source
     _print(report, args.json, _render_capacity(report, source))
     return 0
 
 
-@_user_errors
 def cmd_thermal(args: argparse.Namespace) -> int:
     tj_c, tc_c = _temperatures(args.tj, args.tc)
     by_power = args.power is not None
@@ -248,21 +173,19 @@ def cmd_thermal(args: argparse.Namespace) -> int:
     if by_power and by_eff:
         raise BudgetError("--power: give --power, or --capacity-tops with --efficiency-tops-per-w, not both")
     if by_power:
-        report = thermal_report(tj_c, tc_c, power_w=_number(args.power, "--power", positive=True))
+        report = thermal_report(tj_c, tc_c, power_w=args.power)
     elif args.capacity_tops is None or args.efficiency_tops_per_w is None:
         missing = "--capacity-tops" if args.capacity_tops is None else "--efficiency-tops-per-w"
         raise BudgetError(f"{missing}: needed (give --power W, or --capacity-tops X with --efficiency-tops-per-w Y)")
     else:
-        c = _number(args.capacity_tops, "--capacity-tops", positive=True) * TOPS
-        eff = _number(args.efficiency_tops_per_w, "--efficiency-tops-per-w", positive=True) * TOPS
+        c, eff = args.capacity_tops * TOPS, args.efficiency_tops_per_w * TOPS
         report = thermal_report(tj_c, tc_c, capacity_ops_per_s=c, efficiency_ops_per_j=eff)
     _print(report, args.json, _render_thermal(report))
     return 0
 
 
-@_user_errors
 def cmd_fit(args: argparse.Namespace) -> int:
-    eff = _number(args.efficiency_tops_per_w, "--efficiency-tops-per-w", positive=True) * TOPS
+    eff = args.efficiency_tops_per_w * TOPS
     modes = [name for name, given in (("--resistance", args.resistance is not None),
                                       ("--power-budget", args.power_budget is not None),
                                       ("--battery-wh", args.battery_wh is not None)) if given]
@@ -270,7 +193,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         what = "none" if not modes else " and ".join(modes)
         raise BudgetError(f"{modes[-1] if modes else '--power-budget'}: give exactly one limit: --resistance R (with --tj, --tc), "
                           f"--power-budget W, or --battery-wh E with --life-h H (got {what})")
-    platform_w = _number(args.platform_w, "--platform-w", non_negative=True) if args.platform_w is not None else 0.0
+    platform_w = args.platform_w if args.platform_w is not None else 0.0
     kwargs: dict[str, Any] = {}
     if modes[0] == "--resistance":
         if args.tj is None or args.tc is None:
@@ -278,18 +201,17 @@ def cmd_fit(args: argparse.Namespace) -> int:
         if args.platform_w is not None:
             raise BudgetError("--platform-w: applies to --power-budget and --battery-wh, not to a thermal limit")
         tj_c, tc_c = _temperatures(args.tj, args.tc)
-        kwargs = {"resistance_k_per_w": _number(args.resistance, "--resistance", positive=True), "tj_c": tj_c, "tc_c": tc_c}
+        kwargs = {"resistance_k_per_w": args.resistance, "tj_c": tj_c, "tc_c": tc_c}
     elif modes[0] == "--power-budget":
-        budget_w = _number(args.power_budget, "--power-budget", positive=True)
+        budget_w = args.power_budget
         if not budget_w > platform_w:
             raise BudgetError(f"--platform-w: {platform_w:g} W leaves nothing of the {budget_w:g} W --power-budget for AI")
         kwargs = {"power_budget_w": budget_w, "platform_w": platform_w}
     else:
         if args.life_h is None:
             raise BudgetError("--life-h: needed with --battery-wh")
-        wh = _number(args.battery_wh, "--battery-wh", positive=True)
-        life_h = _number(args.life_h, "--life-h", positive=True)
-        eta = _number(args.dcdc_efficiency, "--dcdc-efficiency", positive=True, at_most=1.0) if args.dcdc_efficiency is not None else 1.0
+        wh, life_h = args.battery_wh, args.life_h
+        eta = args.dcdc_efficiency if args.dcdc_efficiency is not None else 1.0
         if not eta * wh / life_h > platform_w:
             raise BudgetError(f"--platform-w: {platform_w:g} W leaves no power for AI; the battery supports "
                               f"{eta * wh / life_h:.4g} W of load for {life_h:g} h")
@@ -308,28 +230,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def cmd_scenario(args: argparse.Namespace) -> int:
     tj_c, tc_c = _temperatures(args.tj, args.tc)
-    duration = _number(args.duration, "--duration", positive=True) if args.duration is not None else None
-    seed = None
-    if args.seed is not None:
-        try:
-            seed = int(args.seed)
-        except ValueError:
-            raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}") from None
-        if seed < 0:
-            raise BudgetError(f"--seed: must be an integer >= 0, got {args.seed!r}")
     spec = edgesim.load_scenario(Path(args.scenario))
-    report = scenario_report(spec, tj_c, tc_c, duration, seed)
+    report = scenario_report(spec, tj_c, tc_c, args.duration, args.seed)
     _print(report, args.json, _render_scenario(report))
     return 0
 
 
 def _frame_options(p: argparse.ArgumentParser, required: bool) -> None:
-    p.add_argument("--width", required=required, metavar="PX", help="frame width, pixels")
-    p.add_argument("--height", required=required, metavar="PX", help="frame height, pixels")
-    p.add_argument("--ops-per-pixel", metavar="OPS", help="network cost, ops per pixel (default 150000: the white paper's ResNet-50-class backbone)")
+    p.add_argument("--width", type=positive_float, required=required, metavar="PX", help="frame width, pixels")
+    p.add_argument("--height", type=positive_float, required=required, metavar="PX", help="frame height, pixels")
+    p.add_argument("--ops-per-pixel", type=positive_float, metavar="OPS",
+                   help="network cost, ops per pixel (default 150000: the white paper's ResNet-50-class backbone)")
     p.add_argument("--model", metavar="NAME", help="take ops per pixel from a catalog model (ops per inference / its input pixels)")
     p.add_argument("--catalog", action="append", metavar="FILE", help="extra catalog file for --model (repeatable)")
-    p.add_argument("--streams", default="1", metavar="N", help="identical (camera, network) streams (default 1)")
+    p.add_argument("--streams", type=positive_int, default=1, metavar="N", help="identical (camera, network) streams (default 1)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -339,41 +253,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     bsub = budget.add_subparsers(dest="budget_command", required=True, metavar="WHAT")
 
     p = bsub.add_parser("capacity", help="required capacity (TOPS) of a workload: C = streams x FPS x W x H x ops/px")
-    p.add_argument("--fps", required=True, help="frames per second of each stream")
+    p.add_argument("--fps", type=positive_float, required=True, help="frames per second of each stream")
     _frame_options(p, required=True)
     p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
     p.set_defaults(func=cmd_capacity)
 
     p = bsub.add_parser("thermal", help="thermal resistance needed: R = (Tj - Tc) / P, or (Tj - Tc) x eff / C")
-    p.add_argument("--tj", required=True, metavar="C", help="junction limit, degrees C")
-    p.add_argument("--tc", required=True, metavar="C", help="case/ambient limit, degrees C")
-    p.add_argument("--power", metavar="W", help="dissipated power, W")
-    p.add_argument("--capacity-tops", metavar="TOPS", help="required capacity, TOPS (with --efficiency-tops-per-w)")
-    p.add_argument("--efficiency-tops-per-w", metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
+    p.add_argument("--tj", type=finite_float, required=True, metavar="C", help="junction limit, degrees C")
+    p.add_argument("--tc", type=finite_float, required=True, metavar="C", help="case/ambient limit, degrees C")
+    p.add_argument("--power", type=positive_float, metavar="W", help="dissipated power, W")
+    p.add_argument("--capacity-tops", type=positive_float, metavar="TOPS", help="required capacity, TOPS (with --efficiency-tops-per-w)")
+    p.add_argument("--efficiency-tops-per-w", type=positive_float, metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
     p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
     p.set_defaults(func=cmd_thermal)
 
     p = bsub.add_parser("fit", help="largest capacity within a thermal resistance, a power budget or a battery life")
-    p.add_argument("--efficiency-tops-per-w", required=True, metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
-    p.add_argument("--resistance", metavar="K/W", help="available thermal resistance, K/W (with --tj and --tc)")
-    p.add_argument("--tj", metavar="C", help="junction limit, degrees C")
-    p.add_argument("--tc", metavar="C", help="case/ambient limit, degrees C")
-    p.add_argument("--power-budget", metavar="W", help="supply limit, W (e.g. 12.95 for 802.3af class 3)")
-    p.add_argument("--battery-wh", metavar="WH", help="usable battery energy, Wh (with --life-h)")
-    p.add_argument("--life-h", metavar="H", help="required battery life, h")
-    p.add_argument("--dcdc-efficiency", metavar="ETA", help="battery converter efficiency in (0, 1] (default 1)")
-    p.add_argument("--platform-w", metavar="W", help="power of everything but the AI, W (default 0)")
+    p.add_argument("--efficiency-tops-per-w", type=positive_float, required=True, metavar="TOPS/W", help="measured efficiency on the task, TOPS/W")
+    p.add_argument("--resistance", type=positive_float, metavar="K/W", help="available thermal resistance, K/W (with --tj and --tc)")
+    p.add_argument("--tj", type=finite_float, metavar="C", help="junction limit, degrees C")
+    p.add_argument("--tc", type=finite_float, metavar="C", help="case/ambient limit, degrees C")
+    p.add_argument("--power-budget", type=positive_float, metavar="W", help="supply limit, W (e.g. 12.95 for 802.3af class 3)")
+    p.add_argument("--battery-wh", type=positive_float, metavar="WH", help="usable battery energy, Wh (with --life-h)")
+    p.add_argument("--life-h", type=positive_float, metavar="H", help="required battery life, h")
+    p.add_argument("--dcdc-efficiency", type=fraction, metavar="ETA", help="battery converter efficiency in (0, 1] (default 1)")
+    p.add_argument("--platform-w", type=non_negative_float, metavar="W", help="power of everything but the AI, W (default 0)")
     _frame_options(p, required=False)
     p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
     p.set_defaults(func=cmd_fit)
 
     p = bsub.add_parser("scenario", help="simulate a scenario; eff = C / P and R = (Tj - Tc) / P from the simulated power")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--tj", default=str(REFERENCE_TJ_C), metavar="C",
+    p.add_argument("--tj", type=finite_float, default=REFERENCE_TJ_C, metavar="C",
                    help=f"junction limit, degrees C (default {REFERENCE_TJ_C:g}: a reference value, not a device's limit)")
-    p.add_argument("--tc", default=str(REFERENCE_TC_C), metavar="C",
+    p.add_argument("--tc", type=finite_float, default=REFERENCE_TC_C, metavar="C",
                    help=f"case/ambient limit, degrees C (default {REFERENCE_TC_C:g}: a reference value)")
-    p.add_argument("--duration", metavar="S", help="simulated seconds (overrides duration_s)")
-    p.add_argument("--seed", metavar="N", help="root random seed (overrides seed)")
+    p.add_argument("--duration", type=positive_float, metavar="S", help="simulated seconds (overrides duration_s)")
+    p.add_argument("--seed", type=non_negative_int, metavar="N", help="root random seed (overrides seed)")
     p.add_argument("--json", action="store_true", help="print JSON (units in the key names)")
     p.set_defaults(func=cmd_scenario)

@@ -9,7 +9,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-__all__ = ["integer", "positive_float", "positive_int", "non_negative_int"]
+__all__ = ["integer", "finite_float", "positive_float", "non_negative_float", "fraction", "positive_int", "non_negative_int"]
 
 
 def integer(minimum: int) -> Callable[[str], int]:
@@ -60,3 +60,30 @@ def positive_float(text: str) -> float:
 
 positive_int = integer(1)
 non_negative_int = integer(0)
+
+
+def finite_float(text: str) -> float:
+    """A finite number (temperatures in C, offsets); :class:`argparse.ArgumentTypeError` otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0 (a platform's power in W)."""
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in (0, 1] (an efficiency)."""
+    value = positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
