@@ -72,7 +72,7 @@ def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery |
 
 def _liion(spec: ScenarioSpec) -> LiIonPack:
     battery = spec.battery
-    assert battery is not None
+    assert battery is not None and battery.model == "liion"
     try:
         pack = battery_model(battery)
     except KeyError as exc:
