@@ -47,7 +47,9 @@ def case(i):
                                                         {"name":"cls","unit":"u2","model":"m2","count":{"kind":"poisson","mean":2},"after":["inf"],"width_px":32,"height_px":32}]}]
     if bus: d["memory_buses"]=[{"name":"dram","bandwidth_bytes_per_s":rng.choice([1e8,1e9,1e10])}]
     if thermal: d["thermal"]={"ambient_c":25,"nodes":[{"name":"j","capacity_j_per_k":rng.uniform(0.05,5)}],"links":[{"between":["j","ambient"],"resistance_k_per_w":rng.uniform(2,30)}]}
-    if battery: d["battery"]={"model":rng.choice(["ideal","peukert","kibam"]),"capacity_wh":rng.choice([0.001,0.01,1]),"kibam_k_per_s":0.01,"peukert_exponent":1.1}
+    if battery:
+        d["battery"]={"model":rng.choice(["ideal","peukert","kibam"]),"capacity_wh":rng.choice([0.001,0.01,1])}
+        d["battery"].update({"peukert":{"peukert_exponent":1.1},"kibam":{"kibam_k_per_s":0.01}}.get(d["battery"]["model"],{}))  # each model's own keys
     if rng.random()<0.3: d["loads"]=[{"name":"l","scenario":rng.choice(["single_stream","multi_stream","server","offline"]),"model":"m2","unit":"u2","width_px":64,"height_px":64,"target_qps":50,"offline_samples":500}]
     return d
 

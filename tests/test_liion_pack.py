@@ -12,8 +12,8 @@ import yaml
 from scipy.integrate import quad
 
 import edgesim
+from edgesim.catalog.cells import load_cell
 from edgesim.cli import main
-from edgesim.model.cells import load_cell
 from edgesim.physics.liion import LiIonPack, LiIonStep
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import edgesim
+from edgesim.catalog.cells import load_cell
 from edgesim.errors import ScenarioError, ScenarioErrors
-from edgesim.model.cells import load_cell
 from edgesim.model.compile import compile_system
 from edgesim.physics.liion import LiIonPack
 from edgesim.sim.engine import RunState, run_simulation

@@ -94,7 +94,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         # two units of leakage b on one node: b x 2 x R <= 0.8 < 1, so no thermal runaway
     if battery:
         data["battery"] = {"model": draw(st.sampled_from(["ideal", "peukert", "kibam"])), "capacity_wh": draw(st.sampled_from([0.001, 0.01, 1.0])),
-                           "kibam_k_per_s": 0.01, "peukert_exponent": 1.1, "dcdc_efficiency": draw(st.floats(0.5, 1.0))}
+                           "dcdc_efficiency": draw(st.floats(0.5, 1.0))}
+        data["battery"].update({"peukert": {"peukert_exponent": 1.1}, "kibam": {"kibam_k_per_s": 0.01}}.get(data["battery"]["model"], {}))
         data["platform_loads"] = [{"name": "radio", "power_w": draw(st.floats(0.0, 1.0))}]
     if draw(st.booleans()):
         data["loads"] = [{"name": "l", "scenario": draw(st.sampled_from(["single_stream", "multi_stream", "server", "offline"])),

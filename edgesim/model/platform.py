@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..catalog.cells import load_cell
 from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BATTERY_MODELS, EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
@@ -14,7 +15,6 @@ from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
 from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork
 from ..spec.schema import BatterySpec, ScenarioSpec, ScheduleSpec, ThermalSpec
-from .cells import load_cell
 from .records import (
     AmbientModel,
     CameraModel,
@@ -72,7 +72,7 @@ def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery |
 
 def _liion(spec: ScenarioSpec) -> LiIonPack:
     battery = spec.battery
-    assert battery is not None
+    assert battery is not None and battery.model == "liion"
     try:
         pack = battery_model(battery)
     except KeyError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -148,7 +148,7 @@ def check_as_written(data: Mapping[str, Any], source: str, base_dir: Path | None
     except ValidationError as exc:
         bad = []
         for err in exc.errors():
-            option = _under(tuple(err["loc"]), overridden)
+            option = _under(_where(tuple(err["loc"])).loc, overridden)
             if option is not None and err["type"] != "missing":
                 single = _validation_error(source, err)
                 bad.append(ScenarioError(source, single.field, f"{single.problem} (in the file, before {option})"))
@@ -167,22 +167,6 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed at the mapping that holds ``loc`` (for 'unknown key' messages)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        current = _inner_model(annotation)
-        if current is None:
-            return []
-    return sorted(getattr(current, "model_fields", {}).keys())
-
-
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -193,16 +177,95 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _tagged_union(annotation: Any) -> tuple[str, dict[str, type[BaseModel]]] | None:
+    """(discriminator key, tag -> model) of a discriminated union in ``annotation`` (``X | None`` too), or ``None``."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        key = getattr(meta, "discriminator", None)
+        if isinstance(key, str):
+            members = [m for m in getattr(annotation.__origin__, "__args__", ()) if isinstance(m, type) and issubclass(m, BaseModel)]
+            return key, {tag: m for m in members for tag in get_args(m.model_fields[key].annotation)}
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _tagged_union(arg)
+        if found is not None:
+            return found
+    return None
+
+
+class _Where(NamedTuple):
+    """An error's location as the file spells it, the model whose key its last part is, and the tagged union
+    (discriminator key, tag, tag -> model) that model was chosen from, if any."""
+
+    loc: Loc
+    holder: type[BaseModel] | None
+    union: tuple[str, str, dict[str, type[BaseModel]]] | None
+
+
+def _where(loc: tuple[Any, ...]) -> _Where:
+    """Walk ``loc`` down the schema, dropping the tags pydantic inserts after a discriminated union's field
+    (``('battery', 'ideal', 'cell')`` -> ``('battery', 'cell')``: the file has no ``ideal`` key)."""
+    current: type[BaseModel] | None = ScenarioSpec
+    holder: type[BaseModel] | None = None
+    union: tuple[str, str, dict[str, type[BaseModel]]] | None = None
+    clean: list[str | int] = []
+    k = 0
+    while k < len(loc):
+        part = loc[k]
+        clean.append(part)
+        k += 1
+        if isinstance(part, int) or current is None:
+            continue
+        holder = current
+        field = current.model_fields.get(part)
+        if field is None:
+            current = None
+            continue
+        tagged = _tagged_union(field.annotation)
+        if tagged is not None and k < len(loc) and loc[k] in tagged[1]:
+            key, members = tagged
+            union, current = (key, str(loc[k]), members), members[loc[k]]
+            k += 1  # the tag: not a key of the file
+        else:
+            union, current = None, _inner_model(field.annotation)
+    return _Where(tuple(clean), holder, union)
+
+
+def _unknown_key(where: _Where) -> str:
+    """'unknown key' with the keys allowed there; under a tagged union, the models that take the key."""
+    key = where.loc[-1]
+    allowed = sorted(where.holder.model_fields) if where.holder is not None else []
+    listed = f" (allowed: {', '.join(allowed)})" if allowed else ""
+    if where.union is None:
+        return "unknown key" + listed
+    disc, tag, members = where.union
+    takers = [other for other, model in members.items() if other != tag and key in model.model_fields]
+    if takers:
+        return (f"only for {disc} {' or '.join(takers)}, not {disc} {tag!r}: remove {key} or set {disc}: {takers[0]}")
+    return f"unknown key for {disc} {tag}" + listed
+
+
+def _bad_tag(err: Any) -> tuple[str, str]:
+    """A discriminated union's tag that names no model: (its key, the message a literal field would give)."""
+    ctx = err.get("ctx") or {}
+    key = str(ctx.get("discriminator", "")).strip("'")
+    tags = [tag.strip().strip("'") for tag in str(ctx.get("expected_tags", "")).split(",")]
+    quoted = [repr(tag) for tag in tags]
+    expected = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    got = err["input"].get(key) if isinstance(err.get("input"), dict) else ctx.get("tag")
+    return key, f"Input should be {expected} (got {got!r})"
+
+
 def _validation_error(source: str, err: Any) -> ScenarioError:
     """One pydantic error (an entry of ``ValidationError.errors()``) as a :class:`ScenarioError`."""
-    loc = tuple(err["loc"])
-    field = format_loc(loc)
+    where = _where(tuple(err["loc"]))
     kind = err["type"]
+    if kind == "union_tag_invalid":
+        key, problem = _bad_tag(err)
+        return ScenarioError(source, format_loc(where.loc + ((key,) if key else ())), problem)
+    field = format_loc(where.loc)
     if kind == "missing":
         problem = "required field is missing"
     elif kind == "extra_forbidden":
-        allowed = _allowed_keys(ScenarioSpec, loc)
-        problem = "unknown key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        problem = _unknown_key(where)
     else:
         problem = err["msg"]
         if problem.startswith("Value error, "):
