@@ -21,6 +21,7 @@ import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, engine_context
 from edgesim.calibration.fit import EngineContext
+from edgesim.calibration.predict import supported_precisions
 from edgesim.calibration.prior import PARAM_NAMES, prior_kind
 from edgesim.catalog.loader import Catalog, CatalogUnit
 
@@ -92,8 +93,7 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                 prior_used = list(PARAM_NAMES)
                 source, group, n, pts = "prior", "", 0, []
                 supported = sorted(set(unit.peak_ops_per_s))
-            if kind in ("gpu", "cpu"):
-                supported = sorted(set(supported) | {"int8", "fp16", "fp32"})
+            supported = supported_precisions(kind, supported)  # INT8 only where published or measured
             if not supported:
                 supported = [ctx.reference_precision]
             units[f"{dev_name}/{unit_name}"] = {
