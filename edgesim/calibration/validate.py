@@ -216,6 +216,14 @@ def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGr
     return mean, sd
 
 
+def _same_device(device: str) -> Callable[[EngineGroup], bool]:
+    return lambda o: o.device == device
+
+
+def _same_source(fam_of: Mapping[str, str], family: str) -> Callable[[EngineGroup], bool]:
+    return lambda o: fam_of[o.name] == family
+
+
 def _cats(lat: Mapping[str, Any], keys: Sequence[str], prefix: str = "") -> list[str]:
     return [prefix + ("factor" if lat[k].n_points else "bare") for k in keys]
 
@@ -230,7 +238,7 @@ def lodo_scored(cal: Calibration) -> list[Scored]:
         for g in cal.groups.values():
             if g.device != dev or g.ctx.peak_ops_per_s is None:
                 continue
-            mean, sd = _prior_without(cal, g, lambda o, d=dev: o.device == d)
+            mean, sd = _prior_without(cal, g, _same_device(dev))
             lat = _latents_without(cal, g.keys, terms, own)
             speed = np.array([lat[k].speed for k in g.keys])
             foot = np.array([lat[k].footprint for k in g.keys])
@@ -271,7 +279,7 @@ def one_point_scored(cal: Calibration) -> list[Scored]:
             i0 = _one_point_index(g)
             if i0 is None:
                 continue
-            mean, sd = _prior_without(cal, g, lambda o, d=dev: o.device == d)
+            mean, sd = _prior_without(cal, g, _same_device(dev))
             lat = _latents_without(cal, g.keys, terms, own)
             speed = np.array([lat[k].speed for k in g.keys])
             foot = np.array([lat[k].footprint for k in g.keys])
@@ -335,7 +343,7 @@ def loso_scored(cal: Calibration) -> list[Scored]:
         held = [g for g in cal.groups.values() if fam_of[g.name] == fam and g.ctx.peak_ops_per_s is not None]
         skip = [g.name for g in cal.groups.values() if fam_of[g.name] == fam]
         for g in held:
-            mean, sd = _prior_without(cal, g, lambda o, f=fam: fam_of[o.name] == f)
+            mean, sd = _prior_without(cal, g, _same_source(fam_of, fam))
             siblings = [o for o in cal.groups.values() if o.device == g.device and fam_of[o.name] != fam and o.fit is not None
                         and o.kind == g.kind]
             if siblings:
