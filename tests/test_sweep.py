@@ -461,10 +461,12 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
     for r in predicted:
         assert r["achieved_inf_per_s@service_low"] >= r["achieved_inf_per_s@service_high"], r["case"]
         assert r["drop_rate@service_low"] <= r["drop_rate@service_high"], r["case"]
-    # the hailo8 serves ResNet-50 from its measured point, scaled from 224 x 224 to 640 x 480 (1223 fps x 50176 / 307200)
+    # the hailo8 serves ResNet-50 at 640 x 480 through the model its 224 x 224 point conditions: a little faster than
+    # scaling the point by pixel count (1223 fps x 50176 / 307200), as its per-call overhead does not scale
     hailo = rows["hailo8.npu"]
-    assert hailo["service_source"] == "measured, scaled by pixel count"
-    assert hailo["capacity_inf_per_s"] == pytest.approx(1223 * 224 * 224 / (640 * 480))
+    assert hailo["service_source"] == "calibrated"
+    scaled = 1223 * 224 * 224 / (640 * 480)
+    assert scaled <= hailo["capacity_inf_per_s"] <= 1.1 * scaled
     # one Hailo-8 cannot carry the 12.44 TOPS intersection (270 inferences/s): it drops frames (README, "capacity")
     assert hailo["system.achieved_tops"] < hailo["system.required_tops"] == pytest.approx(12.4416)
     assert hailo["drop_rate"] > 0.1 and hailo["keeps_up"] == "no"

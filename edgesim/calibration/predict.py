@@ -482,7 +482,7 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     sigma = _sigma(post, prof, canonical, width_px, height_px, pred.precision, batch, speed, footprint, model_sd)
     z_lo, z_hi, z_key = _interval_z(doc, post)
     exact = None
-    for pt in post.points:
+    for pt in reversed(post.points):  # the unit's own points (appended last) before the shared data's
         if (pt["canonical"] == canonical and pt["width_px"] == width_px and pt["height_px"] == height_px
                 and pt["precision"] == pred.precision and float(pt["batch"]) == float(batch) and pt["quantity"] in ("throughput", "latency")):
             exact = pt

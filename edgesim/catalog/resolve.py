@@ -62,10 +62,39 @@ def resolve_catalog_references(data: dict[str, Any], source: str, base_dir: Path
 
 
 def _derive_efficiency(unit: dict[str, Any], catalog: Catalog, declared_models: set[Any]) -> dict[str, Any]:
-    """A catalog unit's ``efficiency_from_measured`` names the point its datasheet efficiency was once read from; the
-    performance model now conditions the unit on every measured point (:mod:`edgesim.model.service`), so the
-    catalog's own entry is dropped here. A scenario that sets ``efficiency_from_measured`` itself keeps it (a
-    fraction of peak it chose)."""
-    if not unit.get("efficiency_from_measured") or unit.get("_scenario_efficiency_from_measured"):
-        return {k: v for k, v in unit.items() if k != "_scenario_efficiency_from_measured"}
-    return {k: v for k, v in unit.items() if k != "efficiency_from_measured"}
+    """``efficiency_from_measured`` on a catalog unit.
+
+    The catalog's own entry names the point its datasheet efficiency was once read from; the performance model now
+    conditions the unit on every measured point (:mod:`edgesim.model.service`), so it is dropped here. A scenario
+    that sets ``efficiency_from_measured: MODEL`` itself chooses a fraction of peak: when it does not declare MODEL,
+    that fraction (the point's achieved ops/s with the catalog's op count for MODEL / peak) becomes the unit's
+    ``efficiency`` here, cited in ``sources``; a declared MODEL is derived at compile time.
+    """
+    chosen = bool(unit.pop("_scenario_efficiency_from_measured", False))
+    ref = unit.get("efficiency_from_measured")
+    if not ref:
+        return unit
+    if not chosen:
+        return {k: v for k, v in unit.items() if k != "efficiency_from_measured"}
+    if unit.get("efficiency") is not None or ref in declared_models:
+        return unit
+    point = next((p for p in unit.get("measured") or [] if isinstance(p, dict) and p.get("model") == ref), None)
+    if point is None:
+        return unit
+    try:
+        model = catalog.model_fields(ref, point.get("precision"))
+    except KeyError:
+        return unit
+    precision = point.get("precision") or model.get("precision", "int8")
+    peak = (unit.get("peak_ops_per_s") or {}).get(precision)
+    if not peak:
+        return unit
+    ref_px = model["ref_width_px"] * model["ref_height_px"]
+    measured_px = (point.get("width_px") or model["ref_width_px"]) * (point.get("height_px") or model["ref_height_px"])
+    ops = model["ops_per_inference"] * measured_px / ref_px
+    out = {k: v for k, v in unit.items() if k != "efficiency_from_measured"}
+    out["efficiency"] = min(1.0, point["fps"] * ops / peak)
+    out["sources"] = {**(unit.get("sources") or {}), "efficiency": (
+        f"derived (efficiency_from_measured: {ref}): measured {point['fps']:g} fps x {ops:.4g} ops / peak {peak:.4g} ops/s "
+        f"({point.get('source', 'catalog')})")}
+    return out

@@ -214,8 +214,7 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     ServiceTimeError
         When the unit states a fraction of peak for a precision it has no peak for.
     """
-    width = width_px if width_px is not None else pixels
-    height = height_px if height_px is not None else 1
+    width, height = (width_px, height_px) if width_px is not None and height_px is not None else _frame_of(unit, model, pixels)
     traffic = _traffic(unit, model, pixels)
     if not has_given_efficiency(unit, model.name):
         load_calibrated()  # the shipped calibration (cached)
@@ -247,6 +246,18 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
                f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s = {memory_s * 1e3:.4g} ms, overhead {model.overhead_s * 1e3:.4g} ms")
     return ServiceEstimate(service_s, unit.max_power_w, "analytic (roofline)", detail, compute_s=compute_s,
                            memory_bytes=traffic.total_bytes, overhead_s=model.overhead_s)
+
+
+def _frame_of(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> tuple[int, int]:
+    """A frame of ``pixels`` pixels when only the count is known: the size of a measured point or of the model's
+    reference with that count (so the same frame gives the same answer either way), else ``pixels`` x 1 (the model
+    scales with the pixel count only)."""
+    point = measured_point_for(unit, model)
+    if point is not None and point.width_px and point.height_px and point.width_px * point.height_px == pixels:
+        return point.width_px, point.height_px
+    if model.ref_width_px and model.ref_height_px and model.ref_width_px * model.ref_height_px == pixels:
+        return model.ref_width_px, model.ref_height_px
+    return pixels, 1
 
 
 def _traffic(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> MemoryTraffic | None:
