@@ -40,7 +40,7 @@ from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
 from .predicted import model_profile
 from .records import ServiceEstimate
 
-__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "predict_on_unit", "service_time", "unit_efficiency",
+__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "model_batch_line", "predict_on_unit", "service_time", "unit_efficiency",
            "unit_posterior"]
 
 
@@ -201,6 +201,20 @@ def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str
     generic = " (generic profile: op count only)" if profile.extra.get("generic") else ""
     return (pred.service_s, pred.service_s_low, pred.service_s_high, power_w, pred.source, f"predicted{generic}: {pred.detail}",
             pred.prediction)
+
+
+def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int,
+                     height_px: int) -> tuple[float, float] | None:
+    """The performance model's batch curve t(b) = fixed_s + b x per_item_s of ``model`` on ``unit``, seconds, scaled
+    so that t(1) is the unit's service time (a measured one included); None where the scenario states a fraction
+    of peak (no model: no batching gain). ``fixed_s`` is the per-call overhead plus the weights beyond on-chip
+    memory reloaded once per batch, so batching gains only where they do not fit."""
+    if has_given_efficiency(unit, model.name):
+        return None
+    service_s, _, _, _, _, _, pred = predict_on_unit(unit, model, models, width_px, height_px)
+    k = service_s / pred.batch_s if pred.batch_s > 0 else 1.0
+    fixed_s = k * pred.fixed_s
+    return fixed_s, max(0.0, service_s - fixed_s)
 
 
 def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: Mapping[str, ModelSpec],
