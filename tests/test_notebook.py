@@ -26,7 +26,7 @@ assert set(df["service_source"]) <= {"measured", "measured, scaled by pixel coun
 assert ((df["service_ms_low"] <= df["service_ms"]) & (df["service_ms"] <= df["service_ms_high"])).all()
 hailo = df[df["case"] == "hailo8.npu"]
 assert (hailo["service_source"] == "calibrated").all()
-assert 1.0 <= 1e3 / hailo["service_ms"].iloc[0] / (1223 * 224 * 224 / (640 * 480)) <= 1.1
+assert 1.0 <= 1e3 / hailo["service_ms"].iloc[0] / (1223 * 224 * 224 / (640 * 480)) <= 1.2  # 150k ops/px < ResNet-50 163k; overhead fixed
 assert (front["drop_rate"] <= 0.01).all()
 assert list(front["label"]) == ["hailo8.npu @ 15 FPS", "jetson_agx_orin.dla @ 15 FPS", "jetson_agx_orin.gpu @ 15 FPS"]
 assert list(front["system.avg_power_w"]) == sorted(front["system.avg_power_w"])
