@@ -45,7 +45,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     """Run the command; 0 on success, 2 on bad input."""
     try:
-        catalog = load_catalog(args.devices)
+        catalog = load_catalog(getattr(args, "devices", None) or [])
         points = read_measurements(args.measurements, catalog_keys=catalog.devices)
         background = [] if args.no_background else read_measurements(None, catalog_keys=catalog.devices)
     except (MeasurementsError, EdgesimError) as exc:
