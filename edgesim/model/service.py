@@ -193,7 +193,24 @@ def _peaks_differ(unit: ComputeUnitSpec, post: UnitPosterior) -> bool:
 
 def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
                     batch: float = 1) -> tuple[float, float, float, float, str, str, Prediction]:
-    """(service_s, low_s, high_s, power_w, source, detail, prediction) of ``model`` on ``unit`` at a batch."""
+    """(service_s, low_s, high_s, power_w, source, detail, prediction) of ``model`` on ``unit`` at a batch (cached:
+    a compile asks once per unit, model, input size and batch)."""
+    key = (_key(unit, models, width_px, height_px), model.model_dump_json(), unit.power_mode, width_px, height_px, batch)
+    hit = _PRED_CACHE.get(key)
+    if hit is not None:
+        return hit
+    out = _predict_on_unit(unit, model, models, width_px, height_px, batch)
+    if len(_PRED_CACHE) >= 4 * _CACHE_MAX:
+        _PRED_CACHE.clear()
+    _PRED_CACHE[key] = out
+    return out
+
+
+_PRED_CACHE: dict[tuple[object, ...], tuple[float, float, float, float, str, str, Prediction]] = {}
+
+
+def _predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
+                     batch: float) -> tuple[float, float, float, float, str, str, Prediction]:
     post = unit_posterior(unit, models, width_px, height_px)
     profile = model_profile(model, width_px, height_px)
     pred = predict_unit(post, profile, width_px, height_px, model.precision, batch, power_mode=unit.power_mode)
