@@ -72,16 +72,30 @@ def test_a_small_op_count_on_hailo8_has_an_interval_of_nonzero_width():
     assert s["service_source"].startswith("calibrated")
 
 
+def _busy_power_w(unit: dict, model: dict, w: int, h: int) -> tuple[float, float, float, float]:
+    from edgesim.model.compile import compile_system
+
+    data = {"name": "t", "duration_s": 10.0, "cameras": [{"name": "cam", "width_px": w, "height_px": h, "fps": 1.0}],
+            "models": [model], "compute_units": [{"name": "u", **unit}], "streams": [{"camera": "cam", "model": model["name"], "unit": "u"}]}
+    est = compile_system(edgesim.scenario_from_dict(data)).streams[0].estimate
+    low, high = est.interval_s
+    return est.active_power_w, est.service_s, low, high
+
+
 def test_same_op_count_same_power_with_or_without_a_label():
+    # the busy power comes from the device's power model and what the engine does, not from which route ran
     ref = CATALOG.models["resnet50"]
-    labelled = _stream({"device": "jetson_agx_xavier"}, {"name": "net", "catalog": "resnet50"}, 320, 320)
-    bare = _stream({"device": "jetson_agx_xavier"}, {"name": "net", "ops_per_inference": ref.ops_per_inference,
-                                                       "ref_width_px": ref.ref_width_px, "ref_height_px": ref.ref_height_px}, 320, 320)
-    lo, hi = bare["service_ms"]["low"], bare["service_ms"]["high"]
-    assert lo <= labelled["service_ms"]["estimate"] <= hi
-    pl = labelled["_units"][0]["avg_power_w"]
-    pb = bare["_units"][0]["avg_power_w"]
-    assert pl == pytest.approx(pb, rel=0.05)
+    bare_model = {"name": "net", "ops_per_inference": ref.ops_per_inference, "ref_width_px": ref.ref_width_px,
+                  "ref_height_px": ref.ref_height_px}
+    for device in ("jetson_agx_xavier", "hailo8", "jetson_orin_nano"):
+        p_label, t_label, _, _ = _busy_power_w({"device": device}, {"name": "net", "catalog": "resnet50"}, 320, 320)
+        p_bare, t_bare, low, high = _busy_power_w({"device": device}, bare_model, 320, 320)
+        unit = next(iter(CATALOG.devices[device].units.values()))
+        assert unit.idle_power_w <= p_bare <= unit.max_power_w
+        # same within 10%: what differs is the per-call overhead's share of a slower or faster inference (the label
+        # brings the network's own measured speed), at the active_floor of the dynamic power
+        assert p_label == pytest.approx(p_bare, rel=0.10), device
+        assert low <= t_label <= high, device  # the labelled network lies inside the bare op count's interval
 
 
 def test_a_part_without_int8_states_its_fallback():
