@@ -51,6 +51,31 @@ def peak_per_watt(catalog) -> dict[str, dict[str, float]]:
                 "n_units": len(v)} for k, v in sorted(by.items())}
 
 
+def latent_trend(cal) -> dict[str, dict[str, float]]:
+    """Per kind, the weighted least-squares line of the networks' fitted speed factors against the log of their op
+    count (at their measured inputs): what a network known only by its op count is given (small networks run far
+    below an engine's fitted efficiency on NPUs: per-call and per-layer costs the counts do not carry)."""
+    by: dict[str, list[tuple[float, float, float]]] = {}
+    for key, where in cal.points_of().items():
+        lat = cal.latent(key)
+        if lat.n_points < 2:
+            continue
+        gname, idx = where[0]
+        ops = float(np.median(cal.groups[gname].data.ops[idx].sum(axis=1)))
+        if ops > 0:
+            by.setdefault(key.rsplit("@", 1)[1], []).append((math.log(ops), lat.speed, float(lat.n_points)))
+    out = {}
+    for kind, rows in sorted(by.items()):
+        if len(rows) < 10:
+            continue
+        x, y, w = (np.array(v) for v in zip(*rows))
+        w = np.sqrt(w)
+        center = float(np.average(x, weights=w))
+        slope = float(np.sum(w * (x - center) * (y - np.average(y, weights=w))) / (np.sum(w * (x - center) ** 2) + 1.0))  # ridge 1
+        out[kind] = {"center_log_ops": center, "intercept": float(np.average(y, weights=w)), "slope": slope, "n_networks": len(rows)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "edgesim" / "catalog" / "data" / "calibrated.yaml")
@@ -71,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     spread = ModelSpread()
     doc["model_spread"] = {"bare": spread.bare, "factor": spread.factor, "anchored": spread.anchored}
     doc["peak_per_watt"] = peak_per_watt(catalog)
+    doc["latent_trend"] = latent_trend(cal)
+    doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
+                                    "a network with no factor of its own is given the line's value at its op count")
     doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma, pooled over leave-one-device-out, "
                                   "one-point and leave-one-(device, family)-out (by protocol: interval_z_by_protocol, for information)")
     doc["notes"]["peak_per_watt"] = "per kind: median and log spread of the catalog units' published peak / max power"

@@ -291,10 +291,10 @@ def _prior_of(doc: Mapping[str, Any], kind: str) -> tuple[np.ndarray, np.ndarray
 def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | None, max_power_w: float) -> tuple[np.ndarray, np.ndarray, float, str]:
     """Prior mean and spread of a unit's log parameters from its datasheet, and the peak they are relative to.
 
-    The kind's learnt prior (``priors``), with the efficiency's mean moved along the kind's learnt trend in the
-    peak per watt (``prior_trends``, a shrunk regression over every engine with a published peak). With no
-    published peak the peak is ``max_power_w`` x the kind's median peak per watt and the spread of that ratio
-    widens the efficiency's spread.
+    The kind's prior (``priors``: learnt over every engine of the shared data, the efficiency over those with a
+    published peak), at the unit's datasheet peak. With no published peak the peak is ``max_power_w`` x the kind's
+    median peak per watt (``peak_per_watt``) and the spread of that ratio widens the efficiency's spread. (The 13
+    engines with a published peak show no clear trend of the efficiency in the peak per watt beyond the kind's.)
 
     Returns
     -------
@@ -312,11 +312,6 @@ def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | N
         note += f"; peak not published: {peak / 1e12:.3g} Tops/s estimated from {max_power_w:g} W x the kind's median peak per watt"
     else:
         peak = peak_ops_per_s
-        trend = doc.get("prior_trends", {}).get(prior_kind(kind))
-        if trend and max_power_w > 0:
-            x = math.log(peak / max_power_w) - float(trend["center"])
-            mean = mean.copy()
-            mean[0] = min(0.0, mean[0] + float(trend["slope"]) * x)
     return mean, sd, peak, note
 
 
@@ -351,10 +346,16 @@ def catalog_posterior(device_name: str, unit_name: str | None, calibrated: str |
                          notes=(f"{entry['source']} parameters ({where}, {entry['n_points']} public points)",))
 
 
-def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str) -> tuple[float, float, str, int]:
-    """A network's log speed and log footprint factors on this unit, its category and its latent point count."""
+def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str, ops: float | None = None) -> tuple[float, float, str, int]:
+    """A network's log speed and log footprint factors on this unit, its category and its latent point count.
+
+    A network with no factor of its own (``bare``) takes its kind's trend at its op count ``ops`` (``latent_trend``:
+    small networks run below an engine's fitted efficiency), where the calibration has one."""
     lat = _latent(doc, canonical, post.engine.kind)
     speed = float(lat.get("speed", 0.0))
+    trend = doc.get("latent_trend", {}).get(prior_kind(post.engine.kind))
+    if not lat and trend and ops:
+        speed = float(trend["intercept"]) + float(trend["slope"]) * (math.log(ops) - float(trend["center_log_ops"]))
     footprint = float(lat.get("footprint", 0.0))
     n_lat = int(lat.get("n_points", 0))
     category = "factor" if n_lat else "bare"
@@ -386,7 +387,7 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
     doc = load_calibrated(calibrated)
     ok = [p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4")]
     data = _rows(post, ok)
-    offs = [_speed_footprint(doc, replace(post, anchors={}), c) for c in data.canonical]
+    offs = [_speed_footprint(doc, replace(post, anchors={}), c, float(o)) for c, o in zip(data.canonical, data.ops.sum(axis=1))]
     speed = np.array([o[0] for o in offs])
     foot = np.array([o[1] for o in offs])
     sd = np.sqrt(np.clip(np.diag(post.cov), 1e-8, None))
@@ -464,7 +465,7 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     eng = post.engine
     prof = features_of(model_profile)
     canonical = str(prof.extra.get("canonical", prof.name))
-    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical)
+    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical, sum(prof.ops_at(width_px, height_px).values()))
     pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
     notes = list(post.notes)
     if pred.fallback:
