@@ -350,12 +350,14 @@ def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str
     """A network's log speed and log footprint factors on this unit, its category and its latent point count.
 
     A network with no factor of its own (``bare``) takes its kind's trend at its op count ``ops`` (``latent_trend``:
-    small networks run below an engine's fitted efficiency), where the calibration has one."""
+    small networks run below an engine's fitted efficiency), where the calibration has one, capped at 0."""
     lat = _latent(doc, canonical, post.engine.kind)
     speed = float(lat.get("speed", 0.0))
     trend = doc.get("latent_trend", {}).get(prior_kind(post.engine.kind))
     if not lat and trend and ops:
-        speed = float(trend["intercept"]) + float(trend["slope"]) * (math.log(ops) - float(trend["center_log_ops"]))
+        # never above the nominal rate: the trend lends small networks their slowdown, it does not push a large
+        # network past the engine's fitted efficiency (which the datasheet peak bounds)
+        speed = min(0.0, float(trend["intercept"]) + float(trend["slope"]) * (math.log(ops) - float(trend["center_log_ops"])))
     footprint = float(lat.get("footprint", 0.0))
     n_lat = int(lat.get("n_points", 0))
     category = "factor" if n_lat else "bare"
