@@ -15,8 +15,8 @@ import pytest
 from conftest import SCENARIOS
 
 import edgesim
-from edgesim.model.compile import compile_system
 from edgesim.cli import main
+from edgesim.model.compile import compile_system
 from edgesim.spec.load import read_scenario_dict
 
 IP_CAMERA = SCENARIOS / "ip_camera_4w.yaml"

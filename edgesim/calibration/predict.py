@@ -49,7 +49,7 @@ from edgesim.yamlio import safe_load
 
 __all__ = ["ACTIVE_FLOOR", "DEFAULT_Z", "ModelSpread", "ServicePrediction", "UnitDatasheet", "UnitPoint", "UnitPosterior",
            "calibrated_path", "catalog_posterior", "condition", "datasheet_posterior", "datasheet_theta", "features_of",
-           "load_calibrated", "predict_service", "predict_unit", "supported_precisions", "unit_engine"]
+           "identity_ops", "load_calibrated", "predict_service", "predict_unit", "supported_precisions", "unit_engine"]
 
 Source = Literal["measured", "calibrated", "prior"]
 
@@ -346,6 +346,14 @@ def catalog_posterior(device_name: str, unit_name: str | None, calibrated: str |
                          notes=(f"{entry['source']} parameters ({where}, {entry['n_points']} public points)",))
 
 
+def identity_ops(profile: ModelProfile) -> float:
+    """A network's op count as part of its identity (the same at every input size): at its reference input, or,
+    for a profile built from an op count alone at the stream's size, at 224 x 224."""
+    if profile.extra.get("generic") and profile.pixel_scaled and profile.ref_pixels > 0:
+        return profile.total_ops * 224 * 224 / profile.ref_pixels
+    return profile.total_ops
+
+
 def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str, ops: float | None = None) -> tuple[float, float, str, int]:
     """A network's log speed and log footprint factors on this unit, its category and its latent point count.
 
@@ -389,7 +397,7 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
     doc = load_calibrated(calibrated)
     ok = [p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4")]
     data = _rows(post, ok)
-    offs = [_speed_footprint(doc, replace(post, anchors={}), c, float(o)) for c, o in zip(data.canonical, data.ops.sum(axis=1))]
+    offs = [_speed_footprint(doc, replace(post, anchors={}), c, identity_ops(p.profile)) for c, p in zip(data.canonical, ok)]
     speed = np.array([o[0] for o in offs])
     foot = np.array([o[1] for o in offs])
     sd = np.sqrt(np.clip(np.diag(post.cov), 1e-8, None))
@@ -467,7 +475,7 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     eng = post.engine
     prof = features_of(model_profile)
     canonical = str(prof.extra.get("canonical", prof.name))
-    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical, sum(prof.ops_at(width_px, height_px).values()))
+    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical, identity_ops(model_profile))
     pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
     notes = list(post.notes)
     if pred.fallback:
