@@ -40,7 +40,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from edgesim.calibration.fit import SIGMA_OBS, EngineContext, GroupData, engine_params, fit_group, log_predict, log_predict_jacobian
+from edgesim.calibration.fit import (
+    SIGMA_OBS,
+    EngineContext,
+    GroupData,
+    engine_params,
+    fit_group,
+    log_predict,
+    log_predict_jacobian,
+)
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
 from edgesim.calibration.prior import PARAM_NAMES, Prior, prior_kind
 from edgesim.physics.performance import EngineParams, PowerMode, Prediction, predict
@@ -430,6 +438,22 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
                          anchors, post.notes + (note,))
 
 
+def _fallback_cost(doc: Mapping[str, Any], post: UnitPosterior, asked: str, ran: str) -> str:
+    """What running ``ran`` instead of ``asked`` costs: the ratio of their speed-ups on the INT8-referenced engines
+    of the unit's kind (the learnt kind prior: ``log_speedup_a`` is FP16 over INT8, ``_b`` FP32 over INT8)."""
+    near = {"bf16": "fp16", "int4": "int8"}
+    a, r = near.get(asked, asked), near.get(ran, ran)
+    mean, _ = _prior_of(doc, post.engine.kind)
+    log_speed = {"int8": 0.0, "fp16": float(mean[7]), "fp32": float(mean[8])}
+    if a not in log_speed or r not in log_speed:
+        return ""
+    ratio = math.exp(log_speed[a] - log_speed[r])
+    if ratio <= 1.0:
+        return ""
+    return (f"; at about 1/{ratio:.2g} of the throughput {asked} would give (the {prior_kind(post.engine.kind)} engines' "
+            f"{asked} over {ran} speed-up)")
+
+
 def _interval_z(doc: Mapping[str, Any], post: UnitPosterior) -> tuple[float, float, str]:
     z = doc.get("interval_z", {})
     if post.source == "prior":
@@ -479,10 +503,7 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
     notes = list(post.notes)
     if pred.fallback:
-        asked = eng.precision_speedup.get(precision)
-        cost = (f" at x{eng.precision_speedup[pred.precision]:.2g} of the {eng.reference_precision} rate"
-                if asked is None else "")
-        notes.append(pred.fallback + cost)
+        notes.append(pred.fallback + _fallback_cost(doc, post, precision, pred.precision))
     if n_lat:
         notes.append(f"model latents from {n_lat} point(s) on {prior_kind(eng.kind)} engines: speed x{math.exp(speed):.2f}, "
                      f"on-chip footprint x{math.exp(footprint):.2f}")
