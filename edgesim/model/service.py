@@ -253,10 +253,18 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
         extra = model.overhead_s
         if extra:
             detail += f"; + the model's overhead_s {extra * 1e3:.4g} ms"
-        return ServiceEstimate(service_s + extra, power_w, source, detail, compute_s=service_s,
+        total_s = service_s + extra
+        if traffic is not None and unit.memory_bandwidth_bytes_per_s:
+            # the bytes the scenario declares for the model bound the job too (the roofline a shared bus applies)
+            total_s = roofline_service_s(service_s, traffic.total_bytes, unit.memory_bandwidth_bytes_per_s, extra)
+            if total_s > service_s + extra:
+                detail += (f"; memory-bound on the model's declared bytes: {traffic.total_bytes:.4g} B / "
+                           f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s")
+        stretch = total_s / (service_s + extra) if service_s + extra > 0 else 1.0
+        return ServiceEstimate(total_s, power_w, source, detail, compute_s=service_s,
                                memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=extra,
-                               service_s_low=None if source == "measured" else low + extra,
-                               service_s_high=None if source == "measured" else high + extra)
+                               service_s_low=None if source == "measured" else (low + extra) * stretch,
+                               service_s_high=None if source == "measured" else (high + extra) * stretch)
     precision = model.precision
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:
