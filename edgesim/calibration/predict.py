@@ -170,7 +170,8 @@ class UnitPosterior:
         Every known point (for exact matches): model, canonical, width_px, height_px, precision, batch,
         quantity, value, power_w, source.
     anchors : mapping of str to float
-        Per network identity measured by the unit itself: the log speed factor its points ask beyond the model.
+        Per network identity measured by the unit itself: the log of its measured time over the model's (mean over
+        its points); its other conditions are the model's times scaled by it, so its points are reproduced.
     notes : tuple of str
     """
 
@@ -382,8 +383,7 @@ def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str
         speed += float(group_speed[post.group])
         category = "anchored"
     if canonical in post.anchors:
-        speed += float(post.anchors[canonical])
-        category = "anchored"
+        category = "anchored"  # its time is scaled by the anchor in predict_unit
     return speed, footprint, category, n_lat
 
 
@@ -422,7 +422,7 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
     j = log_predict_jacobian(theta, post.ctx, data, speed, foot) / obs_sd[:, None]
     w = 1.0 / np.sqrt(1.0 + (resid / obs_sd) ** 2)
     cov = np.linalg.inv(j.T @ (w[:, None] * j) + np.linalg.inv(post.cov))
-    signed = np.where(data.is_latency, -resid, resid)  # log speed asked beyond the model (+: faster than predicted)
+    signed = np.where(data.is_latency, resid, -resid)  # log (measured time / the model's time)
     anchors: dict[str, float] = dict(post.anchors)
     for c in sorted(set(data.canonical)):
         sel = np.array([x == c for x in data.canonical])
@@ -520,7 +520,8 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
             exact = pt
             if pt["quantity"] == "throughput":
                 break
-    service_s, latency_s, power_w = pred.service_s, pred.latency_s, pred.power_w
+    time_factor = math.exp(float(post.anchors.get(canonical, 0.0)))  # the unit's own points of this network
+    service_s, latency_s, power_w = pred.service_s * time_factor, pred.latency_s * time_factor, pred.power_w
     source: Source = post.source
     low, high = service_s * math.exp(-z_hi * sigma), service_s * math.exp(-z_lo * sigma)
     if exact is not None:
