@@ -119,10 +119,12 @@ def test_capacity_figures(capacity):
     assert (two["paper_tops_stated"], five["paper_tops_stated"], inter["paper_tops_stated"]) == (9.0, 22.5, 12.0)
     for r in (two, five, inter):
         assert r["formula_tops_scenario_px"] == pytest.approx(r["sim_required_tops"], rel=1e-12)
-    # one Hailo-8 sustains the 2 MP case and not the others
-    assert two["achieved_fraction"] == pytest.approx(1.0, abs=0.01) and two["drop_rate"] == 0.0
+    # one Hailo-8 comes closest to the 2 MP case (the performance model puts a network known only by its op count
+    # at ~0.8 of the white paper's rate, inside its 80% interval) and falls far short of the others
+    assert two["achieved_fraction"] > 0.75
     for r in (five, inter):
         assert r["sim_achieved_tops"] < r["sim_required_tops"] and r["drop_rate"] > 0
+        assert r["achieved_fraction"] < two["achieved_fraction"]
     # the Hailo-8 delivers the same effective TOPS whichever overloaded case it runs
     assert five["sim_achieved_tops"] == pytest.approx(inter["sim_achieved_tops"], rel=0.05)
 
@@ -225,9 +227,10 @@ def test_thermal_resistance_consistent_with_power(thermal, catalog):
     one = next(r for r in rows if r["device"] == "hailo8" and r["n_units"] == 1)
     two = next(r for r in rows if r["n_units"] == 2)
     assert not one["sustained"] and 0 < one["achieved_fraction"] < 1
-    assert one["unit_power_w"] == pytest.approx(catalog.devices["hailo8"].units["npu"].max_power_w, rel=1e-6)
-    assert two["sustained"] and two["achieved_fraction"] == pytest.approx(1.0, abs=0.01)
-    assert two["r_k_per_w"] > one["r_k_per_w"]  # each of two half-loaded chips is easier to cool
+    # saturated: the busy power of the performance model, just below max_power_w (the share of busy time the arrays wait)
+    assert one["unit_power_w"] == pytest.approx(catalog.devices["hailo8"].units["npu"].max_power_w, rel=0.01)
+    assert two["achieved_fraction"] > one["achieved_fraction"]  # two chips deliver more of the workload
+    assert two["r_k_per_w"] >= one["r_k_per_w"]  # each of two chips is no harder to cool (both saturate under the model)
     assert all(not math.isnan(r["r_k_per_w"]) for r in rows)
     # every catalog unit runs the intersection now (measured, or predicted by the calibrated model): none skipped
     assert not thermal["skipped"]

@@ -20,13 +20,13 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "accelerator_whati
 
 CHECKS = """
 assert system["achieved_tops"] < system["required_tops"] == 12.4416
-assert set(streams["service_source"]) == {"analytic"}
+assert set(streams["service_source"]) == {"calibrated"}
 assert (df["status"] == "ok").all() and len(df) == 2 * len(UNITS)
 assert set(df["service_source"]) <= {"measured", "measured, scaled by pixel count", "calibrated", "prior"}
 assert ((df["service_ms_low"] <= df["service_ms"]) & (df["service_ms"] <= df["service_ms_high"])).all()
 hailo = df[df["case"] == "hailo8.npu"]
-assert (hailo["service_source"] == "measured, scaled by pixel count").all()
-assert abs(1e3 / hailo["service_ms"].iloc[0] - 1223 * 224 * 224 / (640 * 480)) < 1e-6
+assert (hailo["service_source"] == "calibrated").all()
+assert 1.0 <= 1e3 / hailo["service_ms"].iloc[0] / (1223 * 224 * 224 / (640 * 480)) <= 1.2  # 150k ops/px < ResNet-50 163k; overhead fixed
 assert (front["drop_rate"] <= 0.01).all()
 assert list(front["label"]) == ["hailo8.npu @ 15 FPS", "jetson_agx_orin.dla @ 15 FPS", "jetson_agx_orin.gpu @ 15 FPS"]
 assert list(front["system.avg_power_w"]) == sorted(front["system.avg_power_w"])

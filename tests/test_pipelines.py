@@ -326,6 +326,14 @@ def test_stage_on_both_unit_and_link_exits_2(tmp_path, capsys):
     assert "pipelines[0].stages[1]" in err and "exactly one of unit or link" in err
 
 
+def test_a_stage_on_a_unit_with_no_efficiency_runs_from_its_datasheet(tmp_path, capsys):
+    # issue 16: a unit known by its datasheet alone predicts (its kind's prior), ops-costed stages included
+    d = base()
+    d["compute_units"][0].pop("efficiency")
+    code, err = run_cli(capsys, write(tmp_path, d))
+    assert code == 0, err
+
+
 @pytest.mark.parametrize("mutate,field,words", [
     (lambda d: d["pipelines"][0].update(camera="nocam"), "pipelines[0].camera", "no camera named 'nocam'"),
     (lambda d: d["pipelines"][0]["stages"][2].update(model="nonet"), "pipelines[0].stages[2].model", "no model named 'nonet'"),
@@ -335,7 +343,6 @@ def test_stage_on_both_unit_and_link_exits_2(tmp_path, capsys):
     (lambda d: (d["pipelines"][0]["stages"][0].pop("precision"), d["compute_units"][0].update(peak_ops_per_s={"fp32": 1e9, "int8": 4e9})),
      "pipelines[0].stages[0].precision", "give the precision"),
     (lambda d: d["pipelines"][0]["stages"][0].update(precision="int8"), "compute_units[0].peak_ops_per_s.int8", "no peak for precision int8"),
-    (lambda d: d["compute_units"][0].pop("efficiency"), "compute_units[0].efficiency", "needed by pipelines[0].stages[0]"),
     (lambda d: d["pipelines"][0]["stages"][4]["count"].update(mean=1.5), "pipelines[0].stages[4].count.mean", "whole number"),
     (lambda d: d["pipelines"][0]["stages"][4].update(count={"kind": "uniform", "low": 3, "high": 1}), "pipelines[0].stages[4].count.high", ">= low"),
     (lambda d: d["links"].append({"name": "cpu", "bandwidth_bytes_per_s": 1e6}), "links[1].name", "compute unit"),
@@ -395,7 +402,11 @@ def test_scenarios_run_and_keep_their_invariants(name):
         assert s["offered"] == s["completed"] + s["dropped"] + s["in_flight"]
         for r in pipeline_trace_rows(pipe):
             if r["stage"] is None and r["status"] == "completed":
-                assert r["latency_s"] >= s["critical_path_ms"] / 1e3 * (1 - 1e-9) or name == "cascade_detector_classifier"
+                # (not where the critical path runs through a stage with a random count: cascade's classifier, and
+                # soc_heterogeneous's Poisson NMS since the DLA branch became its critical path under the performance
+                # model: a frame with fewer items than the mean finishes sooner)
+                assert r["latency_s"] >= s["critical_path_ms"] / 1e3 * (1 - 1e-9) or name in ("cascade_detector_classifier",
+                                                                                            "soc_heterogeneous")
     rows = [pipeline_row(pipe, window_s) for pipe in state.pipelines]
     if name == "cascade_detector_classifier":  # feasible: every frame completes; ~8 classifications per frame
         assert all(r["dropped"] == 0 for r in rows)

@@ -200,9 +200,11 @@ def test_fan_energy_is_duty_cubed_power_over_time():
     duty_s = np.diff([e.fan_level_area for e in p.edges])
     fan_j = np.diff([e.fan_energy_j for e in p.edges])
     # within a bin the duty takes values of the curve; at a constant duty d the energy is 0.5 W d^3 x 10 s
-    steady = np.isclose(duty_s / 10.0, 0.7)
-    assert steady.sum() > 100
-    assert np.allclose(fan_j[steady], 0.5 * 0.7 ** 3 * 10.0, rtol=1e-9)
+    levels = [round(float(x), 9) for x in duty_s / 10.0]
+    duty = max(set(levels), key=levels.count)  # the curve level it settles at (0.5 or 0.7 with this load)
+    steady = np.isclose(duty_s / 10.0, duty)
+    assert any(np.isclose(duty, d) for d in (0.3, 0.5, 0.7, 1.0)) and steady.sum() > 100
+    assert np.allclose(fan_j[steady], 0.5 * duty ** 3 * 10.0, rtol=1e-9)
     assert p.summary(state.duration_s)["fan_energy_j"] == pytest.approx(float(np.sum(fan_j)), rel=1e-12)
 
 

@@ -71,5 +71,7 @@ def test_soc_cannot_keep_up_at_the_white_papers_30_fps():
     data = edgesim.spec.read_scenario_dict(SCENARIOS / "soc_heterogeneous.yaml")
     data["cameras"][0]["fps"] = 30
     summary = edgesim.simulate(edgesim.scenario_from_dict(data, base_dir=SCENARIOS), duration_s=4.0).summary
-    assert sum(p["completed"] for p in summary["pipelines"]) == 0
+    # the performance model puts the Xavier GPU's networks faster than the old analytic route did: some frames finish,
+    # but the SoC still drops frames on every camera (the DLA's detection is the bottleneck)
+    assert sum(p["completed"] for p in summary["pipelines"]) < sum(p["offered"] for p in summary["pipelines"])
     assert all(p["dropped"] > 0 for p in summary["pipelines"])

@@ -255,8 +255,13 @@ def test_an_invalid_plan_is_refused_before_any_run(tmp_path, capsys):
     assert swap.loc[1, "streams.cam/net.service_source"] in ("calibrated", "prior")
     # a unit that cannot run the model is not a plan error: recorded as a failed run, the sweep goes on
     inline = {"name": "unit", "kind": "npu", "idle_power_w": 1.0, "max_power_w": 2.0, "peak_ops_per_s": {"int8": 1e12}}
-    failing = sweep(d, {"compute_units.unit": [{"name": "unit", "device": "hailo8"}, inline]}, executor="serial")
-    assert failing["status"].tolist() == ["ok", "failed"] and "efficiency" in failing.loc[1, "error"]
+    # issue 16: a unit known only by its datasheet now runs, from its kind's prior
+    runs = sweep(d, {"compute_units.unit": [{"name": "unit", "device": "hailo8"}, inline]}, executor="serial")
+    assert runs["status"].tolist() == ["ok", "ok"] and runs.loc[1, "streams.cam/net.service_source"] == "prior"
+    failing = sweep(d, {"compute_units.unit": [{"name": "unit", "device": "hailo8"}, {**inline, "efficiency": 0.5,
+                                                                                      "peak_ops_per_s": {"fp16": 1e12}}]},
+                    executor="serial")
+    assert failing["status"].tolist() == ["ok", "failed"] and "peak" in failing.loc[1, "error"]
     items = [{"name": "unit", "device": "hailo8"}, {"name": "unit", "device": "hailo8l", "efficiency": 0.38}]
     swap = sweep(d, {"compute_units.unit": items}, executor="serial")  # whole-item swap
     assert swap["status"].tolist() == ["ok", "ok"]
@@ -359,11 +364,14 @@ def test_fit_float_fps_boundary_and_edges():
 
 def test_fit_resolution_scales_width_and_height_together():
     d = single_queue(fps=50, service_s=0.01, arrival="periodic", duration_s=4)
-    d["compute_units"][0]["measured"][0].update(width_px=100, height_px=100)  # 10 ms at 100 x 100, scales with pixels
+    d["compute_units"][0]["measured"][0].update(width_px=100, height_px=100)  # 10 ms at 100 x 100
+    # a datasheet peak at which the 10 MOPs network's 10 ms is compute (not per-call overhead): it scales with pixels
+    d["compute_units"][0]["peak_ops_per_s"] = {"int8": 3.0e9}
     result = fit(d, ["cameras.cam.width_px", "cameras.cam.height_px"], 1.0, 3.0, integer=False, tol=0.01,
                  constraints=["drop_rate<=0", "max_p99_latency_ms<=25"])
-    # 50 fps -> at most 20 ms a frame -> at most 2x the pixels -> scale sqrt(2)
-    assert result.value == pytest.approx(np.sqrt(2), abs=0.02)
+    # 50 fps -> at most 20 ms a frame -> about 2x the pixels -> scale sqrt(2) (within the performance model's split of
+    # the 10 ms between compute, which scales with the pixels, and the per-call overhead, which does not)
+    assert result.value == pytest.approx(np.sqrt(2), rel=0.03)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -465,10 +473,13 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
     for r in predicted:
         assert r["achieved_inf_per_s@service_low"] >= r["achieved_inf_per_s@service_high"], r["case"]
         assert r["drop_rate@service_low"] <= r["drop_rate@service_high"], r["case"]
-    # the hailo8 serves ResNet-50 from its measured point, scaled from 224 x 224 to 640 x 480 (1223 fps x 50176 / 307200)
+    # the hailo8 serves the intersection's networks (ResNet-50 identity, the scenario's op count) at 640 x 480 through
+    # the model its 224 x 224 point conditions: a little faster than scaling the point by pixel count
+    # (1223 fps x 50176 / 307200), as the scenario counts fewer ops and the per-call overhead does not scale
     hailo = rows["hailo8.npu"]
-    assert hailo["service_source"] == "measured, scaled by pixel count"
-    assert hailo["capacity_inf_per_s"] == pytest.approx(1223 * 224 * 224 / (640 * 480))
+    assert hailo["service_source"] == "calibrated"
+    scaled = 1223 * 224 * 224 / (640 * 480)
+    assert scaled <= hailo["capacity_inf_per_s"] <= 1.2 * scaled  # 150k ops/px < ResNet-50's 163k; overhead fixed
     # one Hailo-8 cannot carry the 12.44 TOPS intersection (270 inferences/s): it drops frames (README, "capacity")
     assert hailo["system.achieved_tops"] < hailo["system.required_tops"] == pytest.approx(12.4416)
     assert hailo["drop_rate"] > 0.1 and hailo["keeps_up"] == "no"

@@ -133,7 +133,9 @@ def test_resolution_sets_width_and_height_together():
     df = sweep(d | {"duration_s": 2}, {"cameras.cam.resolution": ["100x100", "200x100"]}, executor="serial")
     assert df["cameras.cam.resolution"].tolist() == ["100x100", "200x100"]
     ms = df["streams.cam/net.service_ms.estimate"].tolist()
-    assert ms[1] == pytest.approx(2 * ms[0])  # twice the pixels, twice the service time (measured at 100 x 100)
+    # twice the pixels: more time, at most twice (measured 10 ms at 100 x 100; the performance model scales the
+    # compute with the pixels, not the per-call share it attributes to the rest)
+    assert ms[0] == pytest.approx(10.0) and ms[0] < ms[1] <= 2 * ms[0]
 
 
 def _efficiency_scenario() -> dict:

@@ -44,6 +44,8 @@ def engine_context(group: str, device: str, catalog_device: str | None, kind: st
     """The datasheet facts of an engine: peak at its fastest listed precision, memory bandwidth."""
     peaks: Mapping[str, float] = {}
     bw = None
+    if catalog_device is None and catalog is not None and device in catalog.devices:
+        catalog_device = device  # a catalog entry under the canonical name (devices added to the catalog later)
     if catalog_device is not None and catalog is not None and catalog_device in catalog.devices:
         dev = catalog.devices[catalog_device]
         bw = dev.memory_bandwidth_bytes_per_s
@@ -52,7 +54,7 @@ def engine_context(group: str, device: str, catalog_device: str | None, kind: st
             if u.kind == unit_kind or (kind == "npu" and u.kind in ("npu", "tpu", "vpu")):
                 peaks = {str(k): float(v) for k, v in u.peak_ops_per_s.items()}
                 break
-    elif device in EXTRA_SPECS and kind == "gpu":
+    elif device in EXTRA_SPECS:
         peaks = dict(EXTRA_SPECS[device].peak_ops_per_s)
         bw = EXTRA_SPECS[device].memory_bandwidth_bytes_per_s
     for p in ("int8", "fp16", "fp32"):
@@ -148,8 +150,11 @@ def _groups(points: Iterable[Measurement], catalog: Catalog | None) -> dict[str,
     out = {}
     for name, pts in sorted(by.items()):
         first = pts[0]
-        ctx = engine_context(name, first.device, first.catalog_device, first.kind, catalog)
-        out[name] = EngineGroup(name, first.device, first.catalog_device, first.kind, ctx, pts,
+        cat_dev = first.catalog_device
+        if cat_dev is None and catalog is not None and first.device in catalog.devices:
+            cat_dev = first.device  # a device the catalog gained under its canonical name
+        ctx = engine_context(name, first.device, cat_dev, first.kind, catalog)
+        out[name] = EngineGroup(name, first.device, cat_dev, first.kind, ctx, pts,
                                 GroupData.from_measurements(pts, ctx.reference_precision))
     return out
 

@@ -14,17 +14,19 @@ cube root of the power ratio (assumption: dynamic power ~ f V^2 with V ~ f).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, engine_context
 from edgesim.calibration.fit import EngineContext
+from edgesim.calibration.measurements import Measurement
+from edgesim.calibration.predict import supported_precisions
 from edgesim.calibration.prior import PARAM_NAMES, prior_kind
-from edgesim.catalog.loader import Catalog, CatalogUnit
+from edgesim.catalog.loader import Catalog, CatalogUnit, is_published
 
-__all__ = ["ACTIVE_FLOOR", "build_entries", "power_modes_of"]
+__all__ = ["ACTIVE_FLOOR", "build_entries", "power_modes_of", "user_catalog"]
 
 ACTIVE_FLOOR = 0.5
 """Share of the dynamic power drawn while busy but not computing (assumption, see the module docstring)."""
@@ -60,7 +62,7 @@ def _peak_from_power(catalog: Catalog, unit: CatalogUnit) -> float:
     """A unit with no published peak: its max power x the median INT8 peak per watt of the catalog's units of the
     same kind that publish both (an estimate, stated in the entry)."""
     ratios = [u.peak_ops_per_s["int8"] / u.max_power_w for d in catalog.devices.values() for u in d.units.values()
-              if u.kind == unit.kind and "int8" in u.peak_ops_per_s]
+              if u.kind == unit.kind and "int8" in u.peak_ops_per_s and is_published(u, "max_power_w")]
     return float(np.median(ratios)) * unit.max_power_w if ratios else 1e12
 
 
@@ -92,8 +94,7 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                 prior_used = list(PARAM_NAMES)
                 source, group, n, pts = "prior", "", 0, []
                 supported = sorted(set(unit.peak_ops_per_s))
-            if kind in ("gpu", "cpu"):
-                supported = sorted(set(supported) | {"int8", "fp16", "fp32"})
+            supported = supported_precisions(kind, supported)  # INT8 only where published or measured
             if not supported:
                 supported = [ctx.reference_precision]
             units[f"{dev_name}/{unit_name}"] = {
@@ -119,3 +120,39 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                       "model_latents": "per model identity on a kind (canonical@kind): log speed factor, log on-chip "
                                        "footprint factor, per engine group log speed deviation (edgesim.calibration.latents)",
                       "generated_by": "experiments/calibrate_catalog.py"}}
+
+
+def user_catalog(points: Sequence[Measurement], catalog: Catalog) -> tuple[dict[str, Any], list[str]]:
+    """A catalog file (``devices:``) carrying the user's own points, for a scenario's ``catalog_files:``.
+
+    Each device the points name (a catalog key, or a device of a ``--devices`` file merged into ``catalog``) is
+    written with its datasheet fields and, on the unit of the points' kind, the catalog's own measured points plus
+    the user's throughput points whose network is a catalog model (by identity). A scenario that says
+    ``device: NAME`` then runs every network through the performance model conditioned on those points
+    (:mod:`edgesim.model.service`). Returns the document and a note per point left out.
+    """
+    notes: list[str] = []
+    devices: dict[str, Any] = {}
+    for m in points:
+        key = m.catalog_device or (m.device if m.device in catalog.devices else None)
+        if key is None or key not in catalog.devices:
+            notes.append(f"row {m.row}: device {m.device_raw!r} has no datasheet (give it in a --devices file)")
+            continue
+        if not m.usable or m.quantity != "throughput" or m.batch < 1:
+            notes.append(f"row {m.row}: {m.quantity} {'(Offline)' if m.batch < 1 else ''} not written (throughput points at a batch only)")
+            continue
+        model = m.canonical if m.canonical in catalog.models else None
+        if model is None:
+            notes.append(f"row {m.row}: model {m.model!r} ({m.canonical}) is not a catalog model")
+            continue
+        dev = catalog.devices[key]
+        entry = devices.setdefault(key, dev.model_dump(mode="json", exclude_none=True))
+        unit_name = next((u for u, cu in dev.units.items() if cu.kind == m.kind or prior_kind(cu.kind) == prior_kind(m.kind)),
+                         dev.default_unit)
+        unit = entry["units"][unit_name]
+        unit.pop("efficiency_from_measured", None)
+        unit.setdefault("measured", []).append({
+            "model": model, "fps": float(m.value), "batch": int(m.batch), "precision": m.precision,
+            "width_px": int(m.width_px), "height_px": int(m.height_px),
+            "source": f"{m.source or 'user measurement'} (row {m.row})", "conditions": m.scenario or ""})
+    return {"devices": devices}, notes

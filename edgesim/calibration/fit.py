@@ -22,7 +22,7 @@ import numpy as np
 from edgesim.calibration.measurements import Measurement
 from edgesim.calibration.prior import PARAM_NAMES, Prior
 from edgesim.physics.performance import BYTES_PER_ELEMENT, EngineParams
-from edgesim.physics.profile import OP_CLASSES
+from edgesim.physics.profile import OP_CLASSES, ModelProfile
 
 __all__ = ["SIGMA_OBS", "UPPER_BOUNDS", "EngineContext", "FitResult", "GroupData", "PointTerms", "engine_params", "fit_group",
            "log_predict", "log_predict_jacobian", "point_terms", "precisions_of"]
@@ -101,6 +101,28 @@ class GroupData:
             lat.append(m.quantity == "latency")
             logm.append(math.log(m.value))
             canon.append(m.canonical)
+        return cls(np.asarray(ops, float).reshape(-1, len(OP_CLASSES)), np.asarray(params, float), np.asarray(elems, float),
+                   np.asarray(pidx, int), np.asarray(batch, float), np.asarray(lat, bool), np.asarray(logm, float), tuple(canon))
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[ModelProfile, int, int, str, float, bool, float, str]], reference_precision: str) -> GroupData:
+        """Points given as (profile, width_px, height_px, precision, batch, is_latency, value, canonical) rows.
+
+        A precision outside int8/fp16/fp32 is counted as the nearest of them (bf16 as fp16, int4 as int8).
+        """
+        order = precisions_of(reference_precision)
+        near = {"bf16": "fp16", "int4": "int8"}
+        ops, params, elems, pidx, batch, lat, logm, canon = [], [], [], [], [], [], [], []
+        for profile, w, h, precision, b, is_latency, value, canonical in rows:
+            by_class = profile.ops_at(w, h)
+            ops.append([by_class.get(c, 0.0) for c in OP_CLASSES])
+            params.append(profile.params)
+            elems.append(w * h * 3.0)
+            pidx.append(order.index(near.get(precision, precision)))
+            batch.append(b)
+            lat.append(is_latency)
+            logm.append(math.log(value))
+            canon.append(canonical)
         return cls(np.asarray(ops, float).reshape(-1, len(OP_CLASSES)), np.asarray(params, float), np.asarray(elems, float),
                    np.asarray(pidx, int), np.asarray(batch, float), np.asarray(lat, bool), np.asarray(logm, float), tuple(canon))
 
@@ -255,6 +277,7 @@ class FitResult:
     n_points: int
     cost: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cov: np.ndarray | None = None
 
     def summary(self) -> str:
         rms = float(np.sqrt(np.mean(self.residuals ** 2))) if self.n_points else float("nan")
@@ -264,7 +287,7 @@ class FitResult:
 
 def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.ndarray | None = None,
               theta0: np.ndarray | None = None, max_nfev: int | None = None,
-              log_footprint: np.ndarray | None = None) -> FitResult:
+              log_footprint: np.ndarray | None = None, obs_sd: np.ndarray | None = None) -> FitResult:
     """Fit one engine's parameters to its points by robust least squares with a prior.
 
     Parameters
@@ -279,6 +302,9 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
         Starting point (default: the prior mean).
     max_nfev : int, optional
         Evaluation budget (for warm-started refits).
+    obs_sd : ndarray, optional
+        Per point scale of its residual in log units (default :data:`SIGMA_OBS`): a point whose network's own
+        speed on the engine is uncertain counts for less.
 
     Returns
     -------
@@ -294,8 +320,10 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
         upper[0] = np.inf  # rates are absolute (per 1e12 ops/s): no peak to bound them
     x0 = np.minimum(x0, upper - 1e-9)
 
+    scale = np.full(len(data), SIGMA_OBS) if obs_sd is None else np.asarray(obs_sd, float)
+
     def fun(theta: np.ndarray) -> np.ndarray:
-        r_obs = (log_predict(theta, ctx, data, log_offset, log_footprint) - data.log_meas) / SIGMA_OBS if len(data) else np.empty(0)
+        r_obs = (log_predict(theta, ctx, data, log_offset, log_footprint) - data.log_meas) / scale if len(data) else np.empty(0)
         return np.concatenate((r_obs, (theta - mu) / sd))
 
     prior_rows = np.diag(1.0 / sd)
@@ -303,7 +331,7 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
     def jac(theta: np.ndarray) -> np.ndarray:
         if not len(data):
             return prior_rows
-        return np.vstack((log_predict_jacobian(theta, ctx, data, log_offset, log_footprint) / SIGMA_OBS, prior_rows))
+        return np.vstack((log_predict_jacobian(theta, ctx, data, log_offset, log_footprint) / scale[:, None], prior_rows))
 
     from scipy.optimize import least_squares  # noqa: PLC0415 (deferred: scipy.optimize adds ~0.3 s to start-up; docs/architecture.md)
     sol = least_squares(fun, x0, jac=jac, loss="soft_l1", f_scale=1.0, method="trf", max_nfev=max_nfev, x_scale=1.0,
@@ -311,13 +339,15 @@ def fit_group(ctx: EngineContext, data: GroupData, prior: Prior, log_offset: np.
     theta = sol.x
     j_sol = sol.jac
     try:
-        cov = np.linalg.inv(j_sol.T @ j_sol)
+        cov: np.ndarray | None = np.linalg.inv(j_sol.T @ j_sol)
+        assert cov is not None
         post_sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     except np.linalg.LinAlgError:
         post_sd = sd.copy()
+        cov = None
     resid = data.log_meas - log_predict(theta, ctx, data, log_offset, log_footprint) if len(data) else np.empty(0)
     used = tuple(n for n, s, p in zip(PARAM_NAMES, post_sd, sd) if s >= 0.6 * p)
-    return FitResult(theta=theta, sd=post_sd, prior_sd=sd, prior_used=used, residuals=resid, n_points=len(data), cost=float(sol.cost))
+    return FitResult(theta=theta, sd=post_sd, prior_sd=sd, prior_used=used, residuals=resid, n_points=len(data), cost=float(sol.cost), cov=cov)
 
 
 def engine_params(theta: np.ndarray, ctx: EngineContext, name: str, supported: Sequence[str],

@@ -1,15 +1,28 @@
-"""Service time, latency, throughput and power of a catalog model on a catalog unit, with an 80% interval.
+"""One performance model for every unit: parameters from the datasheet, conditioned on every measured point.
 
-:func:`predict_service` reads the shipped calibrated parameters (``edgesim/catalog/data/calibrated.yaml``,
-written by ``experiments/calibrate_catalog.py``) and is what the compile step calls. The prediction is the
-physics of :func:`edgesim.physics.performance.predict` with the unit's calibrated parameters and the model's
-latents (:mod:`edgesim.calibration.latents`, matched by the model's identity, not a scenario's nickname):
+A unit's engine parameters (:data:`~edgesim.calibration.prior.PARAM_NAMES`) have a distribution, and the same
+distribution gives its service time, latency, batching gain and busy power for every network:
 
-* its speed factor, learnt on every engine of the kind that measured it (plus this unit's own deviation where
-  this unit measured it: a point at another batch, precision or resolution is used through the model, and
-  ``detail`` says so);
-* its on-chip footprint factor, which sets the context-switch cost per batch;
-* a point for exactly that model and condition makes ``source = "measured"``.
+* **prior** (a unit known only by its datasheet: kind, peak per precision, idle and max power, optional memory
+  bandwidth): the kind's prior learnt over every engine of the shared measurements, centred at the unit's own
+  datasheet peak (:func:`datasheet_posterior`; a unit with no published peak takes its max power x the kind's
+  median peak per watt, with the spread of that ratio added to its efficiency's spread);
+* **calibrated** (a catalog unit): the fit of its engine group to the shared public points
+  (``edgesim/catalog/data/calibrated.yaml``, written by ``experiments/calibrate_catalog.py``);
+* **conditioned** (:func:`condition`): any unit's own ``measured:`` points are observations. The parameters are
+  refitted with the distribution above as their prior (a Gaussian update in log space, robust loss), so one
+  point moves the device's efficiency and overhead for all its networks; a point's own network keeps the
+  point's residual (``anchored``) and an exact (model, resolution, precision, batch) point is reproduced.
+
+The 80% interval of a prediction is ``[exp(z10 sigma), exp(z90 sigma)]`` around it, with ``sigma^2 = j Sigma j^T
++ s_model^2``: ``Sigma`` the parameters' covariance (the prior's, or the posterior's after points), ``j`` the
+gradient of the log prediction (the delta method), ``s_model`` the spread of a network's own speed on the
+engine (:mod:`~edgesim.calibration.latents`: smaller when the network was measured on other engines or on this
+one). ``z10, z90`` are the 10th/90th percentiles of the standardized held-out residuals of the validation
+protocol that matches the unit's state (leave-one-device-out for ``prior``, one-point for a unit conditioned on
+its own few points, leave-one-(device, family)-out for a calibrated unit; the shipped file pools the three, so
+that the interval's width follows ``sigma`` alone), stored in the calibrated file.
+Because ``Sigma`` shrinks as points are added, the interval narrows with every point.
 
 The calibration was fitted on the family-heuristic operator split of :mod:`edgesim.calibration.model_features`;
 a profile with counted classes is re-split the same way (its total ops and parameters are kept) so that the
@@ -18,7 +31,8 @@ rates it meets are those it was fitted with.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -26,16 +40,153 @@ from typing import Any, Literal
 
 import numpy as np
 
-from edgesim.calibration.fit import EngineContext, engine_params
+from edgesim.calibration.fit import (
+    SIGMA_OBS,
+    EngineContext,
+    GroupData,
+    engine_params,
+    fit_group,
+    log_predict,
+    log_predict_jacobian,
+)
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
-from edgesim.calibration.prior import PARAM_NAMES, prior_kind
+from edgesim.calibration.prior import PARAM_NAMES, Prior, prior_kind
 from edgesim.physics.performance import EngineParams, PowerMode, Prediction, predict
 from edgesim.physics.profile import ModelProfile
 from edgesim.yamlio import load_packaged, safe_load
 
-__all__ = ["ServicePrediction", "calibrated_path", "load_calibrated", "predict_service", "unit_engine"]
+__all__ = ["ACTIVE_FLOOR", "DEFAULT_Z", "ModelSpread", "ServicePrediction", "UnitDatasheet", "UnitPoint", "UnitPosterior",
+           "calibrated_path", "catalog_posterior", "condition", "datasheet_posterior", "datasheet_theta", "features_of",
+           "identity_ops", "load_calibrated", "predict_service", "predict_unit", "supported_precisions", "unit_engine"]
 
 Source = Literal["measured", "calibrated", "prior"]
+
+ACTIVE_FLOOR = 0.5
+"""Share of the dynamic power drawn while busy but not computing (assumption: UNKNOWN in the sources read)."""
+
+DEFAULT_Z = (-1.2816, 1.2816)
+"""Standard-normal 10th/90th percentiles: the interval before a validation has calibrated it."""
+
+
+@dataclass(frozen=True)
+class ModelSpread:
+    """Spread (log units) of a network's own speed on an engine beyond what the engine's parameters say.
+
+    Attributes
+    ----------
+    bare : float
+        Network never measured on an engine of the kind (the latent prior's speed spread).
+    factor : float
+        Network measured on other engines of the kind (its per-engine deviation spread).
+    anchored : float
+        Network measured on this unit at other conditions.
+    """
+
+    bare: float = 0.9
+    factor: float = 0.35
+    anchored: float = 0.15
+
+
+@dataclass(frozen=True)
+class UnitDatasheet:
+    """What a datasheet says about a unit (no measurement).
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        ``npu``, ``gpu``, ``cpu``, ``tpu``, ``vpu``, ``dla``.
+    peak_ops_per_s : tuple of (precision, ops/s)
+        Dense peak per precision (may be empty: then estimated from the power).
+    idle_power_w, max_power_w : float
+        Watts.
+    memory_bandwidth_bytes_per_s : float or None
+    power_modes : tuple of PowerMode
+    """
+
+    name: str
+    kind: str
+    peak_ops_per_s: tuple[tuple[str, float], ...]
+    idle_power_w: float
+    max_power_w: float
+    memory_bandwidth_bytes_per_s: float | None = None
+    power_modes: tuple[PowerMode, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitPoint:
+    """One measured number of a unit: an observation that conditions its parameters.
+
+    Attributes
+    ----------
+    model : str
+        Model name as the unit's ``measured:`` list gives it.
+    profile : ModelProfile
+        The model's cost profile (its identity: ``extra["canonical"]`` or its name).
+    width_px, height_px : int
+        Input size of the measurement.
+    precision : str
+    batch : float
+        Inferences in flight (>= 1).
+    quantity : {"throughput", "latency"}
+    value : float
+        Inferences/s or seconds.
+    power_w : float or None
+        Power while running it, watts.
+    source : str
+    """
+
+    model: str
+    profile: ModelProfile
+    width_px: int
+    height_px: int
+    precision: str
+    batch: float
+    quantity: Literal["throughput", "latency"]
+    value: float
+    power_w: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class UnitPosterior:
+    """A unit's engine parameters: mean and covariance of the log parameters, and what they were learnt from.
+
+    Attributes
+    ----------
+    name : str
+    ctx : EngineContext
+    engine : EngineParams
+        The physics parameters at the mean.
+    theta, cov : ndarray
+        Log parameters and their covariance.
+    source : {"calibrated", "prior"}
+        ``calibrated`` once any point (public or the unit's own) conditioned it.
+    group : str
+        The shared data's engine group it was fitted on (empty: none).
+    n_public, n_own : int
+        Public points behind ``group``, and the unit's own points it was conditioned on.
+    points : tuple of dict
+        Every known point (for exact matches): model, canonical, width_px, height_px, precision, batch,
+        quantity, value, power_w, source.
+    anchors : mapping of str to float
+        Per network identity measured by the unit itself: the log of its measured time over the model's (mean over
+        its points); its other conditions are the model's times scaled by it, so its points are reproduced.
+    notes : tuple of str
+    """
+
+    name: str
+    ctx: EngineContext
+    engine: EngineParams
+    theta: np.ndarray
+    cov: np.ndarray
+    source: Literal["calibrated", "prior"]
+    group: str = ""
+    n_public: int = 0
+    n_own: int = 0
+    points: tuple[Mapping[str, Any], ...] = ()
+    anchors: Mapping[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,9 +207,11 @@ class ServicePrediction:
     service_s_low, service_s_high : float
         80% interval of ``service_s``, seconds.
     detail : str
-        What was used: group, points, model latents, fallbacks.
+        What was used: parameters, points, model latents, fallbacks.
     prediction : Prediction
-        The physics model's full output (before factor and anchor).
+        The physics model's full output at the parameters' mean.
+    sigma_log : float
+        Standard deviation of the log prediction (before the interval's calibration), log units.
     """
 
     service_s: float
@@ -70,13 +223,14 @@ class ServicePrediction:
     service_s_high: float
     detail: str
     prediction: Prediction
+    sigma_log: float = 0.0
 
 
 def calibrated_path() -> Path:
     return Path(str(resources.files("edgesim.catalog") / "data" / "calibrated.yaml"))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def load_calibrated(path: str | None = None) -> dict[str, Any]:
     """The calibrated parameter document (cached)."""
     p = Path(path) if path else calibrated_path()
@@ -87,7 +241,7 @@ def load_calibrated(path: str | None = None) -> dict[str, Any]:
     return doc
 
 
-def _entry(doc: dict[str, Any], device_name: str, unit_name: str | None) -> dict[str, Any]:
+def _entry(doc: Mapping[str, Any], device_name: str, unit_name: str | None) -> dict[str, Any]:
     units = doc["units"]
     if unit_name is None:
         cands = [k for k in units if k.split("/")[0] == device_name]
@@ -100,7 +254,19 @@ def _entry(doc: dict[str, Any], device_name: str, unit_name: str | None) -> dict
     return dict(units[key])
 
 
-def unit_engine(entry: dict[str, Any]) -> tuple[EngineParams, EngineContext]:
+def supported_precisions(kind: str, peaks: Sequence[str], measured: Sequence[str] = ()) -> list[str]:
+    """Precisions a unit runs: those with a published peak or a measured point, plus fp16/fp32 on a GPU and fp32
+    on a CPU (wider formats every such part runs). INT8 is never assumed: a part without a published INT8
+    peak or an INT8 point falls back, and says so."""
+    out = set(peaks) | set(measured)
+    if kind in ("gpu", "gpu+2dla"):
+        out |= {"fp16", "fp32"}
+    elif kind == "cpu":
+        out |= {"fp32"}
+    return sorted(out)
+
+
+def unit_engine(entry: Mapping[str, Any]) -> tuple[EngineParams, EngineContext]:
     """The :class:`EngineParams` of one calibrated.yaml unit entry."""
     c = entry["context"]
     ctx = EngineContext(entry["device"] + "/" + entry["unit"], c["kind"], c["peak_ops_per_s"], c["reference_precision"],
@@ -113,7 +279,8 @@ def unit_engine(entry: dict[str, Any]) -> tuple[EngineParams, EngineContext]:
     return eng, ctx
 
 
-def _features(profile: ModelProfile) -> ModelProfile:
+def features_of(profile: ModelProfile) -> ModelProfile:
+    """The profile re-split by the family heuristic the calibration was fitted with (total ops and params kept)."""
     canonical = profile.extra.get("canonical") or canonical_name(profile.name)
     if profile.extra.get("family"):
         return profile
@@ -122,81 +289,263 @@ def _features(profile: ModelProfile) -> ModelProfile:
     return replace(p, n_layers=0)  # activations: not in the calibrated model (it was fitted without them)
 
 
-def _latent(doc: dict[str, Any], canonical: str, kind: str) -> dict[str, Any]:
+def _latent(doc: Mapping[str, Any], canonical: str, kind: str) -> dict[str, Any]:
     return dict(doc.get("model_latents", {}).get(f"{canonical}@{prior_kind(kind)}", {}))
 
 
-def predict_service(device_name: str, unit_name: str | None, model_profile: ModelProfile, width_px: int, height_px: int,
-                    precision: str, batch: float = 1, power_mode: str | None = None,
-                    calibrated: str | None = None) -> ServicePrediction:
-    """Predict one catalog unit running one model (see the module docstring).
+def _prior_of(doc: Mapping[str, Any], kind: str) -> tuple[np.ndarray, np.ndarray]:
+    pri = doc.get("priors", {}).get(prior_kind(kind)) or doc.get("priors", {}).get("npu")
+    return (np.array([pri["mean"][n] for n in PARAM_NAMES], float), np.array([pri["sd"][n] for n in PARAM_NAMES], float))
+
+
+def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | None, max_power_w: float) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """Prior mean and spread of a unit's log parameters from its datasheet, and the peak they are relative to.
+
+    The kind's prior (``priors``: learnt over every engine of the shared data, the efficiency over those with a
+    published peak), at the unit's datasheet peak. With no published peak the peak is ``max_power_w`` x the kind's
+    median peak per watt (``peak_per_watt``) and the spread of that ratio widens the efficiency's spread. (The 13
+    engines with a published peak show no clear trend of the efficiency in the peak per watt beyond the kind's.)
+
+    Returns
+    -------
+    mean, sd : ndarray
+    peak_ops_per_s : float
+    note : str
+    """
+    mean, sd = _prior_of(doc, kind)
+    ppw = doc.get("peak_per_watt", {}).get(prior_kind(kind)) or doc.get("peak_per_watt", {}).get("all") or {"median": 1e12, "log_sd": 1.5}
+    note = f"{prior_kind(kind)} prior"
+    if peak_ops_per_s is None:
+        peak = float(ppw["median"]) * max_power_w
+        sd = sd.copy()
+        sd[0] = math.hypot(sd[0], float(ppw["log_sd"]))
+        note += f"; peak not published: {peak / 1e12:.3g} Tops/s estimated from {max_power_w:g} W x the kind's median peak per watt"
+    else:
+        peak = peak_ops_per_s
+    return mean, sd, peak, note
+
+
+def _power_modes(modes: Sequence[PowerMode]) -> dict[str, PowerMode]:
+    return {m.name: m for m in modes}
+
+
+def datasheet_posterior(ds: UnitDatasheet, calibrated: str | None = None) -> UnitPosterior:
+    """The parameters of a unit known only by its datasheet (``source: prior``)."""
+    doc = load_calibrated(calibrated)
+    peaks = dict(ds.peak_ops_per_s)
+    ref = next((p for p in ("int8", "fp16", "fp32") if p in peaks), None)
+    mean, sd, peak, note = datasheet_theta(doc, ds.kind, peaks.get(ref) if ref else None, ds.max_power_w)
+    ctx = EngineContext(ds.name, ds.kind, peak, ref or "int8", ds.memory_bandwidth_bytes_per_s)
+    supported = supported_precisions(ds.kind, list(peaks) or [ctx.reference_precision])
+    eng = engine_params(mean, ctx, ds.name, supported, ds.idle_power_w, max(0.0, ds.max_power_w - ds.idle_power_w), ACTIVE_FLOOR,
+                        _power_modes(ds.power_modes))
+    return UnitPosterior(ds.name, ctx, eng, mean, np.diag(sd ** 2), "prior", notes=(f"datasheet only ({note})",))
+
+
+def catalog_posterior(device_name: str, unit_name: str | None, calibrated: str | None = None) -> UnitPosterior:
+    """The parameters of a catalog unit from the calibrated file (fitted on its public points, or its kind's prior)."""
+    doc = load_calibrated(calibrated)
+    entry = _entry(doc, device_name, unit_name)
+    eng, ctx = unit_engine(entry)
+    theta = np.array([entry["theta"][n] for n in PARAM_NAMES], float)
+    sd = np.array([entry["sd"][n] for n in PARAM_NAMES], float)
+    source: Literal["calibrated", "prior"] = "calibrated" if entry["source"] == "calibrated" else "prior"
+    where = entry["group"] or "kind prior: " + prior_kind(eng.kind)
+    pts = tuple(dict(p) for p in entry.get("points", []))
+    return UnitPosterior(eng.name, ctx, eng, theta, np.diag(sd ** 2), source, entry["group"], int(entry["n_points"]), 0, pts,
+                         notes=(f"{entry['source']} parameters ({where}, {entry['n_points']} public points)",))
+
+
+def identity_ops(profile: ModelProfile) -> float:
+    """A network's op count as part of its identity (the same at every input size): at its reference input, or,
+    for a profile built from an op count alone at the stream's size, at 224 x 224."""
+    if profile.extra.get("generic") and profile.pixel_scaled and profile.ref_pixels > 0:
+        return profile.total_ops * 224 * 224 / profile.ref_pixels
+    return profile.total_ops
+
+
+def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str, ops: float | None = None) -> tuple[float, float, str, int]:
+    """A network's log speed and log footprint factors on this unit, its category and its latent point count.
+
+    A network with no factor of its own (``bare``) takes its kind's trend at its op count ``ops`` (``latent_trend``:
+    small networks run below an engine's fitted efficiency), where the calibration has one, capped at 0."""
+    lat = _latent(doc, canonical, post.engine.kind)
+    speed = float(lat.get("speed", 0.0))
+    trend = doc.get("latent_trend", {}).get(prior_kind(post.engine.kind))
+    if not lat and trend and ops:
+        # never above the nominal rate: the trend lends small networks their slowdown, it does not push a large
+        # network past the engine's fitted efficiency (which the datasheet peak bounds)
+        speed = min(0.0, float(trend["intercept"]) + float(trend["slope"]) * (math.log(ops) - float(trend["center_log_ops"])))
+    footprint = float(lat.get("footprint", 0.0))
+    n_lat = int(lat.get("n_points", 0))
+    category = "factor" if n_lat else "bare"
+    group_speed = lat.get("group_speed", {})
+    if post.group and post.group in group_speed:
+        speed += float(group_speed[post.group])
+        category = "anchored"
+    if canonical in post.anchors:
+        category = "anchored"  # its time is scaled by the anchor in predict_unit
+    return speed, footprint, category, n_lat
+
+
+def _rows(post: UnitPosterior, points: Sequence[UnitPoint]) -> GroupData:
+    return GroupData.from_rows([(features_of(p.profile), p.width_px, p.height_px, p.precision, p.batch, p.quantity == "latency",
+                                 p.value, str(features_of(p.profile).extra.get("canonical", p.profile.name))) for p in points],
+                               post.ctx.reference_precision)
+
+
+def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str | None = None) -> UnitPosterior:
+    """``post`` updated by the unit's own measured points (see the module docstring).
+
+    The parameters are refitted with ``N(theta, diag(cov))`` as the prior, the networks' latents held at their
+    calibrated values; each measured network keeps its mean residual as an anchor (so its own other
+    conditions follow the point, and an exact point is reproduced by :func:`predict_unit`).
+    """
+    if not points:
+        return post
+    doc = load_calibrated(calibrated)
+    ok = [p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4")]
+    data = _rows(post, ok)
+    offs = [_speed_footprint(doc, replace(post, anchors={}), c, identity_ops(p.profile)) for c, p in zip(data.canonical, ok)]
+    speed = np.array([o[0] for o in offs])
+    foot = np.array([o[1] for o in offs])
+    sd = np.sqrt(np.clip(np.diag(post.cov), 1e-8, None))
+    prior = Prior(prior_kind(post.engine.kind), tuple(float(x) for x in post.theta), tuple(float(x) for x in sd), {n: 0 for n in PARAM_NAMES})
+    # each point counts with its network's own spread on the engine: one point of a network never seen elsewhere
+    # moves the device's parameters less than one whose network is known
+    spread = doc.get("model_spread") or {}
+    obs_sd = np.array([math.hypot(SIGMA_OBS, float(spread.get(o[2], getattr(ModelSpread(), o[2])))) for o in offs])
+    fit = fit_group(post.ctx, data, prior, speed, theta0=post.theta, log_footprint=foot, obs_sd=obs_sd)
+    theta = fit.theta
+    resid = data.log_meas - log_predict(theta, post.ctx, data, speed, foot)
+    # Posterior covariance (Gauss-Newton at the solution): the points' rows weighted as the robust loss weighs
+    # them, plus the prior's exact precision, so it never exceeds the prior covariance.
+    j = log_predict_jacobian(theta, post.ctx, data, speed, foot) / obs_sd[:, None]
+    w = 1.0 / np.sqrt(1.0 + (resid / obs_sd) ** 2)
+    cov = np.linalg.inv(j.T @ (w[:, None] * j) + np.linalg.inv(post.cov))
+    signed = np.where(data.is_latency, resid, -resid)  # log (measured time / the model's time)
+    anchors: dict[str, float] = dict(post.anchors)
+    for c in sorted(set(data.canonical)):
+        sel = np.array([x == c for x in data.canonical])
+        anchors[c] = float(np.mean(signed[sel]))
+    e = post.engine
+    supported = sorted(set(e.precision_speedup) | {p.precision for p in ok})
+    eng = engine_params(theta, post.ctx, e.name, supported, e.idle_power_w, e.dynamic_power_w, e.active_floor, e.power_modes)
+    pts = post.points + tuple({"model": p.model, "canonical": c, "width_px": p.width_px, "height_px": p.height_px,
+                               "precision": p.precision, "batch": p.batch, "quantity": p.quantity, "value": p.value,
+                               "power_w": p.power_w, "source": p.source or "measured"} for p, c in zip(ok, data.canonical))
+    note = f"conditioned on {len(ok)} own point(s) ({', '.join(sorted(set(p.model for p in ok)))})"
+    return UnitPosterior(post.name, post.ctx, eng, theta, cov, "calibrated", post.group, post.n_public, post.n_own + len(ok), pts,
+                         anchors, post.notes + (note,))
+
+
+def _fallback_cost(doc: Mapping[str, Any], post: UnitPosterior, asked: str, ran: str) -> str:
+    """What running ``ran`` instead of ``asked`` costs: the ratio of their speed-ups on the INT8-referenced engines
+    of the unit's kind (the learnt kind prior: ``log_speedup_a`` is FP16 over INT8, ``_b`` FP32 over INT8)."""
+    near = {"bf16": "fp16", "int4": "int8"}
+    a, r = near.get(asked, asked), near.get(ran, ran)
+    mean, _ = _prior_of(doc, post.engine.kind)
+    log_speed = {"int8": 0.0, "fp16": float(mean[7]), "fp32": float(mean[8])}
+    if a not in log_speed or r not in log_speed:
+        return ""
+    ratio = math.exp(log_speed[a] - log_speed[r])
+    if ratio <= 1.0:
+        return ""
+    return (f"; at about 1/{ratio:.2g} of the throughput {asked} would give (the {prior_kind(post.engine.kind)} engines' "
+            f"{asked} over {ran} speed-up)")
+
+
+def _interval_z(doc: Mapping[str, Any], post: UnitPosterior) -> tuple[float, float, str]:
+    z = doc.get("interval_z", {})
+    if post.source == "prior":
+        key = "lodo"
+    elif post.n_public == 0:
+        key = "one_point"
+    else:
+        key = "calibrated"
+    lo, hi = z.get(key) or z.get("all") or DEFAULT_Z
+    return float(lo), float(hi), key if key in z else "pooled held-out"
+
+
+def _sigma(post: UnitPosterior, prof: ModelProfile, canonical: str, width_px: int, height_px: int, precision: str, batch: float,
+           speed: float, footprint: float, model_sd: float) -> float:
+    data = GroupData.from_rows([(prof, width_px, height_px, precision, batch, False, 1.0, canonical)], post.ctx.reference_precision)
+    j = log_predict_jacobian(post.theta, post.ctx, data, np.array([speed]), np.array([footprint]))[0]
+    var = float(j @ post.cov @ j)
+    return math.sqrt(max(0.0, var) + model_sd ** 2)
+
+
+def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int, height_px: int, precision: str, batch: float = 1,
+                 power_mode: str | None = None, calibrated: str | None = None) -> ServicePrediction:
+    """Predict one unit running one model at one input size, batch, precision and power mode.
 
     Parameters
     ----------
-    device_name : str
-        Catalog device key (``hailo8``).
-    unit_name : str or None
-        Unit of the device (None: its first calibrated unit).
+    post : UnitPosterior
+        The unit's parameters (:func:`catalog_posterior`, :func:`datasheet_posterior`, :func:`condition`).
     model_profile : ModelProfile
         The model's cost profile; its identity is ``extra["canonical"]`` or its name.
     width_px, height_px : int
         Input size, pixels.
     precision : str
-        Requested precision (falls back if the unit lacks it; ``detail`` says so).
+        Requested precision (falls back if the unit lacks it; ``detail`` says so and at what cost).
     batch : float
         Inferences in flight.
     power_mode : str, optional
-        A catalog power mode of the unit.
+        A power mode of the unit.
     calibrated : str, optional
         Another calibrated.yaml (default: the shipped one).
     """
     doc = load_calibrated(calibrated)
-    entry = _entry(doc, device_name, unit_name)
-    eng, _ = unit_engine(entry)
-    prof = _features(model_profile)
-    canonical = prof.extra.get("canonical", prof.name)
-    lat = _latent(doc, canonical, eng.kind)
-    own = float(lat.get("group_speed", {}).get(entry["group"], 0.0)) if entry["group"] else 0.0
-    anchored = bool(entry["group"]) and entry["group"] in lat.get("group_speed", {})
-    speed = float(lat.get("speed", 0.0)) + own
-    footprint = float(lat.get("footprint", 0.0))
+    eng = post.engine
+    prof = features_of(model_profile)
+    canonical = str(prof.extra.get("canonical", prof.name))
+    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical, identity_ops(model_profile))
     pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
-
-    notes = [f"{entry['source']} parameters ({entry['group'] or 'kind prior: ' + prior_kind(eng.kind)}, {entry['n_points']} points)"]
+    notes = list(post.notes)
     if pred.fallback:
-        notes.append(pred.fallback)
-    n_lat = int(lat.get("n_points", 0))
+        notes.append(pred.fallback + _fallback_cost(doc, post, precision, pred.precision))
     if n_lat:
         notes.append(f"model latents from {n_lat} point(s) on {prior_kind(eng.kind)} engines: speed x{math.exp(speed):.2f}, "
                      f"on-chip footprint x{math.exp(footprint):.2f}")
-    if anchored:
-        notes.append(f"anchored on this model's points on this unit at other conditions (x{math.exp(own):.2f} on this unit)")
+    if category == "anchored":
+        notes.append("anchored on this network's points on this unit at other conditions")
+    spread = doc.get("model_spread") or {}
+    model_sd = float(spread.get(category, getattr(ModelSpread(), category)))
+    sigma = _sigma(post, prof, canonical, width_px, height_px, pred.precision, batch, speed, footprint, model_sd)
+    z_lo, z_hi, z_key = _interval_z(doc, post)
     exact = None
-    for pt in entry.get("points", []):
+    for pt in reversed(post.points):  # the unit's own points (appended last) before the shared data's
         if (pt["canonical"] == canonical and pt["width_px"] == width_px and pt["height_px"] == height_px
-                and pt["precision"] == pred.precision and pt["batch"] == batch and pt["quantity"] in ("throughput", "latency")):
+                and pt["precision"] == pred.precision and float(pt["batch"]) == float(batch) and pt["quantity"] in ("throughput", "latency")):
             exact = pt
-            break
-    service_s = pred.service_s
-    latency_s = pred.latency_s
-    iv = doc.get("interval_log_residual", {})
-    if anchored:
-        category = "anchored"
-    elif entry["source"] == "prior":
-        category = "lodo-factor" if n_lat else "lodo-bare"
-    else:
-        category = "factor" if n_lat else "bare"
-    lo, hi = iv.get(category) or iv.get("all") or (-0.7, 0.7)
-    source: Source = "prior" if entry["source"] == "prior" else "calibrated"
+            if pt["quantity"] == "throughput":
+                break
+    time_factor = math.exp(float(post.anchors.get(canonical, 0.0)))  # the unit's own points of this network
+    service_s, latency_s, power_w = pred.service_s * time_factor, pred.latency_s * time_factor, pred.power_w
+    source: Source = post.source
+    low, high = service_s * math.exp(-z_hi * sigma), service_s * math.exp(-z_lo * sigma)
     if exact is not None:
         source = "measured"
         if exact["quantity"] == "throughput":
-            service_s = 1.0 / exact["value"]
+            service_s = 1.0 / float(exact["value"])
         else:
-            latency_s = exact["value"]
-        lo = hi = 0.0
-        notes.append(f"measured point: {exact['model']} {exact['quantity']}={exact['value']:.4g} ({exact['source']})")
-    low, high = service_s * math.exp(-hi), service_s * math.exp(-lo)
-    return ServicePrediction(service_s=service_s, latency_s=latency_s, throughput_fps=1.0 / service_s, power_w=pred.power_w,
+            latency_s = float(exact["value"])
+        if exact.get("power_w"):
+            power_w = float(exact["power_w"])
+        low = high = service_s
+        notes.append(f"measured point: {exact['model']} {exact['quantity']}={float(exact['value']):.4g} ({exact.get('source', '')})")
+    else:
+        notes.append(f"80% interval: sigma {sigma:.2f} (log) x z [{z_lo:.2f}, {z_hi:.2f}] of the {z_key} protocol")
+    return ServicePrediction(service_s=service_s, latency_s=latency_s, throughput_fps=1.0 / service_s, power_w=power_w,
                              source=source, service_s_low=min(low, service_s), service_s_high=max(high, service_s),
-                             detail="; ".join(notes), prediction=pred)
+                             detail="; ".join(notes), prediction=pred, sigma_log=sigma)
+
+
+def predict_service(device_name: str, unit_name: str | None, model_profile: ModelProfile, width_px: int, height_px: int,
+                    precision: str, batch: float = 1, power_mode: str | None = None,
+                    calibrated: str | None = None) -> ServicePrediction:
+    """Predict one catalog unit running one model (:func:`catalog_posterior` then :func:`predict_unit`)."""
+    post = catalog_posterior(device_name, unit_name, calibrated)
+    return predict_unit(post, model_profile, width_px, height_px, precision, batch, power_mode, calibrated)
+

@@ -16,18 +16,23 @@
 """
 from __future__ import annotations
 
+import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
-from edgesim.calibration.fit import fit_group, point_terms
+from edgesim.calibration.devices import source_family
+from edgesim.calibration.fit import SIGMA_OBS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
-from edgesim.calibration.prior import learn_priors, prior_kind, with_timing_of
+from edgesim.calibration.predict import ModelSpread
+from edgesim.calibration.prior import PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind, with_timing_of
 
-__all__ = ["HeldOut", "interval_quantiles", "lodo", "loo", "two_fold_coverage"]
+__all__ = ["HeldOut", "Scored", "coverage_two_fold", "interval_quantiles", "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
+           "one_point_scored", "two_fold_coverage", "z_quantiles"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +147,235 @@ def two_fold_coverage(held: Sequence[HeldOut]) -> float:
             inside += int(lo <= h.log_residual <= hi)
     return inside / max(1, len(held))
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prediction protocols with calibrated intervals (issue 16): every held-out point carries the model's own
+# standard deviation of its log prediction (delta method on the parameters' covariance + the network's spread),
+# so the 80% interval is [z10, z90] x sigma with z learnt on held-out standardized residuals.
+# ---------------------------------------------------------------------------------------------------------------
+
+_CLASS_RE = ("resnet", "mobilenet")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A held-out prediction with its log standard deviation and the protocol that produced it."""
+
+    held: HeldOut
+    sigma: float
+    protocol: str
+    source_family: str
+
+    @property
+    def z(self) -> float:
+        return self.held.log_residual / max(self.sigma, 1e-6)
+
+
+def _model_sd(category: str) -> float:
+    return float(getattr(ModelSpread(), category.replace("lodo-", "")))
+
+
+def _score_group(g: EngineGroup, theta: np.ndarray, cov: np.ndarray, speed: np.ndarray, footprint: np.ndarray,
+                 cats: Sequence[str], idx: Sequence[int], protocol: str) -> list[Scored]:
+    """Predict the points ``idx`` of ``g`` from ``theta`` (covariance ``cov``) and per-point latents."""
+    if not len(idx):
+        return []
+    ii = np.asarray(idx, int)
+    sub = g.data.subset(np.isin(np.arange(len(g.data)), ii))
+    order = np.argsort(ii)
+    ii = ii[order]
+    sp, fp = speed[ii], footprint[ii]
+    logp = point_terms(theta, g.ctx, sub).log_value(sp, fp)
+    jac = log_predict_jacobian(theta, g.ctx, sub, sp, fp)
+    var = np.einsum("ij,jk,ik->i", jac, cov, jac)
+    out = []
+    for k, i in enumerate(ii):
+        cat = cats[i]
+        sigma = float(np.sqrt(max(0.0, var[k]) + _model_sd(cat) ** 2))
+        m = g.points[i]
+        out.append(Scored(_held(g, int(i), float(np.exp(logp[k])), cat), sigma, protocol, source_family(m.source)))
+    return out
+
+
+def _latents_without(cal: Calibration, keys: Sequence[str], terms: Mapping[str, PointTerms], skip: Sequence[str]) -> dict[str, Any]:
+    where_of = cal.points_of()
+    return {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=skip), cal.latent_prior) for k in set(keys)}
+
+
+def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """The kind prior of ``g`` learnt on the groups ``exclude`` rejects, with the timing parameters of the groups of
+    the same source family where there are any."""
+    others = [o for o in cal.groups.values() if not exclude(o) and o.fit is not None]
+    rows = [(o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta, o.fit.sd, o.fit.prior_sd) for o in others]  # type: ignore[union-attr]
+    family = g.name.rsplit("/", 1)[-1]
+    same = [r for o, r in zip(others, rows) if o.name.rsplit("/", 1)[-1] == family]
+    pk = prior_kind(g.kind)
+    prior = with_timing_of(learn_priors(rows)[pk], learn_priors(same)[pk])
+    mean, sd = prior.arrays()
+    return mean, sd
+
+
+def _same_device(device: str) -> Callable[[EngineGroup], bool]:
+    return lambda o: o.device == device
+
+
+def _same_source(fam_of: Mapping[str, str], family: str) -> Callable[[EngineGroup], bool]:
+    return lambda o: fam_of[o.name] == family
+
+
+def _cats(lat: Mapping[str, Any], keys: Sequence[str], prefix: str = "") -> list[str]:
+    return [prefix + ("factor" if lat[k].n_points else "bare") for k in keys]
+
+
+def lodo_scored(cal: Calibration) -> list[Scored]:
+    """Leave-one-device-out: every point of a device with a published peak, predicted from its datasheet alone
+    (the kind prior learnt on the other devices at its datasheet peak; latents fitted without the device)."""
+    terms = all_terms(cal)
+    out: list[Scored] = []
+    for dev in sorted({g.device for g in cal.groups.values() if g.ctx.peak_ops_per_s is not None}):
+        own = [g.name for g in cal.groups.values() if g.device == dev]
+        for g in cal.groups.values():
+            if g.device != dev or g.ctx.peak_ops_per_s is None:
+                continue
+            mean, sd = _prior_without(cal, g, _same_device(dev))
+            lat = _latents_without(cal, g.keys, terms, own)
+            speed = np.array([lat[k].speed for k in g.keys])
+            foot = np.array([lat[k].footprint for k in g.keys])
+            out += _score_group(g, mean, np.diag(sd ** 2), speed, foot, _cats(lat, g.keys, "lodo-"), range(len(g.data)), "lodo")
+    return out
+
+
+def _posterior(ctx: Any, data: Any, mean: np.ndarray, sd: np.ndarray, speed: np.ndarray, foot: np.ndarray,
+               kind: str, obs_sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``data`` with the prior N(mean, sd^2) and return (theta, covariance) as :func:`predict.condition` does."""
+    prior = Prior(prior_kind(kind), tuple(mean), tuple(sd), {})
+    fit = fit_group(ctx, data, prior, speed, theta0=mean, log_footprint=foot, obs_sd=obs_sd)
+    resid = data.log_meas - point_terms(fit.theta, ctx, data).log_value(speed, foot)
+    j = log_predict_jacobian(fit.theta, ctx, data, speed, foot) / obs_sd[:, None]
+    w = 1.0 / np.sqrt(1.0 + (resid / obs_sd) ** 2)
+    return fit.theta, np.linalg.inv(j.T @ (w[:, None] * j) + np.diag(1.0 / sd ** 2))
+
+
+def _one_point_index(g: EngineGroup) -> int | None:
+    """The point a user would measure first: a ResNet- or MobileNet-class throughput at batch 1 (else any)."""
+    cands = [i for i, m in enumerate(g.points) if any(s in m.canonical.lower() for s in _CLASS_RE)]
+    if not cands:
+        return None
+    batch1 = [i for i in cands if g.points[i].batch == 1 and g.points[i].quantity == "throughput"]
+    return (batch1 or cands)[0]
+
+
+def one_point_scored(cal: Calibration) -> list[Scored]:
+    """One-point: a device held out except one ResNet- or MobileNet-class point, which conditions the datasheet
+    prior; every other point of the device is predicted (that network's other conditions anchored on it)."""
+    terms = all_terms(cal)
+    out: list[Scored] = []
+    for dev in sorted({g.device for g in cal.groups.values() if g.ctx.peak_ops_per_s is not None}):
+        own = [g.name for g in cal.groups.values() if g.device == dev]
+        for g in cal.groups.values():
+            if g.device != dev or g.ctx.peak_ops_per_s is None or len(g.data) < 2:
+                continue
+            i0 = _one_point_index(g)
+            if i0 is None:
+                continue
+            mean, sd = _prior_without(cal, g, _same_device(dev))
+            lat = _latents_without(cal, g.keys, terms, own)
+            speed = np.array([lat[k].speed for k in g.keys])
+            foot = np.array([lat[k].footprint for k in g.keys])
+            keep = np.zeros(len(g.data), bool)
+            keep[i0] = True
+            cats = _cats(lat, g.keys)
+            obs_sd = np.array([math.hypot(SIGMA_OBS, _model_sd(cats[i0]))])
+            theta, cov = _posterior(g.ctx, g.data.subset(keep), mean, sd, speed[keep], foot[keep], g.kind, obs_sd)
+            r0 = float(g.data.log_meas[i0] - point_terms(theta, g.ctx, g.data.subset(keep)).log_value(speed[keep], foot[keep])[0])
+            key0 = g.keys[i0]
+            for i, k in enumerate(g.keys):
+                if k == key0:
+                    speed[i] += -r0 if g.data.is_latency[i0] else r0
+                    cats[i] = "anchored"
+            rest = [i for i in range(len(g.data)) if i != i0]
+            out += _score_group(g, theta, cov, speed, foot, cats, rest, "one_point")
+    return out
+
+
+def lodfo_scored(cal: Calibration, max_nfev: int = 30) -> list[Scored]:
+    """Leave-one-(device, network family)-out: a fitted device's points of one family (dense, depthwise,
+    grouped, attention) held out, the device refitted on its other points, the family's networks' latents
+    fitted without the device."""
+    terms = all_terms(cal)
+    out: list[Scored] = []
+    for g in cal.groups.values():
+        if g.ctx.peak_ops_per_s is None or g.fit is None:
+            continue
+        fams = np.array([m.profile.extra.get("family", "") if m.profile is not None else "" for m in g.points])
+        own = [o.name for o in cal.groups.values() if o.device == g.device]
+        for fam in sorted(set(fams)):
+            held = fams == fam
+            if held.all() or not held.any():
+                continue
+            keys = [k for k, h in zip(g.keys, held) if h]
+            lat = {**cal.latents, **_latents_without(cal, keys, terms, own)}
+            speed = np.array([(lat.get(k) or cal.latent(k)).speed_on(g.name) if not h else lat[k].speed for k, h in zip(g.keys, held)])
+            foot = np.array([(lat.get(k) or cal.latent(k)).footprint for k in g.keys])
+            prior = cal.prior_for(g.kind)
+            mean, sd = prior.arrays()
+            f = fit_group(g.ctx, g.data.subset(~held), prior, speed[~held], theta0=g.fit.theta, max_nfev=max_nfev,
+                          log_footprint=foot[~held])
+            sub = g.data.subset(~held)
+            resid = sub.log_meas - point_terms(f.theta, g.ctx, sub).log_value(speed[~held], foot[~held])
+            j = log_predict_jacobian(f.theta, g.ctx, sub, speed[~held], foot[~held]) / SIGMA_OBS
+            w = 1.0 / np.sqrt(1.0 + (resid / SIGMA_OBS) ** 2)
+            cov = np.linalg.inv(j.T @ (w[:, None] * j) + np.diag(1.0 / sd ** 2))
+            cats = ["factor" if lat[k].n_points else "bare" for k in g.keys]
+            out += _score_group(g, f.theta, cov, speed, foot, cats, list(np.flatnonzero(held)), "lodfo")
+    return out
+
+
+def loso_scored(cal: Calibration) -> list[Scored]:
+    """Leave-one-source-out: every engine group of one source family held out (each source times differently);
+    its device's parameters come from the device's other sources where it has any, else its datasheet prior,
+    its timing parameters from the kind prior learnt without the source; latents fitted without the source."""
+    terms = all_terms(cal)
+    out: list[Scored] = []
+    fam_of = {g.name: g.name.rsplit("/", 1)[-1] for g in cal.groups.values()}
+    for fam in sorted(set(fam_of.values())):
+        held = [g for g in cal.groups.values() if fam_of[g.name] == fam and g.ctx.peak_ops_per_s is not None]
+        skip = [g.name for g in cal.groups.values() if fam_of[g.name] == fam]
+        for g in held:
+            mean, sd = _prior_without(cal, g, _same_source(fam_of, fam))
+            siblings = [o for o in cal.groups.values() if o.device == g.device and fam_of[o.name] != fam and o.fit is not None
+                        and o.kind == g.kind]
+            if siblings:
+                best = max(siblings, key=lambda o: len(o.data))
+                assert best.fit is not None
+                timing = [PARAM_NAMES.index(n) for n in TIMING_PARAMS]
+                theta = best.fit.theta.copy()
+                psd = np.maximum(best.fit.sd, 0.1)
+                theta[timing], psd[timing] = mean[timing], sd[timing]
+                cov = np.diag(psd ** 2)
+            else:
+                theta, cov = mean, np.diag(sd ** 2)
+            lat = _latents_without(cal, g.keys, terms, skip)
+            speed = np.array([lat[k].speed for k in g.keys])
+            foot = np.array([lat[k].footprint for k in g.keys])
+            out += _score_group(g, theta, cov, speed, foot, _cats(lat, g.keys), range(len(g.data)), "loso")
+    return out
+
+
+def z_quantiles(scored: Sequence[Scored], lo: float = 10.0, hi: float = 90.0) -> tuple[float, float]:
+    """The (lo, hi) percentiles of the standardized held-out residuals (log measured - log predicted) / sigma."""
+    z = np.array([s.z for s in scored])
+    return (float(np.percentile(z, lo)), float(np.percentile(z, hi))) if len(z) else (-1.2816, 1.2816)
+
+
+def coverage_two_fold(scored: Sequence[Scored]) -> float:
+    """Share of held-out points inside the 80% interval whose z-quantiles were learnt on the other fold of devices."""
+    inside = 0
+    for k in (0, 1):
+        train = [s for s in scored if _fold(s.held.device) != k]
+        lo, hi = z_quantiles(train)
+        for s in scored:
+            if _fold(s.held.device) == k:
+                inside += int(lo <= s.z <= hi)
+    return inside / max(1, len(scored))

@@ -39,6 +39,8 @@ from edgesim.textfile import InputFileError, read_input_text
 from edgesim.yamlio import load_packaged, safe_load
 
 __all__ = [
+    "PLACEHOLDER_MARKS",
+    "is_published",
     "ENV_VAR",
     "Catalog",
     "CatalogDevice",
@@ -260,6 +262,18 @@ def unsourced(obj: BaseModel) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # YAML reading
 # --------------------------------------------------------------------------------------------------
+
+
+PLACEHOLDER_MARKS = ("ILLUSTRATIVE", "UPPER BOUND", "UNKNOWN")
+"""How a catalog source marks a number that is not a measurement or a datasheet figure (a class placeholder, a
+supply rating, a convention): visible and overridable, never learnt from."""
+
+
+def is_published(obj: BaseModel, path: str) -> bool:
+    """True when the field ``path`` of a catalog entry (``max_power_w``) has a source that is a published figure,
+    not one marked as a placeholder (:data:`PLACEHOLDER_MARKS`)."""
+    source = str(getattr(obj, "sources", {}).get(path, ""))
+    return bool(source.strip()) and not source.lstrip().upper().startswith(PLACEHOLDER_MARKS)
 
 
 def _read_yaml(path: Path, packaged: bool = False) -> Any:

@@ -53,6 +53,8 @@ def resolve_catalog_references(data: dict[str, Any], source: str, base_dir: Path
                 merged = {**base, **entry}
                 if "sources" in entry and "sources" in base:
                     merged["sources"] = {**base["sources"], **entry["sources"]}
+                if "efficiency_from_measured" in entry:
+                    merged["_scenario_efficiency_from_measured"] = True
                 entry = _derive_efficiency(merged, catalog, declared_models)
             resolved.append(entry)
         out["compute_units"] = resolved
@@ -60,10 +62,21 @@ def resolve_catalog_references(data: dict[str, Any], source: str, base_dir: Path
 
 
 def _derive_efficiency(unit: dict[str, Any], catalog: Catalog, declared_models: set[Any]) -> dict[str, Any]:
-    """Turn a catalog unit's ``efficiency_from_measured: MODEL`` into a number using the catalog's op count for
-    MODEL, when the scenario does not declare MODEL itself: achieved ops/s of that measured point / peak."""
+    """``efficiency_from_measured`` on a catalog unit.
+
+    The catalog's own entry names the point its datasheet efficiency was once read from; the performance model now
+    conditions the unit on every measured point (:mod:`edgesim.model.service`), so it is dropped here. A scenario
+    that sets ``efficiency_from_measured: MODEL`` itself chooses a fraction of peak: when it does not declare MODEL,
+    that fraction (the point's achieved ops/s with the catalog's op count for MODEL / peak) becomes the unit's
+    ``efficiency`` here, cited in ``sources``; a declared MODEL is derived at compile time.
+    """
+    chosen = bool(unit.pop("_scenario_efficiency_from_measured", False))
     ref = unit.get("efficiency_from_measured")
-    if not ref or unit.get("efficiency") is not None or ref in declared_models:
+    if not ref:
+        return unit
+    if not chosen:
+        return {k: v for k, v in unit.items() if k != "efficiency_from_measured"}
+    if unit.get("efficiency") is not None or ref in declared_models:
         return unit
     point = next((p for p in unit.get("measured") or [] if isinstance(p, dict) and p.get("model") == ref), None)
     if point is None:
@@ -74,14 +87,14 @@ def _derive_efficiency(unit: dict[str, Any], catalog: Catalog, declared_models: 
         return unit
     precision = point.get("precision") or model.get("precision", "int8")
     peak = (unit.get("peak_ops_per_s") or {}).get(precision)
-    ref_px = model["ref_width_px"] * model["ref_height_px"]
-    measured_px = (point.get("width_px") or model["ref_width_px"]) * (point.get("height_px") or model["ref_height_px"])
     if not peak:
         return unit
-    achieved_ops_per_s = point["fps"] * model["ops_per_inference"] * measured_px / ref_px
+    ref_px = model["ref_width_px"] * model["ref_height_px"]
+    measured_px = (point.get("width_px") or model["ref_width_px"]) * (point.get("height_px") or model["ref_height_px"])
+    ops = model["ops_per_inference"] * measured_px / ref_px
     out = {k: v for k, v in unit.items() if k != "efficiency_from_measured"}
-    out["catalog_efficiency"] = min(1.0, achieved_ops_per_s / peak)  # a fallback: measured points and the calibrated model come first
-    out["sources"] = {**(unit.get("sources") or {}), "catalog_efficiency": (
-        f"derived: measured {ref} {point['fps']:g} fps x {model['ops_per_inference'] * measured_px / ref_px:.4g} ops "
-        f"/ peak {peak:.4g} ops/s ({point.get('source', 'catalog')})")}
+    out["efficiency"] = min(1.0, point["fps"] * ops / peak)
+    out["sources"] = {**(unit.get("sources") or {}), "efficiency": (
+        f"derived (efficiency_from_measured: {ref}): measured {point['fps']:g} fps x {ops:.4g} ops / peak {peak:.4g} ops/s "
+        f"({point.get('source', 'catalog')})")}
     return out

@@ -1,10 +1,12 @@
-"""``edgesim calibrate MEASUREMENTS.csv [--device NAME] [--out catalog.yaml]``: fit devices to measurements.
+"""``edgesim calibrate MEASUREMENTS.csv [--devices DEVICES.yaml] [--device NAME] [--out my_catalog.yaml]``: fit devices to measurements.
 
 Reads and validates the file (a bad file ends with one message naming the row and column, exit code 2),
 calibrates every engine group (with the shipped public measurements as the background that the kind priors
 and model factors are learnt from), prints each fitted group's residuals and the parameters' uncertainty, says
-which parameters lacked data and came from the prior, and with ``--out`` writes a calibrated parameter file
-that :func:`edgesim.calibration.predict.predict_service` reads (``calibrated=PATH``).
+which parameters lacked data and came from the prior, and with ``--out`` writes a catalog file (the devices with
+their datasheet fields and your throughput points) that a scenario loads with ``catalog_files: [my_catalog.yaml]``
+and uses as ``device: NAME``: every network then runs through the performance model conditioned on your points.
+A device the catalog lacks is named by its key in a ``--devices`` catalog file that gives its datasheet fields.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ import numpy as np
 import yaml
 
 from edgesim.calibration.calibrate import calibrate
-from edgesim.calibration.catalog_entry import build_entries
+from edgesim.calibration.catalog_entry import user_catalog
 from edgesim.calibration.measurements import MeasurementsError, read_measurements
 from edgesim.calibration.prior import PARAM_NAMES
 from edgesim.catalog import load_catalog
+from edgesim.errors import EdgesimError
 
 __all__ = ["main", "register"]
 
@@ -31,7 +34,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("calibrate", help="fit device performance parameters to measurements (CSV)")
     p.add_argument("measurements", type=Path, help="CSV with the columns of edgesim/catalog/data/measurements.csv")
     p.add_argument("--device", default=None, help="only report groups of this canonical device or catalog key")
-    p.add_argument("--out", type=Path, default=None, help="write a calibrated parameter file (YAML)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="write a catalog file with the devices and your points, for a scenario's catalog_files: (YAML)")
+    p.add_argument("--devices", type=Path, action="append", default=[],
+                   help="catalog file (devices:) with the datasheet fields of devices the catalog lacks (repeatable)")
     p.add_argument("--no-background", action="store_true", help="do not add the shipped public measurements")
     p.set_defaults(func=main)
     return p
@@ -40,10 +46,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def main(args: argparse.Namespace) -> int:
     """Run the command; 0 on success, 2 on bad input."""
     try:
-        catalog = load_catalog()
+        catalog = load_catalog(getattr(args, "devices", None) or [])
         points = read_measurements(args.measurements, catalog_keys=catalog.devices)
         background = [] if args.no_background else read_measurements(None, catalog_keys=catalog.devices)
-    except MeasurementsError as exc:
+    except (MeasurementsError, EdgesimError) as exc:
         print(f"edgesim: error: {exc}", file=sys.stderr)
         return 2
     user_rows = {(m.group, m.row) for m in points}
@@ -69,7 +75,9 @@ def main(args: argparse.Namespace) -> int:
     if skipped:
         print(f"{len(skipped)} row(s) not modelled (e.g. row {skipped[0].row}: {skipped[0].skip_reason or 'not a modelled quantity'})")
     if args.out is not None:
-        doc = build_entries(cal, catalog, {})
+        doc, notes = user_catalog(points, catalog)
+        for note in notes[:10]:
+            print(f"not written: {note}")
         try:
             args.out.write_text(yaml.safe_dump(doc, sort_keys=False, width=160), encoding="utf-8")
         except OSError as exc:

@@ -9,8 +9,8 @@ The engine schedules one event per frame (arrival) and one per job (its completi
 where a camera's jobs per frame are its streams plus, for each pipeline on it, the mean job count of every stage
 (``count``: fixed or Poisson mean, uniform (low + high) / 2). Load drivers: ``server`` issues target_qps x duration
 queries of one sample; ``offline`` its ``offline_samples``; ``single_stream`` and ``multi_stream`` are closed loops,
-at most as fast as their unit serves the model (its measured fps, scaled by pixels, else peak ops/s x efficiency /
-ops, times its servers). The estimate is an upper bound: a battery cut-off or a thermal shutdown ends a run early.
+at most as fast as their unit serves the model (the low end of the service time's 80% interval from the
+performance model, times its servers). The estimate is an upper bound: a battery cut-off or a thermal shutdown ends a run early.
 
 Recorded intervals are duration / ``record.interval_s`` for each unit (and the device, with a platform).
 
@@ -26,11 +26,13 @@ raises all three in proportion.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import ScenarioError
 from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LoadSpec, ModelSpec, ScenarioSpec
 from .cycles import auto_interval_s
+from .service import ServiceTimeError, service_time
 
 __all__ = [
     "BYTES_PER_EVENT_LIMIT",
@@ -275,24 +277,16 @@ def _service_rate_per_s(spec: ScenarioSpec, load: LoadSpec) -> float | None:
     model = next((m for m in spec.models if m.name == load.model), None)
     if unit is None or model is None:
         return None
-    pixels = load.width_px * load.height_px
-    per_server = _measured_rate(unit, model, pixels)
-    if per_server is None:
-        per_server = _analytic_rate(unit, model, pixels)
+    per_server = _model_rate(unit, model, load.width_px, load.height_px, {m.name: m for m in spec.models})
     return None if per_server is None else per_server * unit.servers
 
 
-def _measured_rate(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> float | None:
-    point = unit.measured_point(model.name) or (unit.measured_point(model.catalog) if model.catalog else None)
-    if point is None:
+def _model_rate(unit: ComputeUnitSpec, model: ModelSpec, width_px: int, height_px: int, models: Mapping[str, ModelSpec]) -> float | None:
+    """Inferences per second of one server, an upper bound: 1 / the low end of the 80% interval of the service time
+    the compile derives (:func:`~edgesim.model.service.service_time`, the one place it is derived)."""
+    try:
+        est = service_time(unit, model, width_px * height_px, models, width_px, height_px)
+    except (ServiceTimeError, ValueError):
         return None
-    ref = point.width_px * point.height_px if point.width_px and point.height_px else (model.ref_pixels() or pixels)
-    return point.fps * ref / pixels
-
-
-def _analytic_rate(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> float | None:
-    peak = unit.peak_ops_per_s.get(model.precision)
-    if peak is None:
-        return None
-    efficiency = unit.efficiency_by_model.get(model.name, unit.efficiency if unit.efficiency is not None else 1.0)
-    return peak * efficiency / model.ops_for(pixels)
+    fastest_s = est.interval_s[0]
+    return 1.0 / fastest_s if fastest_s > 0 else None

@@ -48,7 +48,7 @@ from .records import (
     ThrottleModel,
     UnitModel,
 )
-from .service import service_time
+from .service import model_batch_line, service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
 __all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "dvfs_transitions", "power_model", "sleep_state"]
@@ -64,11 +64,12 @@ def power_model(spec: ComputeUnitSpec) -> PowerModel:
     return PowerModel(spec.idle_power_w, spec.max_power_w - spec.idle_power_w, curve, states, spec.reference_dvfs_state)
 
 
-def _batch_times(spec: ComputeUnitSpec) -> dict[str, BatchTime]:
-    """t(b) = fixed_s + b x per_item_s per model: given, or the line through two measured batch sizes."""
-    out: dict[str, BatchTime] = {}
+def _batch_times(spec: ComputeUnitSpec, model_lines: Mapping[str, BatchTime] | None = None) -> dict[str, BatchTime]:
+    """t(b) = fixed_s + b x per_item_s per model: given, else the line through two measured batch sizes, else the
+    performance model's batch curve (``model_lines``, :func:`~edgesim.model.service.model_batch_line`)."""
+    out: dict[str, BatchTime] = dict(model_lines or {})
     if spec.batching is None:
-        return out
+        return {}
     for model in {p.model for p in spec.measured}:
         points = sorted({p.batch: p for p in spec.measured if p.model == model}.values(), key=lambda p: p.batch)
         if len(points) >= 2 and points[0].batch != points[-1].batch:
@@ -104,7 +105,29 @@ def camera_power_w(cam: CameraSpec) -> float | None:
     return CameraPowerModel((stage,)).power_w(cam.width_px, cam.height_px, cam.fps)
 
 
-def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel]) -> UnitModel:
+def _model_batch_lines(spec: ScenarioSpec, models: Mapping[str, ModelSpec]) -> dict[str, dict[str, BatchTime]]:
+    """Per batching unit, the performance model's batch line of every model its streams and loads run."""
+    cams = {c.name: c for c in spec.cameras}
+    runs: list[tuple[str, str, int, int]] = []
+    for st in spec.streams:
+        cam = cams.get(st.camera)
+        if cam is not None:
+            w, h = (st.input.width_px, st.input.height_px) if st.input else (cam.width_px, cam.height_px)
+            runs.append((st.unit, st.model, w, h))
+    runs += [(ld.unit, ld.model, ld.width_px, ld.height_px) for ld in spec.loads]
+    units = {u.name: u for u in spec.compute_units if u.batching is not None}
+    out: dict[str, dict[str, BatchTime]] = {}
+    for unit_name, model_name, w, h in runs:
+        if unit_name not in units or model_name not in models or model_name in out.get(unit_name, {}):
+            continue
+        line = model_batch_line(units[unit_name], models[model_name], models, w, h)
+        if line is not None:
+            out.setdefault(unit_name, {})[model_name] = BatchTime(*line)
+    return out
+
+
+def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel],
+                model_lines: Mapping[str, BatchTime] | None = None) -> UnitModel:
     states = tuple(s.name for s in spec.dvfs_states)
     initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
     throttle = None
@@ -113,7 +136,7 @@ def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel]) -> U
         throttle = ThrottleModel(spec.throttle.threshold_c, spec.throttle.hysteresis_c, spec.throttle.critical_c, target)
     batching = None
     if spec.batching is not None:
-        batching = BatchingModel(spec.batching.max_batch, spec.batching.max_wait_s, _batch_times(spec))
+        batching = BatchingModel(spec.batching.max_batch, spec.batching.max_wait_s, _batch_times(spec, model_lines))
     return UnitModel(
         name=spec.name, kind=spec.kind, device=spec.device, servers=spec.servers, scheduler=spec.scheduler,
         exponential_service=spec.service_time_distribution == "exponential", power=power_model(spec),
@@ -310,7 +333,8 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
     unit_specs: dict[str, ComputeUnitSpec] = {u.name: u for u in spec.compute_units}
     unit_specs.update({link.name: link_unit_spec(link) for link in spec.links})
     buses = {b.name: MemoryBusModel(b.name, b.bandwidth_bytes_per_s, b.energy_j_per_byte) for b in spec.memory_buses}
-    units = {name: _unit_model(u, buses) for name, u in unit_specs.items()}
+    lines = _model_batch_lines(spec, models)
+    units = {name: _unit_model(u, buses, lines.get(name)) for name, u in unit_specs.items()}
     cameras = _camera_instances(spec)
     streams: list[StreamModel] = []
     for stream in spec.streams:

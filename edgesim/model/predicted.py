@@ -1,20 +1,16 @@
-"""Predicted service times: the calibrated performance model (:mod:`edgesim.calibration`) for a catalog unit.
+"""The cost profile a scenario's model runs with in the performance model (:mod:`edgesim.model.service`).
 
-A unit filled from the catalog (``device: NAME``) predicts any model it has no measured point for: the model's
-counted profile when it names a catalog model (``catalog: yolov8n``), else a generic dense-convolution profile built
-from its op count (stated in the detail). The prediction carries an 80% interval and says whether the unit's
-parameters were fitted to its own public points (``calibrated``) or come from its kind's prior (``prior``).
+The model's counted profile when it names a catalog model (``catalog: yolov8n``), else a profile built from its op
+count (stated in the detail): its identity is its name, and the calibration's family heuristic splits its ops
+over operator classes (:func:`edgesim.calibration.predict.features_of`).
 """
 from __future__ import annotations
 
-from ..calibration.predict import ServicePrediction, predict_service
-from ..errors import EdgesimError
 from ..physics.profile import ModelProfile
 from ..profiles.catalog_profiles import load_profiles
-from ..spec.schema import ComputeUnitSpec, ModelSpec
-from .records import ServiceEstimate
+from ..spec.schema import ModelSpec
 
-__all__ = ["BYTES_PER_PARAM", "generic_profile", "model_profile", "predicted_estimate"]
+__all__ = ["BYTES_PER_PARAM", "generic_profile", "model_profile"]
 
 BYTES_PER_PARAM = {"int4": 0.5, "int8": 1.0, "fp16": 2.0, "bf16": 2.0, "fp32": 4.0}
 
@@ -50,21 +46,3 @@ def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfi
                                    profile.extra)
         return profile
     return generic_profile(model, width_px, height_px)
-
-
-def predicted_estimate(unit: ComputeUnitSpec, model: ModelSpec, width_px: int, height_px: int) -> ServiceEstimate | None:
-    """The calibrated model's estimate for ``model`` on a catalog ``unit`` (None when the unit is not from the catalog
-    or the calibration does not cover it)."""
-    if unit.device is None:
-        return None
-    profile = model_profile(model, width_px, height_px)
-    try:
-        pred: ServicePrediction = predict_service(unit.device, unit.device_unit, profile, width_px, height_px, model.precision,
-                                                  power_mode=unit.power_mode)
-    except (KeyError, ValueError, EdgesimError):
-        return None
-    power_w = min(max(pred.power_w, unit.idle_power_w), unit.max_power_w)
-    generic = " (generic profile: op count only)" if profile.extra.get("generic") else ""
-    detail = f"predicted{generic}: {pred.detail}"
-    return ServiceEstimate(pred.service_s, power_w, pred.source, detail, compute_s=pred.service_s,
-                           service_s_low=pred.service_s_low, service_s_high=pred.service_s_high)

@@ -1,23 +1,47 @@
-"""Service time of one inference on one compute unit, and the power drawn while it runs.
+"""Service time of one inference on one compute unit, and the power drawn while it runs: the one place it is derived.
 
-Two sources, and every result says which one it used:
+Every unit, catalog (``device: NAME``) or inline, with or without measured points, goes through the calibrated
+performance model (:mod:`edgesim.calibration.predict`, calling :func:`edgesim.physics.performance.predict`):
 
-* measured: a published (model -> fps, power) point on this unit. Service time = 1 / fps, scaled by
-  pixel count when the frames differ from the measured resolution (cost ~ W x H, white paper).
-* analytic: t = ops / (peak_ops_per_s[precision] x efficiency), with efficiency the fraction of peak the
-  unit actually achieves (rated TOPS are never reached, white paper p. 9).
+* the unit's parameters start from the catalog's calibration (a catalog unit) or from its kind's prior centred
+  on its datasheet fields (an inline unit: kind, ``peak_ops_per_s``, ``idle_power_w``, ``max_power_w``, optional
+  ``memory_bandwidth_bytes_per_s``);
+* every point of its ``measured:`` list is an observation that conditions those parameters (one point is
+  enough), so it moves the prediction of every network, not only the measured one; an exact (model,
+  resolution, precision, batch) point is reproduced;
+* the result carries ``service_source`` (``measured``, ``calibrated``, ``prior``) and an 80% interval.
+
+The one exception is a fraction of peak the scenario states itself (``efficiency``, ``efficiency_by_model``,
+``efficiency_from_measured``): t = ops / (peak x efficiency), source ``analytic``. The parameters of a unit are
+derived once per unit and cached (:func:`unit_posterior`), so a compile computes each service time once.
 """
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 
+from ..calibration.predict import (
+    UnitDatasheet,
+    UnitPoint,
+    UnitPosterior,
+    catalog_posterior,
+    condition,
+    datasheet_posterior,
+    load_calibrated,
+    predict_unit,
+)
+from ..physics.performance import PowerMode, Prediction
+from ..physics.profile import ModelProfile
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
+from ..profiles.catalog_profiles import load_profiles
 from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
-from .predicted import predicted_estimate
+from .predicted import model_profile
 from .records import ServiceEstimate
 
-__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "service_time", "unit_efficiency"]
+__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "model_batch_line", "predict_on_unit", "service_time", "unit_efficiency",
+           "unit_posterior"]
 
 
 class ServiceTimeError(ValueError):
@@ -37,7 +61,7 @@ def _measured_pixels(point: MeasuredPoint, model: ModelSpec | None) -> int | Non
 
 
 def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str, ModelSpec]) -> tuple[float, str]:
-    """Fraction of peak achieved for ``model_name`` on ``unit``, and where it came from.
+    """Fraction of peak the scenario gives for ``model_name`` on ``unit``, and where it came from.
 
     Order: ``efficiency_by_model`` > ``efficiency`` > derived from the measured point named by
     ``efficiency_from_measured`` (achieved ops/s of that point / peak).
@@ -61,17 +85,11 @@ def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str,
                                    f"cannot derive efficiency from {ref!r}: peak_ops_per_s.{precision} or the measured resolution is unknown")
         achieved_ops_per_s = point.fps * ref_model.ops_for(pixels)
         return min(1.0, achieved_ops_per_s / peak), f"derived from measured {ref} ({point.fps:g} fps x {ref_model.ops_for(pixels):.4g} ops / {peak:.4g} ops/s)"
-    if unit.catalog_efficiency is not None:
-        return unit.catalog_efficiency, "the catalog's measured point / peak"
-    raise ServiceTimeError(
-        "efficiency",
-        f"no measured point for model {model_name!r} and no efficiency given: set efficiency (fraction of peak achieved, 0 < e <= 1), "
-        "efficiency_by_model, efficiency_from_measured, add a measured point, or use a catalog device (device: NAME) to predict it",
-    )
+    raise ServiceTimeError("efficiency", f"no efficiency given for model {model_name!r}")
 
 
 def has_given_efficiency(unit: ComputeUnitSpec, model_name: str) -> bool:
-    """Whether the scenario fixes the fraction of peak for this model (which then wins over a prediction)."""
+    """Whether the scenario fixes the fraction of peak for this model (which then wins over the model)."""
     return model_name in unit.efficiency_by_model or unit.efficiency is not None or unit.efficiency_from_measured is not None
 
 
@@ -84,54 +102,179 @@ def measured_point_for(unit: ComputeUnitSpec, model: ModelSpec) -> MeasuredPoint
     return point
 
 
+def _power_modes(unit: ComputeUnitSpec) -> tuple[PowerMode, ...]:
+    """The unit's power modes as clock and dynamic-power scales (as the catalog calibration derives them)."""
+    dyn_max = unit.max_power_w - unit.idle_power_w
+    freqs = [m.frequency_hz for m in unit.power_modes.values() if m.frequency_hz]
+    f_ref = max(freqs) if freqs else None
+    out = []
+    for name, mode in unit.power_modes.items():
+        if mode.power_w is None:
+            continue
+        dyn = max(1e-3, (mode.power_w - unit.idle_power_w) / dyn_max) if dyn_max > 0 else 1.0
+        clock = mode.frequency_hz / f_ref if (mode.frequency_hz and f_ref) else dyn ** (1.0 / 3.0)
+        out.append(PowerMode(name, float(min(clock, 1.0)), float(min(dyn, 1.0))))
+    return tuple(out)
+
+
+def _point_profile(point: MeasuredPoint, models: Mapping[str, ModelSpec], width_px: int, height_px: int
+                   ) -> tuple[ModelProfile, int, int] | None:
+    """The cost profile and input size of a measured point's model (None: the model is unknown)."""
+    model = models.get(point.model)
+    if model is None:
+        prof = load_profiles().get(point.model)
+        if prof is None:
+            return None
+        return prof, point.width_px or prof.ref_width_px, point.height_px or prof.ref_height_px
+    w = point.width_px or model.ref_width_px or width_px
+    h = point.height_px or model.ref_height_px or height_px
+    return model_profile(model, w, h), w, h
+
+
+def _key(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int) -> str:
+    fields = {"name", "kind", "device", "device_unit", "peak_ops_per_s", "idle_power_w", "max_power_w", "power_modes",
+              "measured", "memory_bandwidth_bytes_per_s"}
+    used = sorted({p.model for p in unit.measured} & set(models))
+    free_size = any(not (p.width_px and p.height_px) for p in unit.measured)
+    return json.dumps([unit.model_dump(mode="json", include=fields), [models[m].model_dump(mode="json") for m in used],
+                       [width_px, height_px] if free_size else None], sort_keys=True)
+
+
+_CACHE: dict[str, UnitPosterior] = {}
+_CACHE_MAX = 512
+
+
+def unit_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int = 224, height_px: int = 224) -> UnitPosterior:
+    """The unit's performance parameters: catalog calibration or datasheet prior, conditioned on its measured points.
+
+    Cached per unit (and its points' models), so a compile derives them once.
+    """
+    key = _key(unit, models, width_px, height_px)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    post = None
+    if unit.device is not None:
+        try:
+            post = catalog_posterior(unit.device, unit.device_unit)
+        except KeyError:
+            post = None
+    if post is None or _peaks_differ(unit, post):
+        note = "" if post is None else " (peak_ops_per_s differs from the calibrated datasheet)"
+        ds = UnitDatasheet(unit.name, unit.kind, tuple(sorted(unit.peak_ops_per_s.items())), unit.idle_power_w, unit.max_power_w,
+                           unit.memory_bandwidth_bytes_per_s, _power_modes(unit))
+        post = datasheet_posterior(ds)
+        if note:
+            post = replace(post, notes=post.notes + (note.strip(),))
+    e = post.engine
+    modes = {m.name: m for m in _power_modes(unit)} or dict(e.power_modes)
+    post = replace(post, engine=replace(e, idle_power_w=unit.idle_power_w, dynamic_power_w=unit.max_power_w - unit.idle_power_w,
+                                        power_modes=modes))
+    points = []
+    for p in unit.measured:
+        found = _point_profile(p, models, width_px, height_px)
+        if found is None:
+            continue
+        prof, w, h = found
+        model = models.get(p.model)
+        precision = p.precision or (model.precision if model is not None else "int8")
+        points.append(UnitPoint(p.model, prof, w, h, precision, float(p.batch), "throughput", p.fps, p.power_w, p.source))
+    post = condition(post, points)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = post
+    return post
+
+
+def _peaks_differ(unit: ComputeUnitSpec, post: UnitPosterior) -> bool:
+    given = unit.peak_ops_per_s.get(post.ctx.reference_precision)  # type: ignore[call-overload]
+    return given is not None and post.ctx.peak_ops_per_s is not None and not math.isclose(given, post.ctx.peak_ops_per_s, rel_tol=1e-9)
+
+
+def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
+                    batch: float = 1) -> tuple[float, float, float, float, str, str, Prediction]:
+    """(service_s, low_s, high_s, power_w, source, detail, prediction) of ``model`` on ``unit`` at a batch (cached:
+    a compile asks once per unit, model, input size and batch)."""
+    key = (_key(unit, models, width_px, height_px), model.model_dump_json(), unit.power_mode, width_px, height_px, batch)
+    hit = _PRED_CACHE.get(key)
+    if hit is not None:
+        return hit
+    out = _predict_on_unit(unit, model, models, width_px, height_px, batch)
+    if len(_PRED_CACHE) >= 4 * _CACHE_MAX:
+        _PRED_CACHE.clear()
+    _PRED_CACHE[key] = out
+    return out
+
+
+_PRED_CACHE: dict[tuple[object, ...], tuple[float, float, float, float, str, str, Prediction]] = {}
+
+
+def _predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
+                     batch: float) -> tuple[float, float, float, float, str, str, Prediction]:
+    post = unit_posterior(unit, models, width_px, height_px)
+    profile = model_profile(model, width_px, height_px)
+    pred = predict_unit(post, profile, width_px, height_px, model.precision, batch, power_mode=unit.power_mode)
+    power_w = min(max(pred.power_w, unit.idle_power_w), unit.max_power_w)
+    generic = " (generic profile: op count only)" if profile.extra.get("generic") else ""
+    return (pred.service_s, pred.service_s_low, pred.service_s_high, power_w, pred.source, f"predicted{generic}: {pred.detail}",
+            pred.prediction)
+
+
+def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int,
+                     height_px: int) -> tuple[float, float] | None:
+    """The performance model's batch curve t(b) = fixed_s + b x per_item_s of ``model`` on ``unit``, seconds, scaled
+    so that t(1) is the unit's service time (a measured one included); None where the scenario states a fraction
+    of peak (no model: no batching gain). ``fixed_s`` is the per-call overhead plus the weights beyond on-chip
+    memory reloaded once per batch, so batching gains only where they do not fit."""
+    if has_given_efficiency(unit, model.name):
+        return None
+    service_s, _, _, _, _, _, pred = predict_on_unit(unit, model, models, width_px, height_px)
+    k = service_s / pred.batch_s if pred.batch_s > 0 else 1.0
+    fixed_s = k * pred.fixed_s
+    return fixed_s, max(0.0, service_s - fixed_s)
+
+
 def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: Mapping[str, ModelSpec],
                  width_px: int | None = None, height_px: int | None = None) -> ServiceEstimate:
     """Service time (s) of one inference of ``model`` on a ``pixels``-pixel frame (``width_px`` x ``height_px``) on ``unit``.
 
-    Sources, first that applies: a measured point of the model (by name or catalog identity); the analytic rate at a
-    fraction of peak the scenario gives; the calibrated performance model of a catalog unit for a catalog model; the
-    analytic rate at the catalog's own efficiency; the calibrated model with a generic profile (op count only).
+    The calibrated performance model (see the module docstring), unless the scenario states a fraction of peak.
 
     Raises
     ------
     ServiceTimeError
-        When no source applies.
+        When the unit states a fraction of peak for a precision it has no peak for.
     """
-    point = measured_point_for(unit, model)
-    if point is None and not has_given_efficiency(unit, model.name) and unit.device is not None and (
-            model.catalog is not None or unit.catalog_efficiency is None or model.precision not in unit.peak_ops_per_s):
-        width = width_px if width_px is not None else pixels
-        height = height_px if height_px is not None else 1
-        predicted = predicted_estimate(unit, model, width, height)
-        if predicted is not None:
-            traffic = _traffic(unit, model, pixels)
-            return replace(predicted, memory_bytes=traffic.total_bytes if traffic else 0.0)
-    if point is not None:
-        measured_px = _measured_pixels(point, model)
-        scale = 1.0 if measured_px is None else pixels / measured_px
-        power_w = point.power_w if point.power_w is not None else unit.max_power_w
-        if power_w < unit.idle_power_w:
-            raise ServiceTimeError("measured", f"measured power {power_w} W for model {model.name!r} is below idle_power_w {unit.idle_power_w} W")
-        source = "measured" if scale == 1.0 else "measured, scaled by pixel count"
-        detail = f"{point.fps:g} fps at {measured_px or pixels} px ({point.source})"
-        if measured_px is None:
-            detail += "; measured resolution not stated, taken as the stream's"
-        if point.power_w is None:
-            detail += "; power not measured, max_power_w used"
-        traffic = _traffic(unit, model, pixels)  # a measured job still moves its bytes through a shared bus
-        return ServiceEstimate(scale / point.fps, power_w, source, detail, compute_s=scale / point.fps,
-                               memory_bytes=traffic.total_bytes if traffic else 0.0)
+    width, height = (width_px, height_px) if width_px is not None and height_px is not None else _frame_of(unit, model, pixels)
+    traffic = _traffic(unit, model, pixels)
+    if not has_given_efficiency(unit, model.name):
+        load_calibrated()  # the shipped calibration (cached)
+        service_s, low, high, power_w, source, detail, _ = predict_on_unit(unit, model, models, width, height)
+        extra = model.overhead_s
+        if extra:
+            detail += f"; + the model's overhead_s {extra * 1e3:.4g} ms"
+        total_s = service_s + extra
+        if traffic is not None and unit.memory_bandwidth_bytes_per_s:
+            # the bytes the scenario declares for the model bound the job too (the roofline a shared bus applies)
+            total_s = roofline_service_s(service_s, traffic.total_bytes, unit.memory_bandwidth_bytes_per_s, extra)
+            if total_s > service_s + extra:
+                detail += (f"; memory-bound on the model's declared bytes: {traffic.total_bytes:.4g} B / "
+                           f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s")
+        stretch = total_s / (service_s + extra) if service_s + extra > 0 else 1.0
+        return ServiceEstimate(total_s, power_w, source, detail, compute_s=service_s,
+                               memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=extra,
+                               service_s_low=None if source == "measured" else (low + extra) * stretch,
+                               service_s_high=None if source == "measured" else (high + extra) * stretch)
     precision = model.precision
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:
         known = ", ".join(unit.peak_ops_per_s) or "none"
         raise ServiceTimeError(f"peak_ops_per_s.{precision}",
-                               f"no peak for precision {precision} (known: {known}) and no measured point for model {model.name!r}")
+                               f"no peak for precision {precision} (known: {known}) for the given efficiency of model {model.name!r}")
     efficiency, eff_source = unit_efficiency(unit, model.name, models)
     ops = model.ops_for(pixels)
     compute_s = ops / (peak * efficiency)
     detail = f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})"
-    traffic = _traffic(unit, model, pixels)
     if traffic is None or not unit.memory_bandwidth_bytes_per_s:
         return ServiceEstimate(compute_s + model.overhead_s, unit.max_power_w, "analytic", detail, compute_s=compute_s,
                                memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=model.overhead_s)
@@ -142,6 +285,18 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
                f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s = {memory_s * 1e3:.4g} ms, overhead {model.overhead_s * 1e3:.4g} ms")
     return ServiceEstimate(service_s, unit.max_power_w, "analytic (roofline)", detail, compute_s=compute_s,
                            memory_bytes=traffic.total_bytes, overhead_s=model.overhead_s)
+
+
+def _frame_of(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> tuple[int, int]:
+    """A frame of ``pixels`` pixels when only the count is known: the size of a measured point or of the model's
+    reference with that count (so the same frame gives the same answer either way), else ``pixels`` x 1 (the model
+    scales with the pixel count only)."""
+    point = measured_point_for(unit, model)
+    if point is not None and point.width_px and point.height_px and point.width_px * point.height_px == pixels:
+        return point.width_px, point.height_px
+    if model.ref_width_px and model.ref_height_px and model.ref_width_px * model.ref_height_px == pixels:
+        return model.ref_width_px, model.ref_height_px
+    return pixels, 1
 
 
 def _traffic(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> MemoryTraffic | None:

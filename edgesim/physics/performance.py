@@ -18,9 +18,10 @@ Pure physics (numbers in, numbers out; numpy/stdlib only). One parameter set per
   ``t_batch(b) + t_host`` (the host round trip adds to latency, not to the engine's occupancy). SingleStream
   is ``b = 1``; Offline is ``b = offline_batch``. Little's law holds by construction:
   ``throughput x (latency - t_host) = b``;
-* power from what the engine does, ``P = P_idle + P_dyn x activity``, with ``activity`` the share of the busy
-  time the compute arrays work (``active_floor`` while they wait on memory or overhead); a power mode scales
-  clocks (``clock_scale``) and the dynamic power.
+* power from what the engine does, ``P = P_idle + P_dyn x (floor + (1 - floor) x activity)``, with ``activity``
+  the share of the busy time the engine computes, streams activations or reloads weights (``active_floor`` of
+  the dynamic power while it waits on the per-call overhead); a power mode scales clocks (``clock_scale``) and
+  the dynamic power.
 
 Multi-engine parts (a GPU with two DLAs) run as a placement: Offline throughput is the sum over engines.
 A precision the engine lacks falls back to the nearest one it has, and the prediction says so.
@@ -316,7 +317,9 @@ def predict(engine: EngineParams, profile: ModelProfile, width_px: int, height_p
     terms: dict[Bound, float] = {"compute": batch * compute_s, "memory": batch * memory_s,
                                  "overhead": overhead_s + batch * layer_s, "weights": weights_s}
     bound = max(terms, key=lambda k: terms[k])
-    activity = batch * compute_s / batch_s if batch_s > 0 else 0.0
+    # the arrays and the memory system work while computing, streaming activations and reloading weights; only the
+    # per-call overhead and the per-layer cost are waiting time (active_floor of the dynamic power)
+    activity = (batch * max(compute_s, memory_s) + weights_s) / batch_s if batch_s > 0 else 0.0
     dyn_w = engine.dynamic_power_w * mode.dynamic_power_scale
     power_w = engine.idle_power_w + dyn_w * (engine.active_floor + (1.0 - engine.active_floor) * activity)
     return Prediction(throughput_fps=batch / batch_s, latency_s=batch_s + engine.host_latency_s, service_s=batch_s / batch,
