@@ -82,7 +82,7 @@ def catalog() -> Catalog:
 def catalog_units(cat: Catalog | None = None) -> list[tuple[str, str]]:
     """Every (device, unit) pair of the catalog that the shipped calibration covers, in catalog order.
 
-    A unit added to the catalog after ``data/calibrated.yaml`` was generated (``experiments/calibrate_catalog.py``
+    A unit added to the catalog after ``data/calibrated.json`` was generated (``experiments/calibrate_catalog.py``
     writes one entry per catalog unit) has no parameters to predict from yet and is left out; what the existing path
     does with such a unit is checked in ``tests/test_catalog_breadth.py``.
     """

@@ -114,6 +114,10 @@ def _analytic_rows(main_rows: list[dict[str, Any]], fast: bool) -> list[dict[str
                 row["note"] = f"skipped: catalog has no model {ref!r} (its op count is needed)"
                 out.append(row)
                 continue
+            if point is None:  # a unit with no measured point of the reference model (most breadth devices)
+                row["note"] = f"skipped: no measured {ref} point on this unit"
+                out.append(row)
+                continue
             if point.precision is not None and point.precision not in peak_by_precision:
                 row["note"] = f"skipped: no peak_ops_per_s.{point.precision} for the {ref} point"
                 out.append(row)

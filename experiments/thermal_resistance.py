@@ -77,12 +77,13 @@ def _thermal_columns(summary: dict[str, Any], thermal: Any) -> dict[str, Any]:
         "drop_rate": dropped / offered if offered else 0.0, "utilization": hottest["utilization"],
         "unit_power_w": power_w, "system_power_w": system["avg_power_w"], "tj_c": TJ_C, "tc_c": TC_C,
         "r_k_per_w": analysis.required_thermal_resistance_k_per_w(TJ_C, TC_C, power_w),
+        # None where the hottest package completed nothing (no efficiency to divide by)
         "r_from_eff_k_per_w": analysis.required_thermal_resistance_from_efficiency(TJ_C, TC_C, eff_ops_per_j,
-                                                                                   unit_ops / window_s),
+                                                                                   unit_ops / window_s) if unit_ops > 0 else None,
         "eff_tops_per_w": analysis.efficiency_ops_per_j(achieved_ops, system["avg_power_w"]) / 1e12,
         # one package of the system's simulated efficiency delivering the whole required capacity
         "r_full_workload_k_per_w": analysis.required_thermal_resistance_from_efficiency(
-            TJ_C, TC_C, analysis.efficiency_ops_per_j(achieved_ops, system["avg_power_w"]), required_ops),
+            TJ_C, TC_C, analysis.efficiency_ops_per_j(achieved_ops, system["avg_power_w"]), required_ops) if achieved_ops > 0 else None,
     }
     if thermal is not None:
         row.update(catalog_tj_max_c=thermal.tj_max_c, catalog_throttle_c=thermal.throttle_c,
@@ -175,13 +176,13 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(10, 4.6))
     bars = ax.bar(x - 0.2, [r["r_k_per_w"] for r in rows], 0.4, label="R at simulated power (its delivered share)",
                   color=["#1f77b4" if r["sustained"] else "#ff7f0e" for r in rows])
-    ax.bar(x + 0.2, [r["r_full_workload_k_per_w"] for r in rows], 0.4, color="#bbbbbb",
+    ax.bar(x + 0.2, [np.nan if r["r_full_workload_k_per_w"] is None else r["r_full_workload_k_per_w"] for r in rows], 0.4, color="#bbbbbb",
            label="R for the full 12.44 TOPS at its efficiency")
     for bar, r in zip(bars, rows):
         ax.annotate(f"{r['achieved_fraction']:.0%}\n{r['unit_power_w']:.3g} W",
                     (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=7)
     ax.set_yscale("log")
-    values = [v for r in rows for v in (r["r_k_per_w"], r["r_full_workload_k_per_w"])]
+    values = [v for r in rows for v in (r["r_k_per_w"], r["r_full_workload_k_per_w"]) if v is not None]
     ax.set_ylim(min(values) / 2, max(values) * 8)  # room for the labels and the legend
     labels = [f"{'2x ' if r['n_units'] > 1 else ''}{r['device']}\n{'sustained' if r['sustained'] else 'NOT sustained'}"
               for r in rows]

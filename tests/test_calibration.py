@@ -94,7 +94,7 @@ def test_every_catalog_unit_predicts_every_catalog_model():
     from edgesim.catalog import load_catalog
 
     cat = load_catalog()
-    covered = set(load_calibrated()["units"])  # units added after calibrated.yaml was generated: test_catalog_breadth.py
+    covered = set(load_calibrated()["units"])  # units added after calibrated.json was generated: test_catalog_breadth.py
     for mn, m in cat.models.items():
         prof = profile_from_counts(mn, mn, m.ops_per_inference, float(m.params or 0), m.ref_width_px, m.ref_height_px, "catalog")
         for dn, d in cat.devices.items():

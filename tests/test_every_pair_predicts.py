@@ -12,7 +12,7 @@ from edgesim.catalog import load_catalog
 from edgesim.profiles import load_profiles
 
 CATALOG = load_catalog()
-# Units: those the shipped calibration (data/calibrated.yaml, one entry per catalog unit when it was generated) covers;
+# Units: those the shipped calibration (data/calibrated.json, one entry per catalog unit when it was generated) covers;
 # a catalog unit added after it (issue 16 breadth) is checked by tests/test_catalog_breadth.py until it is regenerated.
 # Models: every one counted layer by layer (the 190 measured networks x 71 units would be 13 000 simulations).
 _CALIBRATED = set(load_calibrated()["units"])

@@ -482,7 +482,9 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
     assert scaled <= hailo["capacity_inf_per_s"] <= 1.2 * scaled  # 150k ops/px < ResNet-50's 163k; overhead fixed
     # one Hailo-8 cannot carry the 12.44 TOPS intersection (270 inferences/s): it drops frames (README, "capacity")
     assert hailo["system.achieved_tops"] < hailo["system.required_tops"] == pytest.approx(12.4416)
-    assert hailo["drop_rate"] > 0.1 and hailo["keeps_up"] == "no"
+    # at the estimate it drops frames; the optimistic end of its 80% interval (an op-count-only network takes its
+    # kind's spread of networks) would keep up, so the verdict is "within interval", never "yes"
+    assert hailo["drop_rate"] > 0.1 and hailo["keeps_up"] in ("no", "within interval")
     assert any(r["pareto"] for r in result["rows"])
     header = (tmp_path / "accelerator_whatif.csv").read_text().splitlines()[0].split(",")
     assert {"service_source", "service_ms", "service_ms_low", "service_ms_high"} <= set(header)

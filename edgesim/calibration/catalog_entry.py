@@ -67,7 +67,7 @@ def _peak_from_power(catalog: Catalog, unit: CatalogUnit) -> float:
 
 
 def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    """The calibrated.yaml document for every catalog unit."""
+    """The calibrated.json document for every catalog unit."""
     units: dict[str, Any] = {}
     for dev_name, dev in sorted(catalog.devices.items()):
         for unit_name, unit in sorted(dev.units.items()):

@@ -88,9 +88,17 @@ def unit_efficiency(unit: ComputeUnitSpec, model_name: str, models: Mapping[str,
     raise ServiceTimeError("efficiency", f"no efficiency given for model {model_name!r}")
 
 
-def has_given_efficiency(unit: ComputeUnitSpec, model_name: str) -> bool:
-    """Whether the scenario fixes the fraction of peak for this model (which then wins over the model)."""
-    return model_name in unit.efficiency_by_model or unit.efficiency is not None or unit.efficiency_from_measured is not None
+def has_given_efficiency(unit: ComputeUnitSpec, model: ModelSpec) -> bool:
+    """Whether the scenario fixes the fraction of peak for this model (which then wins over the performance model).
+
+    ``efficiency_by_model`` names the model: it wins. A unit-wide ``efficiency`` (or ``efficiency_from_measured``)
+    is a default for the networks the unit knows nothing better of: a measured point of this very network wins
+    over it (the point is reproduced, as the documented order of sources says)."""
+    if model.name in unit.efficiency_by_model:
+        return True
+    if measured_point_for(unit, model) is not None:
+        return False
+    return unit.efficiency is not None or unit.efficiency_from_measured is not None
 
 
 def measured_point_for(unit: ComputeUnitSpec, model: ModelSpec) -> MeasuredPoint | None:
@@ -226,7 +234,7 @@ def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[st
     so that t(1) is the unit's service time (a measured one included); None where the scenario states a fraction
     of peak (no model: no batching gain). ``fixed_s`` is the per-call overhead plus the weights beyond on-chip
     memory reloaded once per batch, so batching gains only where they do not fit."""
-    if has_given_efficiency(unit, model.name):
+    if has_given_efficiency(unit, model):
         return None
     service_s, _, _, _, _, _, pred = predict_on_unit(unit, model, models, width_px, height_px)
     k = service_s / pred.batch_s if pred.batch_s > 0 else 1.0
@@ -247,7 +255,7 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     """
     width, height = (width_px, height_px) if width_px is not None and height_px is not None else _frame_of(unit, model, pixels)
     traffic = _traffic(unit, model, pixels)
-    if not has_given_efficiency(unit, model.name):
+    if not has_given_efficiency(unit, model):
         load_calibrated()  # the shipped calibration (cached)
         service_s, low, high, power_w, source, detail, _ = predict_on_unit(unit, model, models, width, height)
         extra = model.overhead_s

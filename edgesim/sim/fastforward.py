@@ -429,7 +429,9 @@ class FastForward:
         for j, s in enumerate(self.streams):
             col = base + _S * j
             inc = rate[col: col + _S] * delta_s
-            s.offered += round(inc[0])
+            # a stationary queue neither grows nor empties: the frames offered over the stretch are those completed
+            # and dropped (the offered rate measured over the window can carry a frame at its edge: +9 frames in 3 days)
+            s.offered += round(inc[1]) + round(inc[2])
             s.completed += round(inc[1])
             s.dropped += round(inc[2])
             s.late += round(inc[3])
