@@ -16,9 +16,9 @@ from typing import Any
 
 from .catalog.resolve import resolve_catalog_references
 from .errors import EdgesimError
-from .model.budget import DEFAULT_MAX_EVENTS
 from .model.checks import check_references
 from .model.compile import compile_system
+from .model.run_budget import DEFAULT_MAX_EVENTS
 from .results.result import SimulationResult, build_result
 from .sim.engine import run_simulation
 from .spec.load import check_as_written, parse_scenario, read_scenario_dict

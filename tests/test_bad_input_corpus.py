@@ -24,7 +24,7 @@ import yaml
 
 from edgesim.cli import build_parser, main
 from edgesim.errors import ScenarioError, ScenarioErrors
-from edgesim.model.budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
+from edgesim.model.run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from edgesim.spec.names import check_names
 from edgesim.spec.schema import ScenarioSpec
 from edgesim.yamlio import YamlInputError, format_yaml_error, safe_load
@@ -306,7 +306,7 @@ SCHEMA_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
 ]
 
 # The cases below need the lead's wiring of ``edgesim.spec.names.check_names`` into the loader's reference checks
-# (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.budget.check_run_budget`` into ``edgesim run``;
+# (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.run_budget.check_run_budget`` into ``edgesim run``;
 # the physics ones (thermal network, leakage runaway) come from the compile step.
 def _command_has_option(command: str, option: str) -> bool:
     """Whether ``edgesim COMMAND`` accepts ``option`` (how the tests tell that the run budget is wired in)."""

@@ -24,8 +24,8 @@ from typing import Any
 from .. import report, simulate
 from ..catalog.resolve import resolve_catalog_references
 from ..errors import ScenarioError
-from ..model.budget import DEFAULT_MAX_EVENTS
 from ..model.checks import check_references
+from ..model.run_budget import DEFAULT_MAX_EVENTS
 from ..report.tables import summary_tables, system_lines
 from ..spec.load import Loc, parse_scenario_file, read_scenario_dict
 from ..spec.schema import ScenarioSpec

@@ -27,7 +27,6 @@ from ..spec.schema import (
     StageSpec,
     StreamSpec,
 )
-from .budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from .checks import check_references
 from .cycles import auto_interval_s, fast_forward_period_s
 from .platform import platform_model
@@ -48,6 +47,7 @@ from .records import (
     ThrottleModel,
     UnitModel,
 )
+from .run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from .service import model_batch_line, service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
@@ -314,7 +314,7 @@ def compile_system(spec: ScenarioSpec, duration_s: float | None = None, seed: in
         Override the scenario's ``duration_s`` (s), ``seed`` and ``record.trace``.
     max_events : float
         The run budget: a run estimated above it (events, recorded intervals, memory) is refused before it starts
-        (:func:`edgesim.model.budget.check_run_budget`). A run that may fast-forward is checked on the events it
+        (:func:`edgesim.model.run_budget.check_run_budget`). A run that may fast-forward is checked on the events it
         actually simulates, as it runs.
     exact : bool
         Run every event (no fast-forward): the model's ``fast_forward_period_s`` is then None.

@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..model.budget import check_simulated_events
 from ..model.cycles import is_random
 from ..model.records import SystemModel
+from ..model.run_budget import check_simulated_events
 from ..physics.battery import battery_draw_w
 from .events import Wake, scheduler_of
 from .jobs import J_ARRIVAL, J_START, J_T

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.budget import DEFAULT_MAX_EVENTS
+from ..model.run_budget import DEFAULT_MAX_EVENTS
 from .columns import META_COLUMNS
 from .command import reproduce_command
 from .domain import Domain, is_number
@@ -84,7 +84,7 @@ class SweepSpec:
     duration_s: float | None = None
     seed_mode: str = "independent"
     per_stream: bool = True
-    max_events: float = DEFAULT_MAX_EVENTS  # the run budget of every run (edgesim.model.budget)
+    max_events: float = DEFAULT_MAX_EVENTS  # the run budget of every run (edgesim.model.run_budget)
     source: str = "<dict>"
     base_dir: str | None = None
     spec_source: str = "<sweep>"  # the sweep file or "command line", for messages

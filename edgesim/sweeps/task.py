@@ -57,7 +57,7 @@ class RunTask:
     source: str = "<dict>"
     base_dir: str | None = None
     per_stream: bool = True
-    max_events: float = 2e8  # the run budget (edgesim.model.budget.DEFAULT_MAX_EVENTS unless the sweep raises it)
+    max_events: float = 2e8  # the run budget (edgesim.model.run_budget.DEFAULT_MAX_EVENTS unless the sweep raises it)
     command: str = ""
 
 

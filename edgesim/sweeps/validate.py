@@ -7,7 +7,7 @@ column and ``--dry-run`` show it, and its overrides) and the field::
 
     scenarios/x.yaml: run 3 (cameras.cam.fps=fast): cameras[0].fps: Input should be a valid number ...
 
-The run budget (:func:`edgesim.model.budget.check_run_budget`: events, recorded intervals, memory) is checked for
+The run budget (:func:`edgesim.model.run_budget.check_run_budget`: events, recorded intervals, memory) is checked for
 every configuration too. Cross-field checks that depend on the combination (a device that has no peak at the model's precision and no
 measured point, an efficiency the catalog does not give) and problems that only show while running are not plan
 errors: a sweep over devices expects some to be unable to run the model, so such a run is recorded as failed, with
@@ -21,7 +21,7 @@ from typing import Any
 
 from ..catalog.resolve import resolve_catalog_references
 from ..errors import EdgesimError, ScenarioError, ScenarioErrors
-from ..model.budget import check_run_budget
+from ..model.run_budget import check_run_budget
 from ..spec.load import check_as_written, parse_scenario
 from .errors import SweepError
 from .paths import PathError, format_assignment, set_location
