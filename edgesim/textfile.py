@@ -54,7 +54,7 @@ def _size_text(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:g} MiB" if n_bytes >= 2**20 else f"{n_bytes} bytes"
 
 
-def read_input_bytes(path: str | Path, max_bytes: int = MAX_INPUT_BYTES, cap_name: str = "MAX_INPUT_BYTES") -> bytes:
+def read_input_bytes(path: str | Path, max_bytes: int = MAX_INPUT_BYTES, cap_name: str = "edgesim.textfile.MAX_INPUT_BYTES") -> bytes:
     """The bytes of ``path``, refusing a directory, a missing or unreadable file and one over ``max_bytes``.
 
     Parameters
@@ -64,7 +64,7 @@ def read_input_bytes(path: str | Path, max_bytes: int = MAX_INPUT_BYTES, cap_nam
     max_bytes : int
         Size cap, bytes.
     cap_name : str
-        The cap's name in :mod:`edgesim.textfile`, for the message.
+        The cap's qualified name, for the message.
 
     Returns
     -------
@@ -79,7 +79,9 @@ def read_input_bytes(path: str | Path, max_bytes: int = MAX_INPUT_BYTES, cap_nam
     p = Path(path)
     if p.is_dir():
         raise InputFileError(p, "is a directory, not a file")
-    too_big = f"larger than {_size_text(max_bytes)}, the cap on an input file (edgesim.textfile.{cap_name}): is this the right file?"
+    if p.exists() and not p.is_file():  # a FIFO would block the read until a writer came; a device never ends
+        raise InputFileError(p, "is not a regular file (a device, pipe or socket)")
+    too_big = f"larger than {_size_text(max_bytes)}, the cap on an input file ({cap_name}): is this the right file?"
     try:
         if p.is_file() and p.stat().st_size > max_bytes:
             raise InputFileError(p, too_big)  # refused before reading a byte of it

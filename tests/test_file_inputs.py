@@ -268,3 +268,15 @@ def test_read_input_text_names_the_bad_byte(tmp_path: Path) -> None:
     path.write_bytes(b"12345")
     with pytest.raises(InputFileError, match="larger than 4 bytes"):
         read_input_text(path, max_bytes=4)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("command", [["run"], ["calibrate"], ["schema", "--check"]])
+def test_a_named_pipe_is_refused_without_reading_it(tmp_path: Path, command: list[str]) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFileError, match="not a regular file"):
+        read_input_text(fifo)  # opening it would block until a writer came
+    proc = subprocess.run([sys.executable, "-m", "edgesim", *command, str(fifo)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and str(fifo) in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -8,7 +8,6 @@ refused (:class:`~edgesim.errors.EdgesimError`) rather than swept wrongly.
 """
 from __future__ import annotations
 
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..api import scenario_document
 from ..errors import EdgesimError
 from ..spec.load import read_scenario_dict
 from ..spec.schema import ScenarioSpec
+from ..textfile import InputFileError, read_input_bytes
 from .errors import SweepError
 from .identity import check_expanded_size
 
@@ -37,27 +37,10 @@ def read_yaml_file(path: str | Path, what: str = "sweep or scenario file") -> di
     """
     p = Path(path)
     src = str(p)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise SweepError(src, "", "file not found") from None
-    except OSError as exc:
-        raise SweepError(src, "", f"cannot read file: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise SweepError(src, "", f"is a directory, not a {what}")
-    if not stat.S_ISREG(st.st_mode):
-        raise SweepError(src, "", f"is not a regular file (a device, pipe or socket), not a {what}")
-    if st.st_size > MAX_FILE_BYTES:
-        raise SweepError(src, "", f"is {st.st_size / (1 << 20):.1f} MiB: a {what} may be at most "
-                         f"{MAX_FILE_BYTES >> 20} MiB (give many values as a range, {{range: [start, stop, step]}}, "
-                         "or a distribution with samples:)")
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SweepError(src, "", f"cannot read file: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SweepError(src, "", f"is larger than {MAX_FILE_BYTES >> 20} MiB: a {what} may be at most that")
+    try:  # a directory, a pipe or device, a missing file, one over the cap: the shared reader's checks
+        raw = read_input_bytes(p, MAX_FILE_BYTES, cap_name="edgesim.sweeps.base.MAX_FILE_BYTES")
+    except InputFileError as exc:
+        raise SweepError(src, "", f"{exc.problem} ({what})") from None
     for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"),
                       (b"\xff\xfe", "UTF-16")):
         if raw.startswith(bom):
