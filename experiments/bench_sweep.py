@@ -117,8 +117,7 @@ def bench_dask(base: dict, camera: str, duration: float, jobs: int, sweep_runs: 
                repeat: int) -> dict:
     """Serial vs Dask LocalCluster on a sweep of ``sweep_runs`` runs; per-run overhead on ``tiny_runs`` tiny ones."""
     from edgesim.sweeps import DaskExecutor, SerialExecutor
-    from edgesim.sweeps.domain import parse_domain
-    from edgesim.sweeps.plan import SweepSpec, iter_tasks, plan_runs
+    from edgesim.sweeps.plan import SweepSpec, iter_tasks, parse_domain, plan_runs
 
     fps = f"cameras.{camera}.fps"
     reps = max(1, sweep_runs // 2)

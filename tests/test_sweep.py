@@ -29,10 +29,9 @@ from edgesim.sweeps import (
     set_path,
     sweep,
 )
-from edgesim.sweeps.domain import parse_domain
 from edgesim.sweeps.errors import SweepError
 from edgesim.sweeps.paths import parse_assignment, parse_path
-from edgesim.sweeps.plan import SweepSpec
+from edgesim.sweeps.plan import SweepSpec, parse_domain
 from edgesim.sweeps.store import ResultStore
 
 GRID = {"cameras.cam.fps": [20, 50], "compute_units.unit.idle_power_w": [0.5, 1.0]}

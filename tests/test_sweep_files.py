@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edgesim.cli import main as cli_main
-from edgesim.sweeps.base import MAX_FILE_BYTES
+from edgesim.sweeps.inputs import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = (f"scenario: {ROOT / 'scenarios' / 'intersection_3cam.yaml'}\nduration_s: 2\n"

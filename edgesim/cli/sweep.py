@@ -22,18 +22,15 @@ from typing import Any
 import pandas as pd
 
 from ..sweeps.constraints import Constraint, parse_constraint
-from ..sweeps.domain import parse_domain
 from ..sweeps.errors import SweepError
 from ..sweeps.pareto import pareto_front, parse_objectives
 from ..sweeps.paths import PathError, parse_assignment
-from ..sweeps.plan import plan_runs
+from ..sweeps.plan import parse_domain, plan_runs, validate_plan
 from ..sweeps.plot import case_column, plot_pareto, sweep_title, varying_columns
 from ..sweeps.report import write_report
 from ..sweeps.runner import make_sweep_spec, run_sweep
-from ..sweeps.stats import deterministic
 from ..sweeps.store import ResultStore
-from ..sweeps.summary import configuration_table, means_frame, table_notes
-from ..sweeps.validate import validate_plan
+from ..sweeps.summary import configuration_table, deterministic, means_frame, table_notes
 from .common import check_writable_dir, format_table
 from .types import non_negative_int, positive_float, positive_int
 

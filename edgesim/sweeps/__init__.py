@@ -7,13 +7,14 @@
 >>> from edgesim.sweeps import confidence_intervals, pareto_front
 >>> confidence_intervals(df, ["max_p99_latency_ms", "system.avg_power_w"])          # doctest: +SKIP
 
-Where things are: dotted paths and ``--set`` syntax (:mod:`.paths`), the base scenario as a document that
-overrides apply to before catalog resolution, from a file, a dict or a loaded spec (:mod:`.base`), the plan
-(:mod:`.domain`, :mod:`.plan`, :mod:`.sweepfile`, :mod:`.validate`), one run (:mod:`.task`, :mod:`.rows`,
-:mod:`.command`), running (:mod:`.executors`, :mod:`.runner`, :mod:`.store` with its one-writer lock,
-:mod:`.progress`), reading the table (:mod:`.columns`, :mod:`.stats`, :mod:`.compare`, :mod:`.constraints`,
-:mod:`.pareto`, :mod:`.summary`, :mod:`.plot`, :mod:`.report`), the "what fits" search (:mod:`.fit`).
-See docs/sweeps.md.
+Where things are: dotted paths and ``--set`` syntax (:mod:`.paths`); what a sweep reads, its base scenario (a
+document that overrides apply to before catalog resolution, from a file, a dict or a loaded spec) and the sweep
+file (:mod:`.inputs`); the plan, from each parameter's domain to the validated list of runs (:mod:`.plan`), and
+what makes two runs the same run (:mod:`.identity`: content hashes, seeds); one run, its command and its row
+(:mod:`.task`); running (:mod:`.executors`, :mod:`.runner`, :mod:`.store` with its one-writer lock,
+:mod:`.progress`); reading the table (:mod:`.constraints` with the 1e-9 tolerance, :mod:`.summary`: confidence
+intervals and the configuration table, :mod:`.pareto`, :mod:`.plot`, :mod:`.report`); the "what fits" search
+(:mod:`.fit`); the error of an invalid sweep (:mod:`.errors`). See docs/sweeps.md.
 
 The public names below are loaded on first use (PEP 562): ``import edgesim.sweeps.paths`` (the ``--set`` syntax
 that ``edgesim run`` shares) loads neither pandas nor scipy's statistics.
@@ -26,22 +27,19 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names as type checkers and editors see them
-    from .columns import AGGREGATE_COLUMNS, META_COLUMNS, group_columns, metric_columns, parameter_columns
-    from .compare import REL_TOL
-    from .constraints import Constraint, parse_constraint
+    from .constraints import REL_TOL, Constraint, parse_constraint
     from .errors import SweepError
     from .executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, execute_run, make_executor
     from .fit import FitResult, fit
+    from .inputs import load_sweep_file
     from .pareto import pareto_front, pareto_mask
     from .paths import PathError, get_path, parse_assignment, parse_path, set_path
     from .plan import SweepSpec, plan_runs
     from .plot import plot_pareto
-    from .rows import flatten_summary
     from .runner import make_sweep_spec, run_sweep, sweep
-    from .stats import confidence_intervals
     from .store import ResultStore
-    from .sweepfile import load_sweep_file
-    from .task import RunTask
+    from .summary import confidence_intervals
+    from .task import AGGREGATE_COLUMNS, META_COLUMNS, RunTask, flatten_summary, group_columns, metric_columns, parameter_columns
 
 __all__ = [
     "sweep", "run_sweep", "make_sweep_spec", "fit", "FitResult", "Constraint", "parse_constraint", "REL_TOL",
@@ -53,12 +51,12 @@ __all__ = [
 ]
 
 _HOME = {
-    "AGGREGATE_COLUMNS": "columns",
-    "META_COLUMNS": "columns",
-    "group_columns": "columns",
-    "metric_columns": "columns",
-    "parameter_columns": "columns",
-    "REL_TOL": "compare",
+    "AGGREGATE_COLUMNS": "task",
+    "META_COLUMNS": "task",
+    "group_columns": "task",
+    "metric_columns": "task",
+    "parameter_columns": "task",
+    "REL_TOL": "constraints",
     "Constraint": "constraints",
     "parse_constraint": "constraints",
     "SweepError": "errors",
@@ -80,13 +78,13 @@ _HOME = {
     "SweepSpec": "plan",
     "plan_runs": "plan",
     "plot_pareto": "plot",
-    "flatten_summary": "rows",
+    "flatten_summary": "task",
     "make_sweep_spec": "runner",
     "run_sweep": "runner",
     "sweep": "runner",
-    "confidence_intervals": "stats",
+    "confidence_intervals": "summary",
     "ResultStore": "store",
-    "load_sweep_file": "sweepfile",
+    "load_sweep_file": "inputs",
     "RunTask": "task",
 }
 

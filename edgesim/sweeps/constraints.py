@@ -1,11 +1,24 @@
-"""Constraints on result columns: ``--where 'drop_rate<=0.01'`` on sweeps, Pareto fronts and ``fit``.
+"""Comparing result values: the tolerance of every comparison (relative 1e-9), and constraints on result columns
+(``--where 'drop_rate<=0.01'`` on sweeps, Pareto fronts and ``fit``).
 
+Tolerance
+---------
+Two results of a simulation that differ by a few units in the last place (``1.5999999999999988`` and
+``1.600000000000001`` W: the same power summed in a different order) are the same result. Every comparison of
+result values in sweeps (Pareto dominance, ``--where`` constraints, ``fit`` bounds) treats values within
+
+    |a - b| <= REL_TOL * max(|a|, |b|),     REL_TOL = 1e-9
+
+as equal (:func:`close`, :func:`less`, :func:`less_equal`). The tolerance is relative only: a bound of exactly 0
+(``drop_rate<=0``) is compared exactly.
+
+Constraints
+-----------
 A constraint is ``COLUMN OP VALUE`` with ``OP`` one of ``<=``, ``<``, ``>=``, ``>``, ``==``, ``!=``; numbers are
-compared with the relative tolerance of :mod:`edgesim.sweeps.compare` (``<=`` holds within 1e-9 of the bound,
-``<`` needs to be below it by more). ``==`` and ``!=`` also take a text value, compared as text
-(``compute_units.npu.device==hailo8``). A run meets a constraint when its value satisfies it; a missing value
-(a failed run, a column the run does not report) never does. A configuration meets the constraints when every
-one of its runs does.
+compared with the tolerance above (``<=`` holds within 1e-9 of the bound, ``<`` needs to be below it by more).
+``==`` and ``!=`` also take a text value, compared as text (``compute_units.npu.device==hailo8``). A run meets a
+constraint when its value satisfies it; a missing value (a failed run, a column the run does not report) never
+does. A configuration meets the constraints when every one of its runs does.
 
 Every function that takes constraints takes them in any of the forms :func:`parse_constraints` reads: texts
 (``["drop_rate<=0.01"]``), :class:`Constraint` objects, one text alone, or a mapping ``{column: upper bound}``.
@@ -21,11 +34,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compare import close, less, less_equal
 from .errors import SweepError
 
-__all__ = ["OPERATORS", "Constraints", "Constraint", "parse_constraint", "parse_constraints", "check_columns", "constraint_mask",
-           "violations"]
+__all__ = [
+    "REL_TOL", "tolerance", "close", "less", "less_equal", "OPERATORS", "Constraints", "Constraint",
+    "parse_constraint", "parse_constraints", "check_columns", "constraint_mask", "violations"
+]
+
+
+REL_TOL = 1e-9
+"""Relative tolerance of every comparison of result values."""
+
+
+def tolerance(a: np.ndarray | float, b: np.ndarray | float, rel_tol: float = REL_TOL) -> np.ndarray:
+    """``rel_tol * max(|a|, |b|)``, elementwise (infinite values give an infinite tolerance only against themselves)."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(a), np.abs(b))
+        return np.where(np.isinf(scale), 0.0, rel_tol * scale)
+
+
+def close(a: np.ndarray | float, b: np.ndarray | float, rel_tol: float = REL_TOL) -> np.ndarray:
+    """``a == b`` within the tolerance (``inf == inf``; NaN is close to nothing)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray((a == b) | (np.abs(np.subtract(a, b)) <= tolerance(a, b, rel_tol)))
+
+
+def less(a: np.ndarray | float, b: np.ndarray | float, rel_tol: float = REL_TOL) -> np.ndarray:
+    """``a < b`` by more than the tolerance."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray((np.less(a, b)) & ~close(a, b, rel_tol))
+
+
+def less_equal(a: np.ndarray | float, b: np.ndarray | float, rel_tol: float = REL_TOL) -> np.ndarray:
+    """``a <= b`` within the tolerance."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.less_equal(a, b) | close(a, b, rel_tol))
+
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 _RE = re.compile(r"^\s*(?P<column>[^<>=!\s]+)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S.*?)\s*$")

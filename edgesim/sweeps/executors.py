@@ -39,8 +39,7 @@ from typing import Any
 from ..api import scenario_from_dict, simulate
 from ..errors import EdgesimError
 from .identity import content_hash
-from .rows import base_row, describe_error, failure_row, flatten_summary
-from .task import RunTask, build_scenario
+from .task import RunTask, base_row, build_scenario, describe_error, failure_row, flatten_summary
 
 __all__ = ["execute_run", "run_with_base", "available_cores", "Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor",
            "make_executor"]

@@ -20,7 +20,7 @@ configuration, a simulation error) counts as infeasible and its error is kept in
 Constraints name result columns (see :func:`edgesim.sweeps.executors.flatten_summary`):
 ``max_p99_latency_ms <= 100``, ``drop_rate <= 0.01``, ``system.avg_power_w <= 10``, ``max_temp_c <= 85``,
 ``system.battery_life_h >= 8`` (any of ``<=, <, >=, >, ==, !=``, compared with the relative tolerance of
-:mod:`edgesim.sweeps.compare`). When a probe sees a feasible value beyond an infeasible one the monotonicity
+:mod:`edgesim.sweeps.constraints`). When a probe sees a feasible value beyond an infeasible one the monotonicity
 assumption is broken and the result says so (``monotone = False``).
 
 Several paths (``["cameras.cam.width_px", "cameras.cam.height_px"]``) are searched together as one
@@ -36,11 +36,11 @@ from typing import Any
 
 import pandas as pd
 
-from .base import base_scenario
 from .constraints import Constraint, Constraints, check_columns, parse_constraints
 from .errors import SweepError
 from .executors import Executor, make_executor
 from .identity import run_seed
+from .inputs import base_scenario
 from .paths import PathError, get_path, parse_path
 from .progress import Progress
 from .task import RunTask, build_scenario, run_identity

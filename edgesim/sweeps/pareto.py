@@ -2,7 +2,7 @@
 
 Objectives are ``{column: "min" | "max"}``, e.g. ``{"system.avg_power_w": "min", "max_p99_latency_ms": "min"}``.
 Row a dominates row b when a is at least as good on every objective and strictly better on one, both *beyond the
-relative tolerance* of :mod:`edgesim.sweeps.compare` (1e-9): values within ``1e-9 x max(|a|, |b|)`` of each
+relative tolerance* of :mod:`edgesim.sweeps.constraints` (1e-9): values within ``1e-9 x max(|a|, |b|)`` of each
 other are equal. So 1.5999999999999988 W and 1.600000000000001 W are the same power, and of two such
 configurations the 81 ms one dominates the 111 ms one (an exact comparison would keep both).
 
@@ -16,8 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .compare import less, less_equal
-from .constraints import Constraints, check_columns, constraint_mask, parse_constraints
+from .constraints import Constraints, check_columns, constraint_mask, less, less_equal, parse_constraints
 from .errors import SweepError
 
 __all__ = ["parse_objectives", "pareto_mask", "pareto_front"]

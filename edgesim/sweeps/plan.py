@@ -1,4 +1,9 @@
-"""What a sweep runs: the sweep specification and the list of runs, each with its seed and identity.
+"""What a sweep runs: the values each parameter takes, the sweep specification, the list of runs, each with its
+seed and identity, and the check that every planned scenario is valid before any run starts.
+
+Domains
+-------
+The values one swept parameter takes: a list (grid), or a distribution sampled in random mode (:class:`Domain`).
 
 Seeds
 -----
@@ -19,6 +24,23 @@ the same), which sharpens comparisons between configurations (variance reduction
 A run's identity (``run_id``, used to resume) is the Merkle SHA-256 of the scenario dict after the overrides
 with the run's seed and duration written into it: the same configuration run again is recognised, a
 changed base scenario is not mistaken for a finished run.
+
+Validation
+----------
+An invalid plan is an invalid input: every planned scenario is validated before any run starts.
+
+Each distinct configuration of the plan (replications differ only by their seed) is built and validated by the
+scenario schema and its cross-references (:func:`edgesim.scenario_from_dict`). The first one that is
+invalid stops the sweep before anything runs, with one line naming the run (its plan index, as the ``index``
+column and ``--dry-run`` show it, and its overrides) and the field::
+
+    scenarios/x.yaml: run 3 (cameras.cam.fps=fast): cameras[0].fps: Input should be a valid number ...
+
+The run budget (:func:`edgesim.model.run_budget.check_run_budget`: events, recorded intervals, memory) is checked for
+every configuration too. Cross-field checks that depend on the combination (a device that has no peak at the model's precision and no
+measured point, an efficiency the catalog does not give) and problems that only show while running are not plan
+errors: a sweep over devices expects some to be unable to run the model, so such a run is recorded as failed, with
+its error, and the sweep goes on.
 """
 from __future__ import annotations
 
@@ -27,20 +49,103 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..model.run_budget import DEFAULT_MAX_EVENTS
-from .columns import META_COLUMNS
-from .command import reproduce_command
-from .domain import Domain, is_number
+from ..catalog.resolve import resolve_catalog_references
+from ..errors import EdgesimError, ScenarioError, ScenarioErrors
+from ..model.run_budget import DEFAULT_MAX_EVENTS, check_run_budget
+from ..spec.load import check_as_written, parse_scenario
 from .errors import SweepError
 from .identity import content_hash, run_seed
-from .paths import PathError, parse_path, set_path
-from .task import RunTask, run_identity
+from .paths import PathError, format_assignment, parse_path, set_location, set_path
+from .task import META_COLUMNS, RunTask, build_scenario, reproduce_command, run_identity
 
-__all__ = ["SweepSpec", "PlannedRun", "plan_runs", "iter_tasks", "grid_size"]
+__all__ = [
+    "Domain", "parse_domain", "is_number", "GRID_KINDS", "RANDOM_KINDS", "SweepSpec", "PlannedRun", "plan_runs",
+    "iter_tasks", "grid_size", "validate_plan", "describe_run"
+]
+
+
+RANDOM_KINDS = ("uniform", "loguniform", "randint", "choice")
+GRID_KINDS = ("values", "range", "linspace")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values a parameter takes: a finite list (grid or sampled), or a distribution (random only).
+
+    ``kind``: ``values`` (a list), ``uniform`` / ``loguniform`` (floats in [low, high]), ``randint``
+    (integers in [low, high], both included), ``choice`` (a list, sampled).
+    """
+
+    kind: str
+    values: tuple[Any, ...] = ()
+    low: float = 0.0
+    high: float = 0.0
+
+    @property
+    def finite(self) -> bool:
+        return self.kind in ("values", "choice")
+
+    def draw(self, rng: np.random.Generator) -> Any:
+        if self.kind in ("values", "choice"):
+            return self.values[int(rng.integers(len(self.values)))]
+        if self.kind == "uniform":
+            return float(rng.uniform(self.low, self.high))
+        if self.kind == "loguniform":
+            return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+        if self.kind == "randint":
+            return int(rng.integers(int(self.low), int(self.high) + 1))
+        raise AssertionError(self.kind)
+
+
+def parse_domain(raw: Any, source: str, field: str) -> Domain:
+    """A parameter's domain from a sweep file: a list, or ``{values|choice: [...]}``, ``{range: [a, b, step]}``,
+    ``{linspace: [a, b, n]}``, ``{uniform|loguniform|randint: [low, high]}``."""
+    if isinstance(raw, list):
+        if not raw:
+            raise SweepError(source, field, "needs at least one value")
+        return Domain("values", tuple(raw))
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return Domain("values", (raw,))
+    (kind, arg), = raw.items()
+    if kind in ("values", "choice"):
+        if not isinstance(arg, list) or not arg:
+            raise SweepError(source, f"{field}.{kind}", "must be a non-empty list")
+        return Domain(kind, tuple(arg))
+    if kind == "range":
+        if not (isinstance(arg, list) and len(arg) in (2, 3) and all(is_number(a) for a in arg)):
+            raise SweepError(source, f"{field}.range", "must be [start, stop] or [start, stop, step] (stop excluded)")
+        start, stop = arg[0], arg[1]
+        step = arg[2] if len(arg) == 3 else 1
+        if step == 0:
+            raise SweepError(source, f"{field}.range", "step must not be 0")
+        ints = all(isinstance(a, int) for a in arg)
+        values: list[int | float] = [int(v) if ints else float(v) for v in np.arange(start, stop, step)]
+        if not values:
+            raise SweepError(source, f"{field}.range", f"{arg} holds no value")
+        return Domain("values", tuple(values))
+    if kind == "linspace":
+        if not (isinstance(arg, list) and len(arg) == 3 and all(is_number(a) for a in arg) and int(arg[2]) >= 1):
+            raise SweepError(source, f"{field}.linspace", "must be [start, stop, n] with n >= 1")
+        return Domain("values", tuple(float(v) for v in np.linspace(arg[0], arg[1], int(arg[2]))))
+    if kind in ("uniform", "loguniform", "randint"):
+        if not (isinstance(arg, list) and len(arg) == 2 and all(is_number(a) for a in arg) and arg[0] <= arg[1]):
+            raise SweepError(source, f"{field}.{kind}", "must be [low, high] with low <= high")
+        if kind == "loguniform" and arg[0] <= 0:
+            raise SweepError(source, f"{field}.loguniform", "low must be > 0")
+        if kind == "randint" and not all(isinstance(a, int) for a in arg):
+            raise SweepError(source, f"{field}.randint", "low and high must be integers")
+        return Domain(kind, (), float(arg[0]), float(arg[1]))
+    # a one-key mapping that is not a domain keyword is a plain value (e.g. a whole item to swap in)
+    return Domain("values", (raw,))
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 @dataclass
@@ -239,3 +344,91 @@ def iter_tasks(spec: SweepSpec, runs: Iterable[PlannedRun]) -> Iterator[RunTask]
                       seed=run.seed, scenario=spec.scenario, duration_s=spec.duration_s, source=spec.source,
                       base_dir=spec.base_dir, per_stream=spec.per_stream, max_events=spec.max_events,
                       command=reproduce_command(spec.source, run.params, run.seed, spec.duration_s))
+
+
+_MAX_SHOWN_CHARS = 120
+
+
+def describe_run(run: PlannedRun) -> str:
+    """``run 3 (cameras.cam.fps=fast, compute_units.npu.device=hailo8)``: how messages name a planned run."""
+    overrides = ", ".join(format_assignment(path, value) for path, value in run.params)
+    if len(overrides) > _MAX_SHOWN_CHARS:
+        overrides = overrides[: _MAX_SHOWN_CHARS - 3] + "..."
+    case = f"case {run.case}: " if run.case else ""
+    return f"run {run.index} ({case}{overrides})" if overrides or case else f"run {run.index}"
+
+
+def _first(exc: ScenarioError) -> ScenarioError:
+    return exc.errors[0] if isinstance(exc, ScenarioErrors) and exc.errors else exc
+
+
+def validate_plan(spec: SweepSpec, runs: Iterable[PlannedRun]) -> int:
+    """Validate the scenario of every distinct configuration in ``runs``; raise on the first invalid one.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The sweep (its base scenario, duration and sources).
+    runs : iterable of PlannedRun
+        The planned runs (from :func:`edgesim.sweeps.plan.plan_runs`).
+
+    Returns
+    -------
+    int
+        The number of distinct configurations validated.
+
+    Raises
+    ------
+    SweepError
+        ``SWEEP_SOURCE: run N (OVERRIDES): FIELD: PROBLEM`` for the first run whose scenario is invalid.
+    """
+    seen: set[Any] = set()
+    base_dir = Path(spec.base_dir) if spec.base_dir else None
+    runs = list(runs)
+    _check_base_as_written(spec, runs, base_dir)
+    for run in runs:
+        key: tuple[Any, ...] = (run.case, run.params)
+        try:
+            hash(key)
+        except TypeError:  # a mapping or list value (unhashable): identify the configuration by its text
+            key = (run.case, repr(run.params))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            data = build_scenario(spec.scenario, run.params, run.seed, spec.duration_s)
+            parsed = parse_scenario(data, spec.source, base_dir, resolver=resolve_catalog_references)
+            check_run_budget(parsed, spec.duration_s, spec.max_events)  # a run too big for the machine is a plan error too
+        except PathError as exc:
+            raise SweepError(spec.spec_source, describe_run(run), str(exc)) from None
+        except ScenarioError as exc:
+            first = _first(exc)
+            problem = f"{first.field}: {first.problem}" if first.field else first.problem
+            raise SweepError(spec.spec_source, describe_run(run), problem) from None
+        except EdgesimError as exc:
+            raise SweepError(spec.spec_source, describe_run(run), str(exc).splitlines()[0]) from None
+        except Exception:  # noqa: BLE001, S112 - not a plan error: the run will fail while running and be recorded
+            continue
+    return len(seen)
+
+
+def _check_base_as_written(spec: SweepSpec, runs: list[PlannedRun], base_dir: Path | None) -> None:
+    """The base scenario as its file states it is valid where the sweep replaces values (duration, parameters).
+
+    A sweep over ``cameras.cam.fps`` or with ``duration_s=`` never hides a bad value in the file:
+    ``duration_s: -5`` is an error even when every run replaces it (as ``edgesim run --duration`` does).
+    """
+    overridden: dict[tuple[str | int, ...], str] = {}
+    if spec.duration_s is not None:
+        overridden[("duration_s",)] = "the sweep's duration"
+    for run in runs:
+        for path, _ in run.params:
+            loc = set_location(spec.scenario, path)
+            if loc is not None:
+                overridden.setdefault(loc, f"the sweep's {path}")
+    try:
+        check_as_written(spec.scenario, spec.source, base_dir, resolve_catalog_references, overridden)
+    except ScenarioError as exc:
+        first = _first(exc)
+        problem = f"{first.field}: {first.problem}" if first.field else first.problem
+        raise SweepError(spec.spec_source, "base scenario", problem) from None

@@ -17,8 +17,7 @@ import pandas as pd
 from .constraints import Constraints, parse_constraints
 from .pareto import pareto_mask
 from .plot import axis_label, case_column, figure_svg, pareto_figure, sweep_title, varying_columns
-from .stats import deterministic
-from .summary import means_frame
+from .summary import deterministic, means_frame
 
 __all__ = ["write_report", "render_report"]
 

@@ -1,7 +1,7 @@
 """``edgesim.sweep(...)``: plan the runs, validate every one, skip the finished ones, run the rest, return the table.
 
 Order of work: the plan (every run, its seed and identity) is made and every distinct configuration is validated
-(:mod:`.validate`) before any run starts, so an invalid plan is an input error (``SweepError``, exit 2), not a
+(:func:`.plan.validate_plan`) before any run starts, so an invalid plan is an input error (``SweepError``, exit 2), not a
 table of failed runs. Then the runs not already in ``out`` are run; a run that fails while running is recorded with
 its error and the sweep goes on. ``where`` constraints name result columns: they are checked against the first
 finished run's row (a bad column stops the sweep at once, the finished row kept), then marked on every row.
@@ -17,18 +17,15 @@ import pandas as pd
 
 from ..errors import EdgesimError
 from ..spec.schema import ScenarioSpec
-from .base import base_scenario, read_yaml_file
-from .columns import AGGREGATE_COLUMNS, META_COLUMNS
 from .constraints import Constraint, Constraints, check_columns, parse_constraints, violations
-from .domain import Domain, parse_domain
 from .errors import SweepError
 from .executors import Executor, available_cores, make_executor
 from .identity import check_expanded_size
-from .plan import PlannedRun, SweepSpec, iter_tasks, plan_runs
+from .inputs import base_scenario, is_sweep_mapping, load_sweep_file, read_yaml_file, spec_from_mapping
+from .plan import Domain, PlannedRun, SweepSpec, iter_tasks, parse_domain, plan_runs, validate_plan
 from .progress import Progress
 from .store import ResultStore, rows_to_frame
-from .sweepfile import is_sweep_mapping, load_sweep_file, spec_from_mapping
-from .validate import validate_plan
+from .task import AGGREGATE_COLUMNS, META_COLUMNS
 
 __all__ = ["sweep", "run_sweep", "make_sweep_spec"]
 
