@@ -1,15 +1,19 @@
 """Reading a user's input file with the care given to a scenario: one line naming the file, never a traceback.
 
-Every text file edgesim reads from a user (scenario and catalog YAML, measurement and ambient CSVs) goes through
-:func:`read_input_text` (:func:`read_input_bytes` is its byte-level half); the ONNX importer applies the same
-directory, empty-file and size checks (cap :data:`MAX_ONNX_BYTES`) before ``onnx.load`` reads the graph:
+Every file edgesim reads from a user (scenario, sweep and catalog YAML, measurement and ambient CSVs) goes through
+:func:`read_input_text` (:func:`read_input_bytes` is its byte-level half), the one policy for every such file; a
+reader adds only its own size cap (the sweep's 1 MiB, :data:`edgesim.sweeps.inputs.MAX_FILE_BYTES`). The ONNX
+importer applies the same directory, empty-file and size checks (cap :data:`MAX_ONNX_BYTES`) before
+``onnx.load`` reads the graph. The policy:
 
-- a UTF-8 byte-order mark (as a spreadsheet writes one) is dropped, and CRLF (or lone CR) line ends are read as
-  LF; a file that starts with a UTF-16 byte-order mark ("Unicode text" from a spreadsheet) is decoded as UTF-16;
-- a directory, a missing or unreadable file, a file over the size cap (:data:`MAX_INPUT_BYTES` for text,
-  :data:`MAX_ONNX_BYTES` for ONNX), binary content (a NUL byte) or bytes that are not UTF-8 each raise an
-  :class:`InputFileError` whose message is one line, ``FILE: problem``, with the line and column of the first bad
-  byte where there is one. The CLI prints it as ``edgesim: error: ...`` and exits 2.
+- **encoding**: a byte-order mark says it: UTF-8 (as a spreadsheet's "CSV UTF-8" starts), UTF-16 LE or BE (a
+  spreadsheet's "Unicode text") or UTF-32 LE or BE; without one, the file is UTF-8. The mark is dropped;
+- **line ends**: CRLF and lone CR are read as LF;
+- **refused**, each with an :class:`InputFileError` whose message is one line, ``FILE: problem`` (the CLI prints
+  ``edgesim: error: ...`` and exits 2): a directory, a device, pipe or socket (never opened: a FIFO would block),
+  a missing or unreadable file, a file over the size cap, binary content (a NUL byte; UTF-16 without a
+  byte-order mark reads as such, and the message says so) and bytes that are not UTF-8 (or not the encoding
+  their mark names), with the line and column of the first bad byte.
 
 The size cap is read, not trusted from the file's metadata: at most cap + 1 bytes are read, so a device file or
 a file that grows while read cannot exhaust memory.
@@ -104,8 +108,21 @@ def _line_column(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
-def read_input_text(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """The text of ``path``: UTF-8 (a byte-order mark dropped) or UTF-16 with a byte-order mark; line ends as LF.
+def _looks_utf16(data: bytes) -> bool:
+    """Every other byte of the first 64 is NUL, the rest not: ASCII text in UTF-16 without a byte-order mark."""
+    head = data[:64] if len(data) >= 64 else data[: len(data) // 2 * 2]
+    return len(head) >= 4 and any(set(head[i::2]) == {0} and 0 not in head[1 - i::2] for i in (0, 1))
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+"""Byte-order marks and the codec each names; UTF-32 LE (``FF FE 00 00``) before UTF-16 LE (``FF FE``), its prefix."""
+
+
+def read_input_text(path: str | Path, max_bytes: int = MAX_INPUT_BYTES,
+                    cap_name: str = "edgesim.textfile.MAX_INPUT_BYTES") -> str:
+    """The text of ``path`` under edgesim's one input-file policy (see the module): UTF-8, or the encoding a
+    byte-order mark names (UTF-8, UTF-16, UTF-32); the mark dropped; line ends as LF.
 
     Parameters
     ----------
@@ -113,6 +130,8 @@ def read_input_text(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> str:
         The file.
     max_bytes : int
         Size cap, bytes (default :data:`MAX_INPUT_BYTES`).
+    cap_name : str
+        The cap's qualified name, for the message.
 
     Returns
     -------
@@ -122,24 +141,28 @@ def read_input_text(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> str:
     Raises
     ------
     InputFileError
-        A directory, a missing or unreadable file, one over the cap, binary content or bytes that are not UTF-8;
-        the message names the file and, for bad bytes, their line and column.
+        A directory, a device or pipe, a missing or unreadable file, one over the cap, binary content or bytes that
+        are not UTF-8 (or not the encoding their byte-order mark names); the message names the file and, for bad
+        bytes, their line and column.
     """
-    data = read_input_bytes(path, max_bytes)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    data = read_input_bytes(path, max_bytes, cap_name)
+    codec = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if codec in ("utf-16", "utf-32"):
         try:
-            text = data.decode("utf-16")
+            text = data.decode(codec)  # the mark gives the byte order, and is dropped
         except UnicodeDecodeError as exc:
-            raise InputFileError(path, f"not UTF-16 text after its byte-order mark (bad bytes at byte {exc.start})") from None
+            raise InputFileError(path, f"not {codec.upper()} text after its byte-order mark (bad bytes at byte "
+                                       f"{exc.start}; save the file as UTF-8)") from None
     else:
         nul = data.find(b"\x00")
         if nul >= 0:
             line, column = _line_column(data, nul)
-            raise InputFileError(path, f"line {line}, column {column}: binary content (a NUL byte), not a text file")
+            hint = " (UTF-16 text without a byte-order mark? save it as UTF-8)" if _looks_utf16(data) else ""
+            raise InputFileError(path, f"line {line}, column {column}: binary content (a NUL byte), not a text file{hint}")
         try:
-            text = data.decode("utf-8-sig")
+            text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+            start = exc.start + (len(codecs.BOM_UTF8) if codec == "utf-8-sig" else 0)
             line, column = _line_column(data, start)
             raise InputFileError(path, f"line {line}, column {column}: not UTF-8 text "
                                        f"(byte 0x{data[start]:02x}; save the file as UTF-8)") from None

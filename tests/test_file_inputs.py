@@ -280,3 +280,73 @@ def test_a_named_pipe_is_refused_without_reading_it(tmp_path: Path, command: lis
     proc = subprocess.run([sys.executable, "-m", "edgesim", *command, str(fifo)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and str(fifo) in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------- one policy for every reader (issue 19 item 6)
+ENCODINGS = {  # what each saves: the encodings a byte-order mark names, accepted by every reader
+    "utf-8": lambda t: t.encode("utf-8"),
+    "utf-8 BOM + CRLF": _crlf_bom,
+    "utf-16 LE BOM": lambda t: codecs.BOM_UTF16_LE + t.replace("\n", "\r\n").encode("utf-16-le"),
+    "utf-16 BE BOM": lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"),
+    "utf-32 LE BOM": lambda t: codecs.BOM_UTF32_LE + t.encode("utf-32-le"),
+}
+
+
+def _sweep_text(scenario: Path) -> str:
+    return f"scenario: {scenario}\nduration_s: 1\nparameters:\n  cameras.cam.fps: [5, 10]\n"
+
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+def test_the_scenario_and_the_sweep_reader_accept_the_same_encodings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                      encoding: str) -> None:
+    """A scenario file (``edgesim run``) and a sweep file naming it (``edgesim sweep``) saved in each encoding read
+    as the same text as their plain UTF-8 copies: the same report, the same plan."""
+    text = yaml.safe_dump(_scenario(), sort_keys=False)
+    plain, other = tmp_path / "plain.yaml", tmp_path / "other.yaml"
+    plain.write_text(text, encoding="utf-8")
+    other.write_bytes(ENCODINGS[encoding](text))
+    run_plain, run_other = in_process(capsys, "run", str(plain)), in_process(capsys, "run", str(other))
+    assert run_plain.returncode == run_other.returncode == 0, run_other.stderr
+    assert run_other.stdout.replace(str(other), "X") == run_plain.stdout.replace(str(plain), "X")
+    sweep_plain, sweep_other = tmp_path / "sweep_plain.yaml", tmp_path / "sweep_other.yaml"
+    sweep_plain.write_text(_sweep_text(plain), encoding="utf-8")
+    sweep_other.write_bytes(ENCODINGS[encoding](_sweep_text(other)))
+    dry = [in_process(capsys, "sweep", str(p), "--jobs", "1", "--quiet", "--dry-run") for p in (sweep_plain, sweep_other)]
+    assert dry[0].returncode == dry[1].returncode == 0, dry[1].stderr
+    assert "2 runs" in dry[0].stdout and dry[1].stdout.replace(str(other), "X") == dry[0].stdout.replace(str(plain), "X")
+
+
+@pytest.mark.parametrize("reader", ["run", "sweep", "catalog", "calibrate"])
+def test_utf16_without_a_byte_order_mark_is_refused_alike_by_every_reader(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str],
+                                                                         reader: str) -> None:
+    """UTF-16 with no mark cannot be told from binary: every reader refuses it with the same one line, exit 2."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(yaml.safe_dump(CATALOG if reader == "catalog" else _scenario()).encode("utf-16-le"))
+    if reader == "run":
+        argv: tuple[str, ...] = ("run", str(bad))
+    elif reader == "sweep":
+        argv = ("sweep", str(bad), "--dry-run", "--quiet")
+    elif reader == "catalog":
+        scenario = tmp_path / "scenario.yaml"
+        scenario.write_text(yaml.safe_dump(_scenario_using("bad.yaml"), sort_keys=False), encoding="utf-8")
+        argv = ("run", str(scenario))
+    else:
+        argv = ("calibrate", str(bad))
+    proc = in_process(capsys, *argv)
+    assert_one_line_exit_2(proc, "bad.yaml", "line 1, column 2: binary content (a NUL byte)",
+                           "UTF-16 text without a byte-order mark? save it as UTF-8")
+
+
+def test_read_input_text_policy(tmp_path: Path) -> None:
+    """The reader's policy, byte by byte: each byte-order mark names its encoding and is dropped; no mark: UTF-8."""
+    path = tmp_path / "t.txt"
+    for name, encode in ENCODINGS.items():
+        path.write_bytes(encode("a: \u00e9\n"))
+        assert read_input_text(path) == "a: \u00e9\n", name
+    path.write_bytes(codecs.BOM_UTF16_LE + b"a\x00\x00\xd8")  # a lone surrogate: not UTF-16 after its mark
+    with pytest.raises(InputFileError, match="not UTF-16 text after its byte-order mark"):
+        read_input_text(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")  # binary that is not UTF-16: no UTF-16 hint
+    with pytest.raises(InputFileError, match=r"binary content \(a NUL byte\), not a text file$"):
+        read_input_text(path)

@@ -1,5 +1,6 @@
-"""Sweep files that are not small UTF-8 text give one line naming the file and exit 2; a BOM or CRLF line ends
-read as the text they are (issue 17)."""
+"""Sweep files are read under edgesim's one input-file policy (edgesim.textfile, issue 19): a UTF-8 BOM, CRLF line
+ends and UTF-16 with a byte-order mark read as the text they are; a file that is not small text (binary, Latin-1,
+UTF-16 without a mark, over the sweep's 1 MiB cap, a directory, a pipe) gives one line naming the file and exit 2."""
 from __future__ import annotations
 
 import os
@@ -22,13 +23,16 @@ def _dry_run(path: Path, capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize("kind", ["bom", "crlf", "bom+crlf"])
+@pytest.mark.parametrize("kind", ["bom", "crlf", "bom+crlf", "utf-16", "utf-16-be"])
 def test_bom_and_crlf_read_as_the_same_plan(tmp_path, capsys, kind):
     plain = tmp_path / "plain.yaml"
     plain.write_text(PLAIN, encoding="utf-8")
     text = PLAIN.replace("\n", "\r\n") if "crlf" in kind else PLAIN
     other = tmp_path / f"{kind}.yaml"
-    other.write_bytes((b"\xef\xbb\xbf" if "bom" in kind else b"") + text.encode("utf-8"))
+    if kind.startswith("utf-16"):  # a spreadsheet's "Unicode text": UTF-16 with a byte-order mark
+        other.write_bytes(b"\xfe\xff" + text.encode("utf-16-be") if kind.endswith("be") else text.encode("utf-16"))
+    else:
+        other.write_bytes((b"\xef\xbb\xbf" if "bom" in kind else b"") + text.encode("utf-8"))
     code_plain, out_plain, _ = _dry_run(plain, capsys)
     code, out, err = _dry_run(other, capsys)
     assert code == code_plain == 0 and err == ""
@@ -39,7 +43,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     files = {
         "binary": b"scenario: x\n\x00\x01\x02\xff" * 10,
         "latin-1": "scenario: caf\u00e9.yaml\n".encode("latin-1"),
-        "utf-16": PLAIN.encode("utf-16"),
+        "utf-16 without BOM": PLAIN.encode("utf-16-le"),
         "huge": (PLAIN + "# padding\n" * (MAX_FILE_BYTES // 10 + 1)).encode("utf-8"),
     }
     out = {}
@@ -54,7 +58,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("name", ["binary", "latin-1", "utf-16", "huge", "directory", "fifo"])
+@pytest.mark.parametrize("name", ["binary", "latin-1", "utf-16 without BOM", "huge", "directory", "fifo"])
 def test_a_bad_sweep_file_is_one_line_naming_it_and_exit_2(tmp_path, capsys, name):
     files = _bad_files(tmp_path)
     if name not in files:

@@ -23,7 +23,8 @@ from ..textfile import InputFileError, read_input_text
 from ..yamlio import safe_load
 from .schema import ScenarioSpec
 
-__all__ = ["Resolver", "Loc", "Overridden", "check_as_written", "format_loc", "parse_scenario", "parse_scenario_file", "read_scenario_dict"]
+__all__ = ["Resolver", "Loc", "Overridden", "check_as_written", "format_loc", "parse_scenario", "parse_scenario_file", "read_scenario_dict",
+           "scenario_dict_from_text"]
 
 Resolver = Callable[[dict[str, Any], str, "Path | None"], dict[str, Any]]
 """Replaces catalog references in a scenario dict by the catalog's fields: ``resolver(data, source, base_dir)``."""
@@ -41,9 +42,14 @@ def read_scenario_dict(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         raise ScenarioError(source, "", "is a directory, not a scenario file")
     try:
-        text = read_input_text(path)  # UTF-8 (BOM dropped), CRLF read as LF; binary, huge, missing: one line
+        text = read_input_text(path)  # edgesim's one file policy (edgesim.textfile): BOM, UTF-16, CRLF; bad: one line
     except InputFileError as exc:
         raise ScenarioError(source, "", exc.problem) from None
+    return scenario_dict_from_text(text, source)
+
+
+def scenario_dict_from_text(text: str, source: str) -> dict[str, Any]:
+    """A scenario's text (as :func:`edgesim.textfile.read_input_text` gives it) as a plain dict, not validated."""
     try:
         data = safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -19,9 +19,9 @@ from typing import Any
 
 from ..api import scenario_document
 from ..errors import EdgesimError
-from ..spec.load import read_scenario_dict
+from ..spec.load import scenario_dict_from_text
 from ..spec.schema import ScenarioSpec
-from ..textfile import InputFileError, read_input_bytes
+from ..textfile import InputFileError, read_input_text
 from .errors import SweepError
 from .identity import check_expanded_size
 from .plan import SweepSpec, parse_domain
@@ -38,31 +38,23 @@ city under 100 kB). PyYAML reads about 0.1 MB a second, so a larger file would s
 
 
 def read_yaml_file(path: str | Path, what: str = "sweep or scenario file") -> dict[str, Any]:
-    """Read a sweep (or base scenario) file into a dict, refusing what is not a small UTF-8 text file.
+    """Read a sweep (or base scenario) file into a dict: edgesim's one input-file policy
+    (:func:`edgesim.textfile.read_input_text`: UTF-8, or UTF-16/UTF-32 with a byte-order mark, CRLF as LF), under
+    the sweep's own cap :data:`MAX_FILE_BYTES`.
 
-    A UTF-8 byte-order mark and CRLF line ends are read as the text they are. A directory, a file that is not a
-    regular file, one larger than :data:`MAX_FILE_BYTES`, binary content (a NUL byte, bytes that are not
-    UTF-8, a UTF-16 or UTF-32 byte-order mark) are a :class:`SweepError` naming the file: one line, exit 2.
+    Raises
+    ------
+    SweepError
+        One line naming the file: a directory, a device or pipe, a missing file, one over the cap, binary content,
+        bytes that are not text; a YAML syntax error or a document that is not a mapping.
     """
     p = Path(path)
     src = str(p)
-    try:  # a directory, a pipe or device, a missing file, one over the cap: the shared reader's checks
-        raw = read_input_bytes(p, MAX_FILE_BYTES, cap_name="edgesim.sweeps.inputs.MAX_FILE_BYTES")
+    try:
+        text = read_input_text(p, MAX_FILE_BYTES, cap_name="edgesim.sweeps.inputs.MAX_FILE_BYTES")
     except InputFileError as exc:
         raise SweepError(src, "", f"{exc.problem} ({what})") from None
-    for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"),
-                      (b"\xff\xfe", "UTF-16")):
-        if raw.startswith(bom):
-            raise SweepError(src, "", f"is {name} text (it starts with a {name} byte-order mark): save it as UTF-8")
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise SweepError(src, "", f"is binary, not a {what} (a NUL byte at offset {nul})")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SweepError(src, "", f"is not UTF-8 text, not a {what} (byte 0x{raw[exc.start]:02x} at offset "
-                         f"{exc.start})") from None
-    return read_scenario_dict(p)  # parses the text (a UTF-8 BOM and CRLF line ends are fine), one-line YAML errors
+    return scenario_dict_from_text(text, src)  # one-line YAML errors
 
 
 @dataclass(frozen=True)
