@@ -28,7 +28,8 @@ from ..budget import (
 )
 from ..catalog import load_catalog
 from ..errors import EdgesimError
-from .common import fmt, format_table
+from ..fmt import fmt
+from .common import format_table
 from .types import finite_float, fraction, non_negative_float, non_negative_int, positive_float, positive_int
 
 __all__ = ["BudgetError", "register"]
@@ -72,46 +73,42 @@ def _ops_per_pixel(ops_per_pixel: float | None, model: str | None, catalog_files
 # --------------------------------------------------------------------------------------------------
 
 
-def _g(x: float | None, spec: str = ".4g") -> str:
-    return fmt(x, spec)
-
-
 def _render_capacity(r: dict[str, Any], source: str) -> str:
     return "\n".join([
-        f"required capacity: {_g(r['required_tops'])} TOPS ({_g(r['required_capacity_ops_per_s'])} ops/s)",
-        (f"  = {r['n_streams']} stream(s) x {_g(r['fps'])} frames/s x {_g(r['width_px'])} px x {_g(r['height_px'])} px "
-         f"x {_g(r['ops_per_pixel'], '.6g')} ops/px"),
-        f"  pixel rate: {_g(r['pixels_per_s'])} px/s; ops per pixel from: {source}",
+        f"required capacity: {fmt(r['required_tops'])} TOPS ({fmt(r['required_capacity_ops_per_s'])} ops/s)",
+        (f"  = {r['n_streams']} stream(s) x {fmt(r['fps'])} frames/s x {fmt(r['width_px'])} px x {fmt(r['height_px'])} px "
+         f"x {fmt(r['ops_per_pixel'], '.6g')} ops/px"),
+        f"  pixel rate: {fmt(r['pixels_per_s'])} px/s; ops per pixel from: {source}",
     ])
 
 
 def _render_thermal(r: dict[str, Any]) -> str:
-    lines = [f"required thermal resistance: {_g(r['required_resistance_k_per_w'])} K/W  (R = {r['formula']})",
-             f"  Tj {_g(r['tj_c'])} C - Tc {_g(r['tc_c'])} C = {_g(r['margin_k'])} K of margin"]
+    lines = [f"required thermal resistance: {fmt(r['required_resistance_k_per_w'])} K/W  (R = {r['formula']})",
+             f"  Tj {fmt(r['tj_c'])} C - Tc {fmt(r['tc_c'])} C = {fmt(r['margin_k'])} K of margin"]
     if r["formula"] == "(Tj - Tc) / P":
-        lines.append(f"  dissipated power P: {_g(r['power_w'])} W")
+        lines.append(f"  dissipated power P: {fmt(r['power_w'])} W")
     else:
-        lines.append(f"  capacity C: {_g(r['capacity_tops'])} TOPS at efficiency {_g(r['efficiency_tops_per_w'])} TOPS/W "
-                     f"-> dissipated power P = C / eff = {_g(r['power_w'])} W")
+        lines.append(f"  capacity C: {fmt(r['capacity_tops'])} TOPS at efficiency {fmt(r['efficiency_tops_per_w'])} TOPS/W "
+                     f"-> dissipated power P = C / eff = {fmt(r['power_w'])} W")
     lines.append("  lower R is harder: a larger heatsink, a fan; a less efficient processor needs a lower R for the same C")
     return "\n".join(lines)
 
 
 def _render_fit(r: dict[str, Any]) -> str:
-    lines = [(f"largest capacity: {_g(r['max_tops'])} TOPS ({_g(r['max_capacity_ops_per_s'])} ops/s) "
-              f"= {_g(r['efficiency_tops_per_w'])} TOPS/W x {_g(r['ai_power_w'])} W for AI")]
+    lines = [(f"largest capacity: {fmt(r['max_tops'])} TOPS ({fmt(r['max_capacity_ops_per_s'])} ops/s) "
+              f"= {fmt(r['efficiency_tops_per_w'])} TOPS/W x {fmt(r['ai_power_w'])} W for AI")]
     if r["limit"] == "thermal":
-        lines.append(f"  limit: thermal resistance {_g(r['resistance_k_per_w'])} K/W, Tj {_g(r['tj_c'])} C, Tc {_g(r['tc_c'])} C "
-                     f"-> P = (Tj - Tc) / R = {_g(r['ai_power_w'])} W")
+        lines.append(f"  limit: thermal resistance {fmt(r['resistance_k_per_w'])} K/W, Tj {fmt(r['tj_c'])} C, Tc {fmt(r['tc_c'])} C "
+                     f"-> P = (Tj - Tc) / R = {fmt(r['ai_power_w'])} W")
     elif r["limit"] == "power_budget":
-        lines.append(f"  limit: power budget {_g(r['power_budget_w'])} W - platform {_g(r['platform_w'])} W = {_g(r['ai_power_w'])} W for AI")
+        lines.append(f"  limit: power budget {fmt(r['power_budget_w'])} W - platform {fmt(r['platform_w'])} W = {fmt(r['ai_power_w'])} W for AI")
     else:
-        lines.append(f"  limit: battery {_g(r['battery_wh'])} Wh for {_g(r['life_h'])} h through a {_g(r['dcdc_efficiency'])} "
-                     f"efficient converter = {_g(r['dcdc_efficiency'] * r['battery_wh'] / r['life_h'])} W of load, "
-                     f"- platform {_g(r['platform_w'])} W = {_g(r['ai_power_w'])} W for AI")
+        lines.append(f"  limit: battery {fmt(r['battery_wh'])} Wh for {fmt(r['life_h'])} h through a {fmt(r['dcdc_efficiency'])} "
+                     f"efficient converter = {fmt(r['dcdc_efficiency'] * r['battery_wh'] / r['life_h'])} W of load, "
+                     f"- platform {fmt(r['platform_w'])} W = {fmt(r['ai_power_w'])} W for AI")
     if "max_fps_per_stream" in r:
-        lines.append(f"  largest frame rate: {_g(r['max_fps_per_stream'])} frames/s per stream at {_g(r['width_px'])} x "
-                     f"{_g(r['height_px'])} px x {_g(r['ops_per_pixel'], '.6g')} ops/px, {r['n_streams']} stream(s)")
+        lines.append(f"  largest frame rate: {fmt(r['max_fps_per_stream'])} frames/s per stream at {fmt(r['width_px'])} x "
+                     f"{fmt(r['height_px'])} px x {fmt(r['ops_per_pixel'], '.6g')} ops/px, {r['n_streams']} stream(s)")
     return "\n".join(lines)
 
 
@@ -119,28 +116,28 @@ def _render_scenario(r: dict[str, Any]) -> str:
     closed = r.get("closed_loop_loads") or []
     note = (f" (closed-loop MLPerf loads {', '.join(closed)} issue as fast as they are served: no required rate)"
             if closed else "")
-    lines = [f"scenario {r['scenario']}: {_g(r['duration_s'], 'g')} s simulated (warm-up {_g(r['warmup_s'], 'g')} s), seed {r['seed']}",
-             f"thermal limits: Tj {_g(r['tj_c'])} C, Tc {_g(r['tc_c'])} C ({_g(r['margin_k'])} K); R = (Tj - Tc) / P from the simulated power",
-             f"capacity: required {_g(r['required_tops'])} TOPS, achieved {_g(r['achieved_tops'])} TOPS{note}", ""]
+    lines = [f"scenario {r['scenario']}: {fmt(r['duration_s'], 'g')} s simulated (warm-up {fmt(r['warmup_s'], 'g')} s), seed {r['seed']}",
+             f"thermal limits: Tj {fmt(r['tj_c'])} C, Tc {fmt(r['tc_c'])} C ({fmt(r['margin_k'])} K); R = (Tj - Tc) / P from the simulated power",
+             f"capacity: required {fmt(r['required_tops'])} TOPS, achieved {fmt(r['achieved_tops'])} TOPS{note}", ""]
     rows = []
     total = dict(r["ai"], name="all units", kind="", utilization=None, required_tops=r["required_tops"])
     for u in r["units"] + [total]:
-        required = _g(u["required_tops"])
+        required = fmt(u["required_tops"])
         if u.get("closed_loop_loads"):
             required = "closed loop" if u["required_tops"] == 0 else f"{required} + closed loop"
-        rows.append([u["name"], u["kind"], _g(None if u["utilization"] is None else 100 * u["utilization"], ".1f"),
-                     required, _g(u["achieved_tops"]), _g(u["avg_power_w"]), _g(u["efficiency_tops_per_w"]),
-                     _g(u["inferences_per_j"]), _g(u["required_resistance_k_per_w"])])
+        rows.append([u["name"], u["kind"], fmt(None if u["utilization"] is None else 100 * u["utilization"], ".1f"),
+                     required, fmt(u["achieved_tops"]), fmt(u["avg_power_w"]), fmt(u["efficiency_tops_per_w"]),
+                     fmt(u["inferences_per_j"]), fmt(u["required_resistance_k_per_w"])])
     lines.append(format_table(rows, ["unit", "kind", "util %", "required TOPS", "achieved TOPS", "avg W", "eff TOPS/W",
                                      "FPS/W (inf/J)", "R K/W"]))
     d = r["device"]
     lines.append("")
-    lines.append(f"device (units + {_g(d['platform_load_w'])} W platform loads): {_g(d['avg_power_w'])} W average, "
-                 f"R = {_g(d['required_resistance_k_per_w'])} K/W for one enclosure")
+    lines.append(f"device (units + {fmt(d['platform_load_w'])} W platform loads): {fmt(d['avg_power_w'])} W average, "
+                 f"R = {fmt(d['required_resistance_k_per_w'])} K/W for one enclosure")
     if d.get("power_budget_w") is not None:
         verdict = "fits" if d["within_power_budget"] else "DOES NOT FIT"
-        lines.append(f"power budget: {_g(d['power_budget_w'])} W; worst recording interval {_g(d['max_interval_power_w'])} W -> {verdict} "
-                     f"({_g(d['power_budget_w'] - d['max_interval_power_w'], '+.4g')} W headroom)")
+        lines.append(f"power budget: {fmt(d['power_budget_w'])} W; worst recording interval {fmt(d['max_interval_power_w'])} W -> {verdict} "
+                     f"({fmt(d['power_budget_w'] - d['max_interval_power_w'], '+.4g')} W headroom)")
     return "\n".join(lines)
 
 

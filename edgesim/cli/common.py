@@ -1,4 +1,6 @@
-"""What every edgesim command shares: one error path, one table renderer, the output-directory check.
+"""What every edgesim command shares: one error path, one table renderer, the output-directory check (numbers in
+cells: :func:`edgesim.fmt.fmt`, the one formatter; ``--set``: :func:`edgesim.cli.types.parse_set_options`; argparse value
+types: :mod:`edgesim.cli.types`).
 
 Errors: any :class:`~edgesim.errors.EdgesimError` (a bad scenario, a missing file, an unwritable ``--out``)
 and any argparse error (an unknown option, a bad value) end as one message on stderr,
@@ -18,7 +20,7 @@ if TYPE_CHECKING:  # an annotation only: importing edgesim.report would load mat
     from ..report.tables import Table
 
 __all__ = ["EXIT_USAGE", "EXIT_INTERRUPTED", "CliError", "UsageError", "EdgesimArgumentParser", "check_writable_dir",
-           "format_table", "render_table", "fmt", "report_errors"]
+           "format_table", "render_table", "report_errors"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -104,11 +106,6 @@ def check_writable_dir(path: str | Path, option: str = "--out") -> Path:
     except OSError as exc:
         raise CliError(f"{out}: {option}: cannot write there ({exc.strerror or exc})") from None
     return out
-
-
-def fmt(value: float | None, spec: str = ".3g") -> str:
-    """``value`` formatted with ``spec``; ``'-'`` for a missing value."""
-    return "-" if value is None else format(value, spec)
 
 
 def format_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:

@@ -14,8 +14,8 @@ import math
 from ..sweeps.constraints import Constraint
 from ..sweeps.errors import SweepError
 from ..sweeps.fit import fit
-from .sweep import add_common_options, executor_args, format_rows, parse_sets, where_constraints
-from .types import positive_float
+from .sweep import add_common_options, executor_args, format_rows, where_constraints
+from .types import parse_set_options, positive_float
 
 __all__ = ["register", "cmd_fit"]
 
@@ -85,7 +85,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not constraints:
         raise SweepError(args.scenario, "constraints", "give at least one bound (--max-p99-ms, --max-drop-rate, "
                          "--max-power-w, --max-temp-c, --min-battery-h or --where)")
-    overrides = {p: v[0] for p, v in parse_sets(args.sets, args.scenario, single=True).items()}
+    overrides = {p: v[0] for p, v in parse_set_options(args.sets, args.scenario, one_value="here (the search varies the --param)").items()}
     result = fit(args.scenario, args.params if len(args.params) > 1 else args.params[0], lo, hi,
                  constraints=constraints, integer=args.integer, tol=args.tol, overrides=overrides,
                  replications=args.replications or 1, seed=args.seed or 0, duration_s=args.duration,

@@ -29,9 +29,9 @@ from ..model.run_budget import DEFAULT_MAX_EVENTS
 from ..report.tables import summary_tables, system_lines
 from ..spec.load import Loc, parse_scenario_file, read_scenario_dict
 from ..spec.schema import ScenarioSpec
-from ..sweeps.paths import PathError, parse_assignment, parse_path, set_location, set_path
+from ..sweeps.paths import PathError, parse_path, set_location, set_path
 from .common import CliError, check_writable_dir, render_table
-from .types import non_negative_int, positive_float
+from .types import non_negative_int, parse_set_options, positive_float
 
 __all__ = ["PAIRED_FIELDS", "expand_assignment", "parse_sets", "load_with_overrides", "render_summary", "cmd_run", "register"]
 
@@ -78,7 +78,8 @@ def expand_assignment(path: str, value: Any) -> dict[str, Any]:
 
 
 def parse_sets(texts: Sequence[str], source: str) -> dict[str, Any]:
-    """``--set PATH=VALUE`` texts as ``{dotted path: value}``, paired names expanded.
+    """``--set PATH=VALUE`` texts as ``{dotted path: value}``, paired names expanded (the one ``--set`` parser,
+    :func:`edgesim.cli.types.parse_set_options`, one value each).
 
     Raises
     ------
@@ -87,10 +88,8 @@ def parse_sets(texts: Sequence[str], source: str) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for text in texts:
+        ((path, values),) = parse_set_options([text], source, one_value="in run (edgesim sweep runs several)").items()
         try:
-            path, values = parse_assignment(text)
-            if len(values) != 1:
-                raise PathError(path, f"takes one value in run, got {len(values)} (edgesim sweep runs several)")
             out.update(expand_assignment(path, values[0]))
         except PathError as exc:
             raise ScenarioError(source, f"--set {text}", exc.problem) from None

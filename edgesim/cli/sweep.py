@@ -13,7 +13,6 @@ command again to resume).
 from __future__ import annotations
 
 import argparse
-import math
 import shlex
 import sys
 from pathlib import Path
@@ -21,10 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..fmt import fmt
 from ..sweeps.constraints import Constraint, parse_constraint
-from ..sweeps.errors import SweepError
 from ..sweeps.pareto import pareto_front, parse_objectives
-from ..sweeps.paths import PathError, parse_assignment
 from ..sweeps.plan import parse_domain, plan_runs, validate_plan
 from ..sweeps.plot import case_column, plot_pareto, sweep_title, varying_columns
 from ..sweeps.report import write_report
@@ -32,9 +30,9 @@ from ..sweeps.runner import make_sweep_spec, run_sweep
 from ..sweeps.store import ResultStore
 from ..sweeps.summary import configuration_table, deterministic, means_frame, table_notes
 from .common import check_writable_dir, format_table
-from .types import non_negative_int, positive_float, positive_int
+from .types import non_negative_int, parse_set_options, positive_float, positive_int
 
-__all__ = ["register", "cmd_sweep", "render_table", "add_common_options", "parse_sets", "executor_args",
+__all__ = ["register", "cmd_sweep", "render_table", "add_common_options", "executor_args",
            "where_constraints", "format_rows", "DEFAULT_METRICS", "EXIT_SOME_FAILED"]
 
 EXIT_SOME_FAILED = 1
@@ -94,19 +92,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 # sweep
 # --------------------------------------------------------------------------------------------------
 
-def parse_sets(sets: list[str], source: str, single: bool = False) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for text in sets:
-        try:
-            path, values = parse_assignment(text)
-        except PathError as exc:
-            raise SweepError(source, f"--set {text}", exc.problem) from None
-        if single and len(values) != 1:
-            raise SweepError(source, f"--set {text}", "takes one value here (the search varies the --param)")
-        out[path] = values
-    return out
-
-
 def executor_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler:
         return {"executor": "dask", "scheduler": args.scheduler}
@@ -122,7 +107,7 @@ def where_constraints(args: argparse.Namespace) -> list[Constraint]:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``edgesim sweep``: plan, validate, run (resumable), print the table, the Pareto front, write the report."""
     where = where_constraints(args)
-    params = parse_sets(args.sets, args.scenario)
+    params = parse_set_options(args.sets, args.scenario)
     spec, options = make_sweep_spec(args.scenario, None, replications=args.replications, samples=args.samples,
                                     seed=args.seed, duration_s=args.duration,
                                     per_stream=False if args.no_per_stream else None, seed_mode=args.seed_mode,
@@ -201,16 +186,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
-
-
 def format_rows(df: pd.DataFrame, columns: list[str]) -> str:
-    rows = [[_fmt(v) for v in r] for r in df[columns].itertuples(index=False)]
+    rows = [[fmt(v) for v in r] for r in df[columns].itertuples(index=False)]
     return format_table(rows, columns)
 
 
@@ -224,10 +201,10 @@ def render_table(table: pd.DataFrame, metrics: list[str], show_constraints: bool
     header = by + ["runs ok"] + metrics + (["violates"] if show_constraints else [])
     rows = []
     for _, r in table.iterrows():
-        row = [_fmt(r[c]) for c in by] + [f"{int(r['ok'])}/{int(r['runs'])}"]
+        row = [fmt(r[c]) for c in by] + [f"{int(r['ok'])}/{int(r['runs'])}"]
         for m in metrics:
             mean, half, n = r[f"{m}:mean"], r[f"{m}:half_width"], r[f"{m}:n"]
-            cell = _fmt(mean)
+            cell = fmt(mean)
             if half == half and mean == mean:
                 cell += " +/- 0*" if deterministic(n, mean, half) else f" +/- {half:.2g}"
             row.append(cell)

@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..fmt import fmt
 from .constraints import Constraint, Constraints, check_columns, parse_constraints
 from .errors import SweepError
 from .executors import Executor, make_executor
@@ -106,26 +107,22 @@ class FitResult:
         what = self.paths[0] if len(self.paths) == 1 else f"scale of {', '.join(self.paths)}"
         bounds = "; ".join(str(c) for c in self.constraints)
         if self.value is None and self.monotone:
-            text = (f"nothing fits: {what} violates {bounds} at both ends of the range, {_fmt(self.low)} and "
-                    f"{_fmt(self.high)}")
+            text = (f"nothing fits: {what} violates {bounds} at both ends of the range, {fmt(self.low, '.6g')} and "
+                    f"{fmt(self.high, '.6g')}")
         elif self.value is None:
-            text = (f"no {self.seek} value fits: {what} = {_fmt(self.first_infeasible)} violates {bounds} though the "
+            text = (f"no {self.seek} value fits: {what} = {fmt(self.first_infeasible, '.6g')} violates {bounds} though the "
                     "other end of the range fits (search the other way: seek='auto')")
         elif self.capped:
-            text = (f"every {what} in {_fmt(self.low)}:{_fmt(self.high)} fits within {bounds} (the boundary lies "
+            text = (f"every {what} in {fmt(self.low, '.6g')}:{fmt(self.high, '.6g')} fits within {bounds} (the boundary lies "
                     "outside; widen --range to find it)")
         else:
-            text = (f"{self.seek} {what} that fits: {_fmt(self.value)} (first infeasible: "
-                    f"{_fmt(self.first_infeasible)}) within {bounds}")
+            text = (f"{self.seek} {what} that fits: {fmt(self.value, '.6g')} (first infeasible: "
+                    f"{fmt(self.first_infeasible, '.6g')}) within {bounds}")
         if self.value is not None and len(self.paths) > 1:
-            text += " -> " + ", ".join(f"{p} = {_fmt(v)}" for p, v in self.settings.items())
+            text += " -> " + ", ".join(f"{p} = {fmt(v, '.6g')}" for p, v in self.settings.items())
         if not self.monotone:
             text += " [warning: feasibility was not monotone over the probes; the bracket may be wrong]"
         return text + f" ({self.simulations} simulations)"
-
-
-def _fmt(x: Any) -> str:
-    return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
 def _read_base(scenario: Any) -> tuple[dict[str, Any], str, str | None]:

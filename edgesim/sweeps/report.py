@@ -7,13 +7,13 @@ with units, one colour and marker per case, constraint violators drawn apart.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..fmt import fmt
 from .constraints import Constraints, parse_constraints
 from .pareto import pareto_mask
 from .plot import axis_label, case_column, figure_svg, pareto_figure, sweep_title, varying_columns
@@ -30,14 +30,6 @@ th { background: #f3f3f3; } td.text { text-align: left; }
 tr.violates td { color: #888; } tr.front td { font-weight: 600; }
 .notes li { font-size: 0.85em; color: #444; } code { background: #f5f5f5; padding: 0 3px; }
 """
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str], *, title: str,
@@ -66,11 +58,11 @@ def render_report(df: pd.DataFrame, table: pd.DataFrame, metrics: Sequence[str],
         head.append("violates")
     rows = []
     for i, (_, r) in enumerate(table.iterrows()):
-        cells = [f'<td class="text">{html.escape(_cell(r[c]))}</td>' for c in by]
+        cells = [f'<td class="text">{html.escape(fmt(r[c]))}</td>' for c in by]
         cells.append(f"<td>{int(r['ok'])}/{int(r['runs'])}</td>")
         for m in metrics:
             mean, half, n = r.get(f"{m}:mean"), r.get(f"{m}:half_width"), r.get(f"{m}:n")
-            text = _cell(mean)
+            text = fmt(mean)
             if half is not None and half == half:
                 text += " &plusmn; 0*" if deterministic(n, mean, half) else f" &plusmn; {half:.2g}"
             cells.append(f"<td>{text}</td>")

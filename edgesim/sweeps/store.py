@@ -54,7 +54,9 @@ class StoreError(EdgesimError):
     """The sweep directory cannot be read or written."""
 
 
-def _cell(value: Any) -> str:
+def _csv_cell(value: Any) -> str:
+    """A value as a results.csv cell that reads back exactly (a float by its shortest round-trip repr): storage, not
+    display, so not :func:`edgesim.fmt.fmt`."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -66,7 +68,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (dict, list, tuple)):
         value = json.dumps(value, sort_keys=True, separators=(",", ":"))
     if hasattr(value, "item"):
-        return _cell(value.item())
+        return _csv_cell(value.item())
     text = str(value)
     return text.replace("\r", " ").replace("\n", " | ")
 
@@ -108,7 +110,7 @@ def rows_to_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     buf = io.StringIO()
     buf.write(_line(header))
     for row in rows:
-        buf.write(_line(_cell(row.get(k)) for k in header))
+        buf.write(_line(_csv_cell(row.get(k)) for k in header))
     buf.seek(0)
     return read_table(buf)
 
@@ -295,7 +297,7 @@ class ResultStore:
     def append(self, row: Mapping[str, Any]) -> None:
         """Write one finished run: appended, flushed and fsync'ed before this returns."""
         self.acquire()
-        cells = {key: _cell(value) for key, value in row.items()}
+        cells = {key: _csv_cell(value) for key, value in row.items()}
         new = [key for key in cells if key not in self.header]
         self._rows.append(cells)
         if new or not self.path.exists():
