@@ -2,7 +2,7 @@
 
 A scheduler orders the waiting jobs by a key (smallest first; ties in arrival order). FIFO needs no key: the unit
 keeps a plain deque. Adding a discipline: one class here, registered in :data:`SCHEDULERS`, and its name in the
-schema's ``scheduler`` literal (``edgesim/spec/schema.py``).
+schema's ``scheduler`` literal (``edgesim/spec/unit.py``).
 """
 from __future__ import annotations
 
