@@ -36,6 +36,7 @@ from conftest import single_queue
 
 import edgesim
 from edgesim.errors import ScenarioError
+from edgesim.sweeps import flatten_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 PATCHES = ROOT / "tests" / "data" / "how_to_add"
@@ -130,6 +131,7 @@ def test_a_new_output_column(tmp_path: Path) -> None:
     window_s = doc["duration_s"] - doc["warmup_s"]
     assert unit["busy_s"] == pytest.approx(unit["utilization"] * window_s, rel=1e-9)
     assert 0.4 < unit["utilization"] < 0.6  # 50 fps x 10 ms
+    assert flatten_summary(doc)["units.unit.busy_s"] == unit["busy_s"]  # a sweep table's column, unchanged code
     code = ("import sys, edgesim; r = edgesim.simulate(sys.argv[1]); "
             "print(list(r.units_df().columns).index('busy_s'))")
     proc = subprocess.run([sys.executable, "-c", code, str(copy / "busy.yaml")], cwd=copy, capture_output=True,
