@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------------
+# The tolerance of every comparison of result values
+# --------------------------------------------------------------------------------------------------
+
 REL_TOL = 1e-9
 """Relative tolerance of every comparison of result values."""
 
@@ -70,6 +74,10 @@ def less_equal(a: np.ndarray | float, b: np.ndarray | float, rel_tol: float = RE
     with np.errstate(invalid="ignore"):
         return np.asarray(np.less_equal(a, b) | close(a, b, rel_tol))
 
+
+# --------------------------------------------------------------------------------------------------
+# Constraints on result columns
+# --------------------------------------------------------------------------------------------------
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 _RE = re.compile(r"^\s*(?P<column>[^<>=!\s]+)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S.*?)\s*$")

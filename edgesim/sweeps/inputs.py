@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------------
+# Reading a file; the base scenario
+# --------------------------------------------------------------------------------------------------
+
 MAX_FILE_BYTES = 1 << 20
 """Largest sweep or scenario file a sweep reads (1 MiB; edgesim's own files are a few kB, a sweep of a 200-site
 city under 100 kB). PyYAML reads about 0.1 MB a second, so a larger file would stall for minutes."""
@@ -85,6 +89,10 @@ def base_scenario(scenario: Any, who: str = "sweep") -> BaseScenario:
         return BaseScenario(dict(scenario), "<dict>", None)
     raise EdgesimError(f"{who}: scenario must be a file path, a dict or a ScenarioSpec, got {type(scenario).__name__}")
 
+
+# --------------------------------------------------------------------------------------------------
+# The sweep file
+# --------------------------------------------------------------------------------------------------
 
 SWEEP_KEYS = ("scenario", "parameters", "cases", "mode", "samples", "replications", "seed", "duration_s",
               "seed_mode", "per_stream", "jobs", "out", "pareto")

@@ -69,6 +69,10 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------------
+# Domains: the values one parameter takes
+# --------------------------------------------------------------------------------------------------
+
 RANDOM_KINDS = ("uniform", "loguniform", "randint", "choice")
 GRID_KINDS = ("values", "range", "linspace")
 
@@ -147,6 +151,10 @@ def parse_domain(raw: Any, source: str, field: str) -> Domain:
 def is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
+
+# --------------------------------------------------------------------------------------------------
+# The sweep specification
+# --------------------------------------------------------------------------------------------------
 
 @dataclass
 class SweepSpec:
@@ -345,6 +353,10 @@ def iter_tasks(spec: SweepSpec, runs: Iterable[PlannedRun]) -> Iterator[RunTask]
                       base_dir=spec.base_dir, per_stream=spec.per_stream, max_events=spec.max_events,
                       command=reproduce_command(spec.source, run.params, run.seed, spec.duration_s))
 
+
+# --------------------------------------------------------------------------------------------------
+# Validation: every planned scenario is valid before any run starts
+# --------------------------------------------------------------------------------------------------
 
 _MAX_SHOWN_CHARS = 120
 

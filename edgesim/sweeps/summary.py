@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------------
+# Replication statistics
+# --------------------------------------------------------------------------------------------------
+
 def confidence_intervals(df: pd.DataFrame, metrics: Sequence[str] | None = None, by: Sequence[str] | None = None,
                          level: float = 0.95, wide: bool = False) -> pd.DataFrame:
     """Mean and confidence interval over replications, per configuration and metric.
@@ -103,6 +107,10 @@ def deterministic(n: Any, mean: Any, half_width: Any) -> bool:
         return False
     return n_ > 1 and np.isfinite(h) and abs(h) <= 1e-9 * max(abs(m), 1e-300)
 
+
+# --------------------------------------------------------------------------------------------------
+# The configuration table
+# --------------------------------------------------------------------------------------------------
 
 DETERMINISTIC_NOTE = ("+/- 0*: every replication gave the same value: nothing in the scenario is random (periodic "
                       "arrivals without jitter, deterministic service times), so replications repeat one run; use "

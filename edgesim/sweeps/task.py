@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------------------------------
+# The task and its scenario
+# --------------------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class RunTask:
     """Everything one run needs; picklable and small (the base scenario dict and the overrides).
@@ -124,6 +128,10 @@ def label(value: Any) -> Any:
     return value
 
 
+# --------------------------------------------------------------------------------------------------
+# The one-line edgesim run command that reproduces a run
+# --------------------------------------------------------------------------------------------------
+
 def reproduce_command(source: str, params: Sequence[tuple[str, Any]], seed: int, duration_s: float | None,
                       program: str = "edgesim") -> str:
     """``edgesim run SCENARIO --set a=b --set c=d --seed N --duration T`` for one run.
@@ -153,6 +161,10 @@ def reproduce_command(source: str, params: Sequence[tuple[str, Any]], seed: int,
         args += ["--duration", repr(float(duration_s)) if not float(duration_s).is_integer() else str(int(duration_s))]
     return " ".join(shlex.quote(a) for a in args)
 
+
+# --------------------------------------------------------------------------------------------------
+# Which column of a sweep table is what
+# --------------------------------------------------------------------------------------------------
 
 #: columns every result row has besides the parameters and the metrics
 META_COLUMNS = ("run_id", "index", "case", "replication", "seed", "status", "error", "wall_s", "scenario_hash",
@@ -189,6 +201,10 @@ def metric_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c not in params and pd.api.types.is_numeric_dtype(df[c])
             and not pd.api.types.is_bool_dtype(df[c])]
 
+
+# --------------------------------------------------------------------------------------------------
+# A run's row
+# --------------------------------------------------------------------------------------------------
 
 try:  # the installed distribution's version (importing edgesim.__version__ from here would be an import cycle)
     EDGESIM_VERSION = version("edgesim")
