@@ -29,9 +29,10 @@ from edgesim.calibration.devices import source_family
 from edgesim.calibration.fit import SIGMA_OBS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
-from edgesim.calibration.prior import PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind, with_timing_of
+from edgesim.calibration.prior import PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
 
-__all__ = ["HeldOut", "Scored", "coverage_two_fold", "interval_quantiles", "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
+__all__ = ["PER_PEAK_PARAMS", "HeldOut", "Scored", "coverage_two_fold", "datasheet_prior", "interval_quantiles",
+           "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
            "one_point_scored", "two_fold_coverage", "z_quantiles"]
 
 
@@ -98,16 +99,12 @@ def lodo(cal: Calibration) -> list[HeldOut]:
     where_of = cal.points_of()
     out = []
     for dev in devices:
-        others = [(g.name.rsplit("/", 1)[-1], g.kind, g.ctx.peak_ops_per_s is not None, g.fit)
-                  for g in cal.groups.values() if g.device != dev and g.fit is not None]
-        priors = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for _, kind, peak, f in others])
+        others = [g for g in cal.groups.values() if g.device != dev]
         own_groups = [g.name for g in cal.groups.values() if g.device == dev]
         for g in cal.groups.values():
             if g.device != dev or g.ctx.peak_ops_per_s is None:
                 continue
-            family = g.name.rsplit("/", 1)[-1]
-            same = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for fam, kind, peak, f in others if fam == family])
-            theta = np.asarray(with_timing_of(priors[prior_kind(g.kind)], same[prior_kind(g.kind)]).mean)
+            theta, _ = datasheet_prior(others, g)
             t = point_terms(theta, g.ctx, g.data)
             keys = g.keys
             lat = {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=own_groups), cal.latent_prior)
@@ -203,17 +200,65 @@ def _latents_without(cal: Calibration, keys: Sequence[str], terms: Mapping[str, 
     return {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=skip), cal.latent_prior) for k in set(keys)}
 
 
-def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
-    """The kind prior of ``g`` learnt on the groups ``exclude`` rejects, with the timing parameters of the groups of
-    the same source family where there are any."""
-    others = [o for o in cal.groups.values() if not exclude(o) and o.fit is not None]
-    rows = [(o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta, o.fit.sd, o.fit.prior_sd) for o in others]  # type: ignore[union-attr]
+PER_PEAK_PARAMS: tuple[str, ...] = ("log_on_chip_bytes",)
+"""Parameters whose prior is learnt per unit of datasheet peak (``log value - log(peak / 1e13)``): a part with
+twice the MAC arrays carries about twice the on-chip memory (Hailo-8 vs Hailo-8L fit 25 MB vs 8.5 MB at 26 vs
+13 TOPS); an engine without a published peak lends the absolute value."""
+
+_PEAK_UNIT = 1e13
+
+
+def _per_peak_shift(peak_ops_per_s: float | None) -> np.ndarray:
+    """What :data:`PER_PEAK_PARAMS` are shifted by at a given peak (0 for the others, and with no peak)."""
+    shift = np.zeros(len(PARAM_NAMES))
+    if peak_ops_per_s:
+        for name in PER_PEAK_PARAMS:
+            shift[PARAM_NAMES.index(name)] = math.log(peak_ops_per_s / _PEAK_UNIT)
+    return shift
+
+
+def _per_peak_row(o: EngineGroup) -> tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]:
+    """A fitted engine as a :func:`learn_priors` row, :data:`PER_PEAK_PARAMS` per unit of its peak (an engine
+    with no published peak does not inform them: its posterior spread is set to its prior's)."""
+    assert o.fit is not None
+    sd = o.fit.sd.copy()
+    if not o.ctx.peak_ops_per_s:
+        for name in PER_PEAK_PARAMS:
+            sd[PARAM_NAMES.index(name)] = o.fit.prior_sd[PARAM_NAMES.index(name)]
+    return o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta - _per_peak_shift(o.ctx.peak_ops_per_s), sd, o.fit.prior_sd
+
+
+def datasheet_prior(groups: Sequence[EngineGroup], g: EngineGroup) -> tuple[np.ndarray, np.ndarray]:
+    """The prior of ``g``'s log parameters from its datasheet and the fitted ``groups`` (which must not hold it).
+
+    A small hierarchical regression on what is known before any point of the engine is seen: its kind, its
+    datasheet peak and the protocol it is measured under (its source family: the vendor toolchain or benchmark
+    harness, which sets the per-call overhead, the host round trip and how close to peak its compiler gets):
+
+    * every parameter: the weighted median of the engines of the kind whose data informed it
+      (:func:`~edgesim.calibration.prior.learn_priors`), replaced by the median over the engines of the same
+      kind *and* source family where any informed it (a family's engines share software and timing; the Hailo
+      zoo runs its parts at their datasheet peak, the Coral page at a quarter of it);
+    * :data:`PER_PEAK_PARAMS` are learnt per unit of peak and put back at ``g``'s peak.
+
+    Strictly out of sample when ``groups`` excludes ``g``'s device (leave-one-device-out) or source (LOSO).
+    """
+    fitted = [o for o in groups if o.fit is not None]
+    rows = [_per_peak_row(o) for o in fitted]
     family = g.name.rsplit("/", 1)[-1]
-    same = [r for o, r in zip(others, rows) if o.name.rsplit("/", 1)[-1] == family]
+    same = [r for o, r in zip(fitted, rows) if o.name.rsplit("/", 1)[-1] == family]
     pk = prior_kind(g.kind)
-    prior = with_timing_of(learn_priors(rows)[pk], learn_priors(same)[pk])
-    mean, sd = prior.arrays()
-    return mean, sd
+    base, fam = learn_priors(rows)[pk], learn_priors(same)[pk]
+    mean, sd = base.arrays()
+    for k, name in enumerate(PARAM_NAMES):
+        if fam.learnt_from.get(name, 0) > 0:
+            mean[k], sd[k] = fam.mean[k], fam.sd[k]
+    return mean + _per_peak_shift(g.ctx.peak_ops_per_s), sd
+
+
+def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`datasheet_prior` of ``g`` learnt on the groups ``exclude`` rejects."""
+    return datasheet_prior([o for o in cal.groups.values() if not exclude(o)], g)
 
 
 def _same_device(device: str) -> Callable[[EngineGroup], bool]:
