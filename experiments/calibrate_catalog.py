@@ -77,6 +77,28 @@ def latent_trend(cal) -> dict[str, dict[str, float]]:
     return out
 
 
+FLOOR_MIN_NETWORKS = 30
+"""An engine's fastest published point is a floor only when it published many networks, small ones among them
+(the Hailo model zoo: 187 on Hailo-8); an engine measured on a few large networks lends no floor."""
+
+
+def service_floor(cal) -> dict[str, dict[str, float]]:
+    """Per engine group, the fastest inference any of its published points reached (``min_s``: one over the
+    highest inferences/s, a latency point counted as one inference per latency) and the fastest input-pixel rate
+    (``px_per_s``: input pixels x inferences/s). No published network on the engine ran faster or streamed its
+    input faster, so a network never measured there is not predicted faster either (the per-inference floor: a
+    dataflow NPU's first layers take the frame at a bounded pixel rate, and each inference pays a fixed cost)."""
+    out = {}
+    for g in cal.groups.values():
+        if len(set(g.data.canonical)) < FLOOR_MIN_NETWORKS:
+            continue
+        per_s = [(m.width_px * m.height_px, m.value if m.quantity == "throughput" else 1.0 / m.value)
+                 for m in g.points if m.quantity in ("throughput", "latency") and m.value > 0]
+        if per_s:
+            out[g.name] = {"min_s": float(1.0 / max(r for _, r in per_s)), "px_per_s": float(max(px * r for px, r in per_s))}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "edgesim" / "catalog" / "data" / "calibrated.json")
@@ -98,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     doc["model_spread"] = {"bare": spread.bare, "factor": spread.factor, "anchored": spread.anchored}
     doc["peak_per_watt"] = peak_per_watt(catalog)
     doc["latent_trend"] = latent_trend(cal)
+    doc["service_floor"] = service_floor(cal)
+    doc["notes"]["service_floor"] = ("per engine group: the fastest inference (min_s) and input-pixel rate (px_per_s) of its published "
+                                     "points; a network not measured on the unit is never predicted faster")
     doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
                                     "a network with no factor of its own is given the line's value at its op count")
     doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma, pooled over leave-one-device-out, "
