@@ -5,10 +5,10 @@
   the model's latents are refitted once more against that engine, and the point is predicted from the result.
   The other models' latents and the other engines' fits are those of the full calibration: a higher-order leak
   (they were fitted against engines that saw the held-out point among hundreds), stated here.
-* **LODO**: every engine of a device with a published peak is predicted from its kind's prior learnt on the
-  other devices (the datasheet peak x the learnt fractions; the timing parameters, :data:`~edgesim.calibration.prior.TIMING_PARAMS`, from
-  the other devices measured under the same protocol, i.e. source family, where there are any), with model
-  latents fitted on the other devices' points only; no point of the device is used.
+* **LODO**: every engine of a device with a published peak is predicted from :func:`datasheet_prior` learnt on
+  the other devices (per parameter, the engines of the same kind and source family where any informed it, else
+  the kind's; the on-chip memory per unit of datasheet peak), with model latents fitted on the other devices'
+  points only; no point of the device is used.
 * **Interval**: the 10th and 90th percentiles of the held-out log residuals per prediction category
   (``anchored``: the model has other points on this engine; ``factor``: only on other engines of the kind;
   ``bare``: none), learnt on half of the devices and checked on the other half (two-fold cross-fitting by
