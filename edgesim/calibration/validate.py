@@ -29,7 +29,7 @@ from edgesim.calibration.devices import source_family
 from edgesim.calibration.fit import SIGMA_OBS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
-from edgesim.calibration.prior import PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
+from edgesim.calibration.prior import _INFORMED, PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
 
 __all__ = ["PER_PEAK_PARAMS", "HeldOut", "Scored", "coverage_two_fold", "datasheet_prior", "interval_quantiles",
            "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
@@ -253,7 +253,37 @@ def datasheet_prior(groups: Sequence[EngineGroup], g: EngineGroup) -> tuple[np.n
     for k, name in enumerate(PARAM_NAMES):
         if fam.learnt_from.get(name, 0) > 0:
             mean[k], sd[k] = fam.mean[k], fam.sd[k]
+    sd = np.maximum(sd, _rule_spread(fitted, rows, pk))
     return mean + _per_peak_shift(g.ctx.peak_ops_per_s), sd
+
+
+def _rule_spread(fitted: Sequence[EngineGroup], rows: Sequence[tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]],
+                 kind: str) -> np.ndarray:
+    """Per parameter, how far the rule of :func:`datasheet_prior` misses on the training engines themselves.
+
+    Each informed engine of the kind is predicted by the median of the *other devices'* informed engines of its
+    source family (else of the kind) and the robust spread (1.4826 x MAD) of those misses is returned, where at
+    least 3 engines give one (0 elsewhere): the spread of a median over two or three engines says little about how
+    far the next device lies from it (the RKNN NPUs fit at 0.4 to 1.0 of their peaks).
+    """
+    out = np.zeros(len(PARAM_NAMES))
+    mine = [(o, r) for o, r in zip(fitted, rows) if prior_kind(o.kind) == kind]
+    for k in range(len(PARAM_NAMES)):
+        informed = [(o, r) for o, r in mine if r[3][k] < _INFORMED * r[4][k] and (r[1] or k != 0)]
+        misses = []
+        for o, r in informed:
+            others = [x for x, _ in informed if x.device != o.device]
+            same = [y[2][k] for x, y in informed if x.device != o.device and _family(x) == _family(o)]
+            pool = same or [y[2][k] for x, y in informed if x in others]
+            if pool:
+                misses.append(r[2][k] - float(np.median(pool)))
+        if len(misses) >= 3:
+            out[k] = 1.4826 * float(np.median(np.abs(misses)))
+    return out
+
+
+def _family(o: EngineGroup) -> str:
+    return o.name.rsplit("/", 1)[-1]
 
 
 def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
@@ -303,12 +333,17 @@ def _posterior(ctx: Any, data: Any, mean: np.ndarray, sd: np.ndarray, speed: np.
 
 
 def _one_point_index(g: EngineGroup) -> int | None:
-    """The point a user would measure first: a ResNet- or MobileNet-class throughput at batch 1 (else any)."""
+    """The point a user would measure first: a ResNet-class point (the MLPerf reference network; a dense network
+    measures the MAC arrays' efficiency, which every network shares), else a MobileNet-class one, a throughput at
+    batch 1 before anything else."""
     cands = [i for i, m in enumerate(g.points) if any(s in m.canonical.lower() for s in _CLASS_RE)]
     if not cands:
         return None
-    batch1 = [i for i in cands if g.points[i].batch == 1 and g.points[i].quantity == "throughput"]
-    return (batch1 or cands)[0]
+
+    def rank(i: int) -> tuple[int, int, int]:
+        m = g.points[i]
+        return (0 if "resnet" in m.canonical.lower() else 1, 0 if m.batch == 1 and m.quantity == "throughput" else 1, i)
+    return min(cands, key=rank)
 
 
 def one_point_scored(cal: Calibration) -> list[Scored]:
