@@ -26,7 +26,7 @@ import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
 from edgesim.calibration.devices import source_family
-from edgesim.calibration.fit import SIGMA_OBS, PointTerms, fit_group, log_predict_jacobian, point_terms
+from edgesim.calibration.fit import SIGMA_OBS, UPPER_BOUNDS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
 from edgesim.calibration.prior import _INFORMED, PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
@@ -222,6 +222,11 @@ def _per_peak_row(o: EngineGroup) -> tuple[str, bool, np.ndarray, np.ndarray, np
     with no published peak does not inform them: its posterior spread is set to its prior's)."""
     assert o.fit is not None
     sd = o.fit.sd.copy()
+    # a rate its data pushed against its physical bound (dense conv at the datasheet peak, another class as fast as
+    # dense conv) is determined by the data, though the Jacobian at the bound reports it loosely
+    pinned = o.fit.theta >= UPPER_BOUNDS - 1e-3
+    pinned[0] &= o.ctx.peak_ops_per_s is not None
+    sd[pinned] = np.minimum(sd[pinned], 0.5 * o.fit.prior_sd[pinned])
     if not o.ctx.peak_ops_per_s:
         for name in PER_PEAK_PARAMS:
             sd[PARAM_NAMES.index(name)] = o.fit.prior_sd[PARAM_NAMES.index(name)]
