@@ -114,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     # the 80% interval of every prediction: z-quantiles of the standardized held-out residuals of the protocol
     # that matches the unit's state (edgesim.calibration.predict, "interval")
     scored = {"lodo": lodo_scored(cal), "one_point": one_point_scored(cal), "calibrated": lodfo_scored(cal)}
-    doc["interval_z"] = {"all": list(z_quantiles([s for v in scored.values() for s in v]))}  # one z: sigma alone narrows it
+    # each state's interval from the protocol that matches it (a datasheet unit: LODO; conditioned on its own points only:
+    # one-point; fitted on public points: LODFO); their standardized residuals differ too much to pool (the datasheet
+    # prior's spread is that of its rule's misses, so its z is below 1, a fitted unit's covariance is tight, so its z is
+    # above 1). "all" (pooled) serves a state no protocol matches.
+    doc["interval_z"] = {"all": list(z_quantiles([s for v in scored.values() for s in v])),
+                         **{k: list(z_quantiles(v)) for k, v in scored.items()}}
     doc["interval_z_by_protocol"] = {k: list(z_quantiles(v)) for k, v in scored.items()}
     spread = ModelSpread()
     doc["model_spread"] = {"bare": spread.bare, "factor": spread.factor, "anchored": spread.anchored}
@@ -125,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
                                      "points; a network not measured on the unit is never predicted faster")
     doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
                                     "a network with no factor of its own is given the line's value at its op count")
-    doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma, pooled over leave-one-device-out, "
-                                  "one-point and leave-one-(device, family)-out (by protocol: interval_z_by_protocol, for information)")
+    doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma: per unit state, of the protocol "
+                                  "that matches it (lodo: datasheet only; one_point: own points only; calibrated: leave-one-(device, "
+                                  "family)-out), and pooled (all)")
     doc["notes"]["peak_per_watt"] = "per kind: median and log spread of the catalog units' published peak / max power"
     doc = {"about": HEADER.split("\n"), **doc}
     args.out.write_text(json.dumps(doc, indent=0, allow_nan=False) + "\n", encoding="utf-8")

@@ -20,8 +20,8 @@ gradient of the log prediction (the delta method), ``s_model`` the spread of a n
 engine (:mod:`~edgesim.calibration.latents`: smaller when the network was measured on other engines or on this
 one). ``z10, z90`` are the 10th/90th percentiles of the standardized held-out residuals of the validation
 protocol that matches the unit's state (leave-one-device-out for ``prior``, one-point for a unit conditioned on
-its own few points, leave-one-(device, family)-out for a calibrated unit; the shipped file pools the three, so
-that the interval's width follows ``sigma`` alone), stored in the calibrated file.
+its own few points, leave-one-(device, family)-out for a calibrated unit; each learnt on its own protocol, since
+their standardized residuals differ too much to pool), stored in the calibrated file.
 Because ``Sigma`` shrinks as points are added, the interval narrows with every point.
 
 The calibration was fitted on the family-heuristic operator split of :mod:`edgesim.calibration.model_features`;
