@@ -77,6 +77,28 @@ def latent_trend(cal) -> dict[str, dict[str, float]]:
     return out
 
 
+FLOOR_MIN_NETWORKS = 30
+"""An engine's fastest published point is a floor only when it published many networks, small ones among them
+(the Hailo model zoo: 187 on Hailo-8); an engine measured on a few large networks lends no floor."""
+
+
+def service_floor(cal) -> dict[str, dict[str, float]]:
+    """Per engine group, the fastest inference any of its published points reached (``min_s``: one over the
+    highest inferences/s, a latency point counted as one inference per latency) and the fastest input-pixel rate
+    (``px_per_s``: input pixels x inferences/s). No published network on the engine ran faster or streamed its
+    input faster, so a network never measured there is not predicted faster either (the per-inference floor: a
+    dataflow NPU's first layers take the frame at a bounded pixel rate, and each inference pays a fixed cost)."""
+    out = {}
+    for g in cal.groups.values():
+        if len(set(g.data.canonical)) < FLOOR_MIN_NETWORKS:
+            continue
+        per_s = [(m.width_px * m.height_px, m.value if m.quantity == "throughput" else 1.0 / m.value)
+                 for m in g.points if m.quantity in ("throughput", "latency") and m.value > 0]
+        if per_s:
+            out[g.name] = {"min_s": float(1.0 / max(r for _, r in per_s)), "px_per_s": float(max(px * r for px, r in per_s))}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "edgesim" / "catalog" / "data" / "calibrated.json")
@@ -92,16 +114,25 @@ def main(argv: list[str] | None = None) -> int:
     # the 80% interval of every prediction: z-quantiles of the standardized held-out residuals of the protocol
     # that matches the unit's state (edgesim.calibration.predict, "interval")
     scored = {"lodo": lodo_scored(cal), "one_point": one_point_scored(cal), "calibrated": lodfo_scored(cal)}
-    doc["interval_z"] = {"all": list(z_quantiles([s for v in scored.values() for s in v]))}  # one z: sigma alone narrows it
+    # each state's interval from the protocol that matches it (a datasheet unit: LODO; conditioned on its own points only:
+    # one-point; fitted on public points: LODFO); their standardized residuals differ too much to pool (the datasheet
+    # prior's spread is that of its rule's misses, so its z is below 1, a fitted unit's covariance is tight, so its z is
+    # above 1). "all" (pooled) serves a state no protocol matches.
+    doc["interval_z"] = {"all": list(z_quantiles([s for v in scored.values() for s in v])),
+                         **{k: list(z_quantiles(v)) for k, v in scored.items()}}
     doc["interval_z_by_protocol"] = {k: list(z_quantiles(v)) for k, v in scored.items()}
     spread = ModelSpread()
     doc["model_spread"] = {"bare": spread.bare, "factor": spread.factor, "anchored": spread.anchored}
     doc["peak_per_watt"] = peak_per_watt(catalog)
     doc["latent_trend"] = latent_trend(cal)
+    doc["service_floor"] = service_floor(cal)
+    doc["notes"]["service_floor"] = ("per engine group: the fastest inference (min_s) and input-pixel rate (px_per_s) of its published "
+                                     "points; a network not measured on the unit is never predicted faster")
     doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
                                     "a network with no factor of its own is given the line's value at its op count")
-    doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma, pooled over leave-one-device-out, "
-                                  "one-point and leave-one-(device, family)-out (by protocol: interval_z_by_protocol, for information)")
+    doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma: per unit state, of the protocol "
+                                  "that matches it (lodo: datasheet only; one_point: own points only; calibrated: leave-one-(device, "
+                                  "family)-out), and pooled (all)")
     doc["notes"]["peak_per_watt"] = "per kind: median and log spread of the catalog units' published peak / max power"
     doc = {"about": HEADER.split("\n"), **doc}
     args.out.write_text(json.dumps(doc, indent=0, allow_nan=False) + "\n", encoding="utf-8")

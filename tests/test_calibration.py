@@ -241,3 +241,35 @@ def test_leave_one_device_out_predicts_from_the_datasheet_not_the_devices_points
     assert len(ratios) > 100
     assert float(np.median(np.abs(np.log(ratios)))) < 0.1 * np.log(3.0)
     assert 0.6 <= coverage_two_fold(base) <= 0.95  # the interval's z learnt on the other half of the devices
+
+
+def test_datasheet_prior_is_learnt_without_the_held_out_device_and_follows_family_and_peak():
+    # leave-one-device-out's prior is a function of the other devices' fits only (kind, source family, datasheet
+    # peak); a held-out Hailo part takes the Hailo zoo's efficiency and an on-chip memory scaled by its peak
+    from dataclasses import replace as dc_replace
+
+    from edgesim.calibration.calibrate import calibrate
+    from edgesim.calibration.prior import PARAM_NAMES
+    from edgesim.calibration.validate import _prior_without, _same_device
+    from edgesim.catalog import load_catalog
+
+    catalog = load_catalog()
+    keep = {"hailo8", "hailo8l", "coral_edgetpu", "coral_edgetpu_usb", "rk3566", "rk3588_1core", "rk1808", "rv1126"}
+    cal = calibrate([m for m in read_measurements(catalog_keys=catalog.devices) if m.device in keep], catalog)
+    g = cal.groups["hailo8/npu/hailo_zoo"]
+    mean, sd = _prior_without(cal, g, _same_device("hailo8"))
+    # the held-out device's own fits do not reach its prior
+    for o in cal.groups.values():
+        if o.device == "hailo8":
+            assert o.fit is not None
+            o.fit = dc_replace(o.fit, theta=o.fit.theta + 3.0, sd=o.fit.sd * 0.1)
+    mean2, sd2 = _prior_without(cal, g, _same_device("hailo8"))
+    assert np.array_equal(mean, mean2) and np.array_equal(sd, sd2)
+    # the same toolchain's other part sets the efficiency; on-chip memory scales with the datasheet peak
+    other = cal.groups["hailo8l/npu/hailo_zoo"]
+    assert other.fit is not None and g.ctx.peak_ops_per_s and other.ctx.peak_ops_per_s
+    k_eff, k_mem = PARAM_NAMES.index("log_eff_conv"), PARAM_NAMES.index("log_on_chip_bytes")
+    assert mean[k_eff] == pytest.approx(other.fit.theta[k_eff], abs=1e-9)
+    expected_mem = other.fit.theta[k_mem] + math.log(g.ctx.peak_ops_per_s / other.ctx.peak_ops_per_s)
+    assert mean[k_mem] == pytest.approx(expected_mem, abs=1e-9)
+    assert np.all(sd > 0)

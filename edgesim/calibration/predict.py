@@ -20,8 +20,8 @@ gradient of the log prediction (the delta method), ``s_model`` the spread of a n
 engine (:mod:`~edgesim.calibration.latents`: smaller when the network was measured on other engines or on this
 one). ``z10, z90`` are the 10th/90th percentiles of the standardized held-out residuals of the validation
 protocol that matches the unit's state (leave-one-device-out for ``prior``, one-point for a unit conditioned on
-its own few points, leave-one-(device, family)-out for a calibrated unit; the shipped file pools the three, so
-that the interval's width follows ``sigma`` alone), stored in the calibrated file.
+its own few points, leave-one-(device, family)-out for a calibrated unit; each learnt on its own protocol, since
+their standardized residuals differ too much to pool), stored in the calibrated file.
 Because ``Sigma`` shrinks as points are added, the interval narrows with every point.
 
 The calibration was fitted on the family-heuristic operator split of :mod:`edgesim.calibration.model_features`;
@@ -478,6 +478,16 @@ def _sigma(post: UnitPosterior, prof: ModelProfile, canonical: str, width_px: in
     return math.sqrt(max(0.0, var) + model_sd ** 2)
 
 
+def _floor_s(doc: Mapping[str, Any], post: UnitPosterior, width_px: int, height_px: int) -> float:
+    """The per-inference floor of a unit fitted on public points, seconds: the fastest inference its engine
+    group's published points reached, or its input pixels over their fastest input-pixel rate, whichever is
+    longer (``service_floor``; 0 where none)."""
+    floor = doc.get("service_floor", {}).get(post.group) if post.group else None
+    if not floor:
+        return 0.0
+    return max(float(floor["min_s"]), float(width_px * height_px) / float(floor["px_per_s"]))
+
+
 def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int, height_px: int, precision: str, batch: float = 1,
                  power_mode: str | None = None, calibrated: str | None = None) -> ServicePrediction:
     """Predict one unit running one model at one input size, batch, precision and power mode.
@@ -528,6 +538,14 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     service_s, latency_s, power_w = pred.service_s * time_factor, pred.latency_s * time_factor, pred.power_w
     source: Source = post.source
     low, high = service_s * math.exp(-z_hi * sigma), service_s * math.exp(-z_lo * sigma)
+    floor_s = _floor_s(doc, post, width_px, height_px)
+    if category != "anchored" and service_s < floor_s:
+        # no network published for this engine streamed its input faster: the estimate and the interval's low end
+        # sit at that floor, the high end keeps its ratio to the estimate
+        high *= floor_s / service_s
+        service_s, low = floor_s, floor_s
+        notes.append(f"per-inference floor {floor_s * 1e3:.3g} ms at {width_px} x {height_px} px: no network published for "
+                     "this engine ran faster or took its input pixels faster")
     if exact is not None:
         source = "measured"
         if exact["quantity"] == "throughput":

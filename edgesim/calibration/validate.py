@@ -5,10 +5,10 @@
   the model's latents are refitted once more against that engine, and the point is predicted from the result.
   The other models' latents and the other engines' fits are those of the full calibration: a higher-order leak
   (they were fitted against engines that saw the held-out point among hundreds), stated here.
-* **LODO**: every engine of a device with a published peak is predicted from its kind's prior learnt on the
-  other devices (the datasheet peak x the learnt fractions; the timing parameters, :data:`~edgesim.calibration.prior.TIMING_PARAMS`, from
-  the other devices measured under the same protocol, i.e. source family, where there are any), with model
-  latents fitted on the other devices' points only; no point of the device is used.
+* **LODO**: every engine of a device with a published peak is predicted from :func:`datasheet_prior` learnt on
+  the other devices (per parameter, the engines of the same kind and source family where any informed it, else
+  the kind's; the on-chip memory per unit of datasheet peak), with model latents fitted on the other devices'
+  points only; no point of the device is used.
 * **Interval**: the 10th and 90th percentiles of the held-out log residuals per prediction category
   (``anchored``: the model has other points on this engine; ``factor``: only on other engines of the kind;
   ``bare``: none), learnt on half of the devices and checked on the other half (two-fold cross-fitting by
@@ -26,12 +26,13 @@ import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
 from edgesim.calibration.devices import source_family
-from edgesim.calibration.fit import SIGMA_OBS, PointTerms, fit_group, log_predict_jacobian, point_terms
+from edgesim.calibration.fit import SIGMA_OBS, UPPER_BOUNDS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
-from edgesim.calibration.prior import PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind, with_timing_of
+from edgesim.calibration.prior import _INFORMED, PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
 
-__all__ = ["HeldOut", "Scored", "coverage_two_fold", "interval_quantiles", "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
+__all__ = ["PER_PEAK_PARAMS", "HeldOut", "Scored", "coverage_two_fold", "datasheet_prior", "interval_quantiles",
+           "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
            "one_point_scored", "two_fold_coverage", "z_quantiles"]
 
 
@@ -98,16 +99,12 @@ def lodo(cal: Calibration) -> list[HeldOut]:
     where_of = cal.points_of()
     out = []
     for dev in devices:
-        others = [(g.name.rsplit("/", 1)[-1], g.kind, g.ctx.peak_ops_per_s is not None, g.fit)
-                  for g in cal.groups.values() if g.device != dev and g.fit is not None]
-        priors = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for _, kind, peak, f in others])
+        others = [g for g in cal.groups.values() if g.device != dev]
         own_groups = [g.name for g in cal.groups.values() if g.device == dev]
         for g in cal.groups.values():
             if g.device != dev or g.ctx.peak_ops_per_s is None:
                 continue
-            family = g.name.rsplit("/", 1)[-1]
-            same = learn_priors([(kind, peak, f.theta, f.sd, f.prior_sd) for fam, kind, peak, f in others if fam == family])
-            theta = np.asarray(with_timing_of(priors[prior_kind(g.kind)], same[prior_kind(g.kind)]).mean)
+            theta, _ = datasheet_prior(others, g)
             t = point_terms(theta, g.ctx, g.data)
             keys = g.keys
             lat = {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=own_groups), cal.latent_prior)
@@ -203,17 +200,100 @@ def _latents_without(cal: Calibration, keys: Sequence[str], terms: Mapping[str, 
     return {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=skip), cal.latent_prior) for k in set(keys)}
 
 
-def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
-    """The kind prior of ``g`` learnt on the groups ``exclude`` rejects, with the timing parameters of the groups of
-    the same source family where there are any."""
-    others = [o for o in cal.groups.values() if not exclude(o) and o.fit is not None]
-    rows = [(o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta, o.fit.sd, o.fit.prior_sd) for o in others]  # type: ignore[union-attr]
+PER_PEAK_PARAMS: tuple[str, ...] = ("log_on_chip_bytes",)
+"""Parameters whose prior is learnt per unit of datasheet peak (``log value - log(peak / 1e13)``): a part with
+twice the MAC arrays carries about twice the on-chip memory (Hailo-8 vs Hailo-8L fit 25 MB vs 8.5 MB at 26 vs
+13 TOPS); an engine without a published peak lends the absolute value."""
+
+_PEAK_UNIT = 1e13
+
+
+def _per_peak_shift(peak_ops_per_s: float | None) -> np.ndarray:
+    """What :data:`PER_PEAK_PARAMS` are shifted by at a given peak (0 for the others, and with no peak)."""
+    shift = np.zeros(len(PARAM_NAMES))
+    if peak_ops_per_s:
+        for name in PER_PEAK_PARAMS:
+            shift[PARAM_NAMES.index(name)] = math.log(peak_ops_per_s / _PEAK_UNIT)
+    return shift
+
+
+def _per_peak_row(o: EngineGroup) -> tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]:
+    """A fitted engine as a :func:`learn_priors` row, :data:`PER_PEAK_PARAMS` per unit of its peak (an engine
+    with no published peak does not inform them: its posterior spread is set to its prior's)."""
+    assert o.fit is not None
+    sd = o.fit.sd.copy()
+    # a rate its data pushed against its physical bound (dense conv at the datasheet peak, another class as fast as
+    # dense conv) is determined by the data, though the Jacobian at the bound reports it loosely
+    pinned = o.fit.theta >= UPPER_BOUNDS - 1e-3
+    pinned[0] &= o.ctx.peak_ops_per_s is not None
+    sd[pinned] = np.minimum(sd[pinned], 0.5 * o.fit.prior_sd[pinned])
+    if not o.ctx.peak_ops_per_s:
+        for name in PER_PEAK_PARAMS:
+            sd[PARAM_NAMES.index(name)] = o.fit.prior_sd[PARAM_NAMES.index(name)]
+    return o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta - _per_peak_shift(o.ctx.peak_ops_per_s), sd, o.fit.prior_sd
+
+
+def datasheet_prior(groups: Sequence[EngineGroup], g: EngineGroup) -> tuple[np.ndarray, np.ndarray]:
+    """The prior of ``g``'s log parameters from its datasheet and the fitted ``groups`` (which must not hold it).
+
+    A small hierarchical regression on what is known before any point of the engine is seen: its kind, its
+    datasheet peak and the protocol it is measured under (its source family: the vendor toolchain or benchmark
+    harness, which sets the per-call overhead, the host round trip and how close to peak its compiler gets):
+
+    * every parameter: the weighted median of the engines of the kind whose data informed it
+      (:func:`~edgesim.calibration.prior.learn_priors`), replaced by the median over the engines of the same
+      kind *and* source family where any informed it (a family's engines share software and timing; the Hailo
+      zoo runs its parts at their datasheet peak, the Coral page at a quarter of it);
+    * :data:`PER_PEAK_PARAMS` are learnt per unit of peak and put back at ``g``'s peak.
+
+    Strictly out of sample when ``groups`` excludes ``g``'s device (leave-one-device-out) or source (LOSO).
+    """
+    fitted = [o for o in groups if o.fit is not None]
+    rows = [_per_peak_row(o) for o in fitted]
     family = g.name.rsplit("/", 1)[-1]
-    same = [r for o, r in zip(others, rows) if o.name.rsplit("/", 1)[-1] == family]
+    same = [r for o, r in zip(fitted, rows) if o.name.rsplit("/", 1)[-1] == family]
     pk = prior_kind(g.kind)
-    prior = with_timing_of(learn_priors(rows)[pk], learn_priors(same)[pk])
-    mean, sd = prior.arrays()
-    return mean, sd
+    base, fam = learn_priors(rows)[pk], learn_priors(same)[pk]
+    mean, sd = base.arrays()
+    for k, name in enumerate(PARAM_NAMES):
+        if fam.learnt_from.get(name, 0) > 0:
+            mean[k], sd[k] = fam.mean[k], fam.sd[k]
+    sd = np.maximum(sd, _rule_spread(fitted, rows, pk))
+    return mean + _per_peak_shift(g.ctx.peak_ops_per_s), sd
+
+
+def _rule_spread(fitted: Sequence[EngineGroup], rows: Sequence[tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]],
+                 kind: str) -> np.ndarray:
+    """Per parameter, how far the rule of :func:`datasheet_prior` misses on the training engines themselves.
+
+    Each informed engine of the kind is predicted by the median of the *other devices'* informed engines of its
+    source family (else of the kind) and the robust spread (1.4826 x MAD) of those misses is returned, where at
+    least 3 engines give one (0 elsewhere): the spread of a median over two or three engines says little about how
+    far the next device lies from it (the RKNN NPUs fit at 0.4 to 1.0 of their peaks).
+    """
+    out = np.zeros(len(PARAM_NAMES))
+    mine = [(o, r) for o, r in zip(fitted, rows) if prior_kind(o.kind) == kind]
+    for k in range(len(PARAM_NAMES)):
+        informed = [(o, r) for o, r in mine if r[3][k] < _INFORMED * r[4][k] and (r[1] or k != 0)]
+        misses = []
+        for o, r in informed:
+            others = [x for x, _ in informed if x.device != o.device]
+            same = [y[2][k] for x, y in informed if x.device != o.device and _family(x) == _family(o)]
+            pool = same or [y[2][k] for x, y in informed if x in others]
+            if pool:
+                misses.append(r[2][k] - float(np.median(pool)))
+        if len(misses) >= 3:
+            out[k] = 1.4826 * float(np.median(np.abs(misses)))
+    return out
+
+
+def _family(o: EngineGroup) -> str:
+    return o.name.rsplit("/", 1)[-1]
+
+
+def _prior_without(cal: Calibration, g: EngineGroup, exclude: Callable[[EngineGroup], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`datasheet_prior` of ``g`` learnt on the groups ``exclude`` rejects."""
+    return datasheet_prior([o for o in cal.groups.values() if not exclude(o)], g)
 
 
 def _same_device(device: str) -> Callable[[EngineGroup], bool]:
@@ -258,12 +338,17 @@ def _posterior(ctx: Any, data: Any, mean: np.ndarray, sd: np.ndarray, speed: np.
 
 
 def _one_point_index(g: EngineGroup) -> int | None:
-    """The point a user would measure first: a ResNet- or MobileNet-class throughput at batch 1 (else any)."""
+    """The point a user would measure first: a ResNet-class point (the MLPerf reference network; a dense network
+    measures the MAC arrays' efficiency, which every network shares), else a MobileNet-class one, a throughput at
+    batch 1 before anything else."""
     cands = [i for i, m in enumerate(g.points) if any(s in m.canonical.lower() for s in _CLASS_RE)]
     if not cands:
         return None
-    batch1 = [i for i in cands if g.points[i].batch == 1 and g.points[i].quantity == "throughput"]
-    return (batch1 or cands)[0]
+
+    def rank(i: int) -> tuple[int, int, int]:
+        m = g.points[i]
+        return (0 if "resnet" in m.canonical.lower() else 1, 0 if m.batch == 1 and m.quantity == "throughput" else 1, i)
+    return min(cands, key=rank)
 
 
 def one_point_scored(cal: Calibration) -> list[Scored]:
