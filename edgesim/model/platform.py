@@ -11,9 +11,9 @@ from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BATTERY_MODELS, EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
 from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
-from ..physics.leakage import ExpLeakageNode
+from ..physics.leakage import ExpLeakageNode, ExpLeakageSystem
 from ..physics.liion import LiIonPack
-from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork
+from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork, ThermalSystem
 from ..spec.schema import BatterySpec, ScenarioSpec, ScheduleSpec, ThermalSpec
 from .records import (
     AmbientModel,
@@ -192,6 +192,9 @@ def _exp_leakage(spec: ScenarioSpec, net: ThermalNetwork, initial_temp_c: float)
                                 "without fan or ambient profile (use leakage_w_per_k, the clamped linear form, otherwise)")
         if out:
             raise ScenarioError(spec.source, field, "exponential leakage: one unit per device (one node)")
+        if any(u.leakage_w_per_k for u in spec.compute_units):
+            raise ScenarioError(spec.source, field, "exponential leakage: no other unit on the device may have linear "
+                                "leakage_w_per_k (one leakage model per device)")
         r = 1.0 / float(net.conductance_w_per_k[0, 0])
         node = ExpLeakageNode(r, float(net.capacity_j_per_k[0]), net.ambient_c, leak.p0_w, leak.k_per_k, leak.ref_temp_c)
         worst_w = _worst_node_power_w(spec, unit.thermal_node)
@@ -235,6 +238,8 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
     if spec.thermal is None and spec.battery is None and not spec.platform_loads and not cam_loads:
         return None
     network = leaky_net = fan = ambient = None
+    system: ThermalSystem | None = None
+    term_unit: tuple[int, ...] = ()
     exp_leak: tuple[ExpLeakageModel, ...] = ()
     initial_temp_c = None
     thermal = spec.thermal
@@ -242,8 +247,10 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         names = [n.name for n in thermal.nodes]
         caps = [n.capacity_j_per_k for n in thermal.nodes]
         pairs, to_ambient = thermal_links(thermal)
-        leakage = [LinearLeakage(u.thermal_node, u.leakage_w_per_k, u.leakage_ref_temp_c)
-                   for u in units if u.thermal_node and u.leakage_w_per_k]
+        # the clamped linear leakage terms, one per leaky unit, and (carried on the model) the unit of each term
+        term_unit = tuple(i for i, u in enumerate(units) if u.thermal_node and u.leakage_w_per_k)
+        leakage = [LinearLeakage(units[i].thermal_node, units[i].leakage_w_per_k, units[i].leakage_ref_temp_c)  # type: ignore[arg-type]
+                   for i in term_unit]
         try:
             network = ThermalNetwork(names, caps, thermal.ambient_c, pairs, to_ambient)
             leaky_net = ClampedLeakageNetwork(names, caps, thermal.ambient_c, pairs, to_ambient, leakage) if leakage else None
@@ -254,6 +261,10 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
             fan = _fan(spec, names, caps, pairs, to_ambient, leakage)
         ambient = _ambient(spec, names)
         exp_leak = _exp_leakage(spec, network, initial_temp_c)
+        system = leaky_net if leaky_net is not None else network
+        if exp_leak:
+            system = ExpLeakageSystem(exp_leak[0].node, names[0])
+            term_unit = tuple(i for i, u in enumerate(units) if u.name == exp_leak[0].unit)
     elif any(u.throttle_steps is not None or u.leakage is not None for u in spec.compute_units):
         raise ScenarioError(spec.source, "thermal", "throttle_steps and leakage need a thermal section")
     battery = None
@@ -272,5 +283,6 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
         loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node, load_schedule(p.schedule))
                     for p in spec.platform_loads) + cam_loads,
-        leakage_network=leaky_net, fan=fan, ambient=ambient, throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
+        leakage_network=leaky_net, thermal=system, leakage_term_unit=term_unit, fan=fan, ambient=ambient,
+        throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
         liion=battery is not None and isinstance(battery, LiIonPack))

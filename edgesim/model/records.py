@@ -20,7 +20,7 @@ from ..physics.leakage import ExpLeakageNode
 from ..physics.liion import LiIonPack
 from ..physics.power import PowerModel
 from ..physics.sleep import SleepState
-from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
 from ..physics.throttle import StepController, TripPoint
 
 __all__ = [
@@ -383,6 +383,11 @@ class FanLevelModel:
     network: ThermalNetwork
     leakage_network: ClampedLeakageNetwork | None
 
+    @property
+    def system(self) -> ThermalSystem:
+        """The thermal system in force at this level (the clamped-leakage network when there is leakage)."""
+        return self.leakage_network if self.leakage_network is not None else self.network
+
 
 @dataclass(frozen=True)
 class FanModel:
@@ -424,6 +429,8 @@ class PlatformModel:
     dcdc_efficiency: float
     loads: tuple[PlatformLoadModel, ...]
     leakage_network: ClampedLeakageNetwork | None = None
+    thermal: ThermalSystem | None = None  # what the simulator integrates (without a fan; a fan's level picks its own)
+    leakage_term_unit: tuple[int, ...] = ()  # the unit (index into SystemModel.units) of each leakage term of ``thermal``
     fan: FanModel | None = None
     ambient: AmbientModel | None = None
     throttle_steps: tuple[ThrottleStepsModel, ...] = ()

@@ -35,7 +35,7 @@ from ..errors import EdgesimError
 from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
 from ..physics.liion import LiIonPack
-from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
 from ..physics.throttle import StepController
 from .ambient import step_means
 from .events import Wake, scheduler_of
@@ -46,7 +46,6 @@ __all__ = ["LATE", "LIION_STEP_S", "PlatformEdge", "PlatformSim", "Watch"]
 LATE = NORMAL + 1  # after every normal event of the same instant
 NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
 LIION_STEP_S = 10.0  # longest span integrated at one mean power by the Li-ion pack, s
-_REF_BAND = 1e-9  # as physics.thermal: a term's T_ref crossing is located this close (K, relative to 1 + |T_ref|)
 
 
 class Watch:
@@ -137,16 +136,17 @@ class PlatformSim:
         self.fan_energy_j = 0.0
         self.fan_duty_area = 0.0
         self.fan_power_w = 0.0
-        self.net: ThermalNetwork | None = model.network
+        self.net: ThermalNetwork | None = model.network  # without leakage: node names, ambient, its conductances
         self.leaky: ClampedLeakageNetwork | None = model.leakage_network
+        self.system: ThermalSystem | None = model.thermal  # what is integrated
         if self.fan is not None:
             self._set_fan_level(0)
-        self.exp_leak = model.exp_leakage[0] if model.exp_leakage else None
+        self._exp = bool(model.exp_leakage)  # exponential leakage: no worst-case bound, no linear region
         self.ambient = model.ambient
         self._amb_dev_k = 0.0
         self._sun_w = 0.0
         self.ladders: dict[int, _Ladder] = {}
-        self._exp_unit = -1
+        self.leak_term_unit = model.leakage_term_unit  # the unit of each leakage term of the thermal system
         if self.net is not None:
             index = {n: i for i, n in enumerate(self.net.node_names)}
             self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
@@ -163,18 +163,9 @@ class PlatformSim:
             self.temp_c = np.full(len(index), float(model.initial_temp_c))
             self.max_temp_c = self.temp_c.copy()
             self.temp_area = np.zeros(len(index))  # integral of T dt per node (for interval means)
-            # unit -> its clamped linear leakage term (the network's terms are the leaky units in order)
-            self.leak_term = [-1] * len(units)
-            k = 0
-            for i, u in enumerate(units):
-                if u.unit_model.thermal_node and u.unit_model.leakage_w_per_k:
-                    self.leak_term[i] = k
-                    k += 1
             names = {u.name: i for i, u in enumerate(units)}
             for ladder in model.throttle_steps:
                 self.ladders[names[ladder.unit]] = _Ladder(ladder)
-            if self.exp_leak is not None:
-                self._exp_unit = names[self.exp_leak.unit]
             self.fan_node = index[self.fan.watch_node] if self.fan is not None else -1
         self.leak_energy_j = np.zeros(len(units))
         self._forcing_w = np.zeros(len(self.net.node_names) if self.net is not None else 0)
@@ -226,7 +217,7 @@ class PlatformSim:
                 self.watches.append(Watch("regime", -1))
             self._worst_unit_w = np.array([u.worst_power_w() for u in units])
             self._update_bounds()
-        self._leaky = bool(self.net is not None and (self.leaky is not None or self.exp_leak is not None))
+        self._leaky = bool(self.leak_term_unit)
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
             worst_w = sum(u.worst_power_w() for u in units) + (max(lv.power_w for lv in self.fan.levels) if self.fan else 0.0)
@@ -273,6 +264,7 @@ class PlatformSim:
         self.fan_level = level
         self.net = lv.network
         self.leaky = lv.leakage_network
+        self.system = lv.system
         self.fan_power_w = lv.power_w
 
     def _node_power(self, unit_power_w: np.ndarray) -> np.ndarray:
@@ -312,29 +304,16 @@ class PlatformSim:
         if dt <= 0:
             return
         load_w = self._base_w
-        if self.net is not None:
-            if self.exp_leak is not None:
-                node = self.unit_node[self._exp_unit]
-                step = self.exp_leak.node.advance(float(self.temp_c[node]), float(self._p_eff[node]), dt)
-                mean_c = np.array([step.mean_temp_c])
-                self.temp_c = np.array([step.temp_c])
-                if not self.units[self._exp_unit].off:
-                    self.leak_energy_j[self._exp_unit] += step.leakage_energy_j
-                    load_w += step.leakage_energy_j / dt
-            elif self.leaky is not None:
-                leaky = self.leaky.advance(self.temp_c, self._p_eff, dt)
-                mean_c = leaky.mean_temp_c
-                self.temp_c = leaky.temp_c
-                for i, k in enumerate(self.leak_term):
-                    if k >= 0 and not self.units[i].off:
-                        leak_j = float(leaky.leakage_energy_j[k])
-                        self.leak_energy_j[i] += leak_j
-                        load_w += leak_j / dt
-            else:
-                mean_c = self.net.mean_temp_c(self.temp_c, self._p_eff, dt)
-                self.temp_c = self.net.step(self.temp_c, self._p_eff, dt)
+        if self.system is not None:
+            step = self.system.advance(self.temp_c, self._p_eff, dt)
+            self.temp_c = step.temp_c
+            for k, i in enumerate(self.leak_term_unit):  # an off unit's leakage heats its node but is not charged to it
+                if not self.units[i].off:
+                    leak_j = float(step.leakage_energy_j[k])
+                    self.leak_energy_j[i] += leak_j
+                    load_w += leak_j / dt
             np.maximum(self.max_temp_c, self.temp_c, out=self.max_temp_c)
-            self.temp_area += mean_c * dt
+            self.temp_area += step.mean_temp_c * dt
         if self.fan is not None:
             self.fan_energy_j += self.fan_power_w * dt
             self.fan_duty_area += self.fan.levels[self.fan_level].duty * dt
@@ -527,9 +506,12 @@ class PlatformSim:
 
     def node_rate_k_per_s(self, node: int, dt_s: float) -> float:
         """Mean rate of change of ``node``'s temperature over the next ``dt_s`` under the powers now in force, K/s."""
-        if self.net is None or node < 0 or self.exp_leak is not None:
+        if self.system is None or node < 0:
             return 0.0
-        net, p = self._motion()
+        region = self.system.region(self.temp_c, self._p_eff)
+        if region is None:
+            return 0.0
+        net, p = region
         return float(net.step(self.temp_c, p, dt_s)[node] - self.temp_c[node]) / dt_s
 
     def forward_to(self, t_s: float) -> None:
@@ -571,30 +553,14 @@ class PlatformSim:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
 
-    def _motion(self) -> tuple[ThermalNetwork, np.ndarray]:
-        """The linear network and node heat that hold from now on (with clamped leakage: in the current region)."""
-        assert self.net is not None
-        if self.leaky is None:
-            return self.net, self._p_eff
-        # ClampedLeakageNetwork's region machinery: the active set at the current state, its folded network and
-        # constant term (physics/thermal.py); the region lasts until the 'regime' watch fires
-        active = self.leaky._active(self.temp_c, self._p_eff)
-        return self.leaky._network(active), self._p_eff + self.leaky._constant_w(active)
-
     def _reach_s(self, node: int, target_c: float, horizon_s: float, direction: str) -> float:
         """Exact time for ``node`` to reach ``target_c`` under the current powers (inf: not within the horizon)."""
         if not math.isfinite(target_c):
             return math.inf
         if self._margin_k:
             target_c = target_c - self._margin_k if direction == "up" else target_c + self._margin_k
-        if self.exp_leak is not None:
-            temp = float(self.temp_c[node])
-            if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
-                return 0.0
-            t = self.exp_leak.node.time_to_reach_s(temp, float(self._p_eff[node]), target_c)
-            return t if t <= horizon_s else math.inf
-        net, p = self._motion()
-        return net.time_to_reach_s(self.temp_c, p, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
+        assert self.system is not None
+        return self.system.time_to_reach_s(self.temp_c, self._p_eff, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
 
     def _plan(self, watch: Watch, horizon_s: float) -> tuple[float, str] | None:
         """Exact time to this watch's next crossing at the current powers, and what happens then."""
@@ -612,7 +578,8 @@ class PlatformSim:
             t_down = self._reach_s(self.fan_node, down_c, horizon_s, "down")
             return (t_up, "fan_up") if t_up <= t_down else (t_down, "fan_down")
         if kind == "regime":
-            return self._regime_s(horizon_s), "regime"
+            assert self.system is not None
+            return self.system.region_change_s(self.temp_c, self._p_eff, horizon_s, self._margin_k), "regime"
         unit = self.units[watch.unit]
         if unit.off:
             return None
@@ -630,24 +597,6 @@ class PlatformSim:
             return self._reach_s(node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
         return self._reach_s(node, throttle.threshold_c, horizon_s, "up"), "throttle"
 
-    def _regime_s(self, horizon_s: float) -> float:
-        """Time until a clamped leakage term crosses its reference temperature (the region changes)."""
-        leaky = self.leaky
-        assert leaky is not None
-        active = leaky._active(self.temp_c, self._p_eff)
-        net = leaky._network(active)
-        p = self._p_eff + leaky._constant_w(active)
-        first = math.inf
-        for k, on in enumerate(active):
-            term = leaky.leakage[k]
-            band = _REF_BAND * (1.0 + abs(term.ref_temp_c))
-            band += self._margin_k
-            target = term.ref_temp_c - band if on else term.ref_temp_c + band
-            t = net.time_to_reach_s(self.temp_c, p, term.node, target, horizon_s, "down" if on else "up")
-            if t > 0.0:
-                first = min(first, t)
-        return first
-
     def _bound(self, watch: Watch, kind: str, horizon_s: float, t_exact: float) -> float:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given).
 
@@ -661,7 +610,7 @@ class PlatformSim:
                 return min(LIION_STEP_S, 0.5 * t_exact) if self.liion else 0.0
             assert self.battery is not None
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
-        if kind == "regime" or self.exp_leak is not None:
+        if kind == "regime" or self._exp:
             return 0.0
         hot, cold = self._bound_networks()
         if hot is None or cold is None:
@@ -716,23 +665,19 @@ class PlatformSim:
             return (hot_base, self._p_hot), (cold_net, self._p_cold)
         leaky = hot_lv.leakage_network if hot_lv is not None else self.leaky
         assert leaky is not None
-        all_on = tuple(True for _ in leaky.leakage)
         low_c = min(float(self.temp_c.min()), self.net.ambient_c)
         p = self._p_hot.copy()
         for term in leaky.leakage:
             ref = min(term.ref_temp_c, low_c)
             p[self.net.node_names.index(term.node)] += term.w_per_k * (self.net.ambient_c - ref)
-        return (leaky._network(all_on), p), (cold_net, self._p_cold)
+        return (leaky.all_terms_network(), p), (cold_net, self._p_cold)
 
     def _leak_now_w(self) -> float:
-        if self.net is None:
+        if not self.leak_term_unit:
             return 0.0
-        if self.exp_leak is not None:
-            return 0.0 if self.units[self._exp_unit].off else self.exp_leak.node.leakage_power_w(float(self.temp_c[self.unit_node[self._exp_unit]]))
-        if self.leaky is None:
-            return 0.0
-        power = self.leaky.leakage_power_w(self.temp_c)
-        return float(sum(power[k] for i, k in enumerate(self.leak_term) if k >= 0 and not self.units[i].off))
+        assert self.system is not None
+        power = self.system.leakage_power_w(self.temp_c)
+        return float(sum(power[k] for k, i in enumerate(self.leak_term_unit) if not self.units[i].off))
 
     def _check_chatter(self, what: str, i: int, now: float) -> None:
         """End the run if this watch switches so fast that the run would need over CHATTER_MAX_PROJECTED switches."""
