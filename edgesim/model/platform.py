@@ -9,7 +9,7 @@ from pathlib import Path
 from ..catalog.cells import load_cell
 from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
-from ..physics.battery import BATTERY_MODELS, EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
+from ..physics.battery import BATTERY_MODELS, BatteryModel, IdealBattery, KiBaMBattery, LiIonSupply, PeukertBattery
 from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
 from ..physics.leakage import ExpLeakageNode, ExpLeakageSystem
 from ..physics.liion import LiIonPack
@@ -57,17 +57,6 @@ def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBat
         return LiIonPack(load_cell(spec.cell), spec.series, spec.parallel, 1.0, spec.cell_temp_c)
     battery: IdealBattery | PeukertBattery | KiBaMBattery = BATTERY_MODELS[spec.model](spec.model_dump())
     return battery
-
-
-def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack, initial_soc: float) -> object:
-    if isinstance(model, LiIonPack):
-        return model.initial_state(initial_soc)
-    full = model.initial_state()
-    if initial_soc == 1.0:
-        return full
-    if isinstance(full, KiBaMState):  # at rest: both wells at the same height
-        return KiBaMState(full.y1_coulomb * initial_soc, full.y2_coulomb * initial_soc)
-    return EnergyState(full.energy_j * initial_soc)
 
 
 def _liion(spec: ScenarioSpec) -> LiIonPack:
@@ -267,12 +256,15 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
             term_unit = tuple(i for i, u in enumerate(units) if u.name == exp_leak[0].unit)
     elif any(u.throttle_steps is not None or u.leakage is not None for u in spec.compute_units):
         raise ScenarioError(spec.source, "thermal", "throttle_steps and leakage need a thermal section")
-    battery = None
+    battery: BatteryModel | None = None
     battery_state = None
     if spec.battery is not None:
-        battery = _liion(spec) if spec.battery.model == "liion" else battery_model(spec.battery)
-        battery_state = _initial_battery_state(battery, spec.battery.initial_soc)
-        if not isinstance(battery, LiIonPack) and battery.is_empty(battery_state):  # type: ignore[arg-type]
+        if spec.battery.model == "liion":
+            battery = LiIonSupply(_liion(spec))
+        else:
+            battery = BATTERY_MODELS[spec.battery.model](spec.battery.model_dump())
+        battery_state = battery.initial_state(spec.battery.initial_soc)
+        if battery.is_empty(battery_state):
             raise ScenarioError(spec.source, "battery.initial_soc",
                                 f"{spec.battery.initial_soc} starts the {spec.battery.model} battery at its cut-off "
                                 f"(cutoff_soc {spec.battery.cutoff_soc}, within 1e-9 of the capacity): nothing to run")
@@ -284,5 +276,4 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node, load_schedule(p.schedule))
                     for p in spec.platform_loads) + cam_loads,
         leakage_network=leaky_net, thermal=system, leakage_term_unit=term_unit, fan=fan, ambient=ambient,
-        throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
-        liion=battery is not None and isinstance(battery, LiIonPack))
+        throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak)

@@ -17,7 +17,6 @@ from ..physics.battery import BatteryModel
 from ..physics.dvfs import Transition
 from ..physics.fan import FanCurve
 from ..physics.leakage import ExpLeakageNode
-from ..physics.liion import LiIonPack
 from ..physics.power import PowerModel
 from ..physics.sleep import SleepState
 from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
@@ -417,13 +416,13 @@ class PlatformModel:
 
     ``network`` has no leakage folded in; ``leakage_network`` (when a unit has linear leakage) clamps it at 0
     below each unit's reference temperature. ``fan``, ``ambient``, ``throttle_steps`` and ``exp_leakage`` are
-    the optional issue-12 models; ``liion`` marks a Li-ion pack battery (``battery`` is then a LiIonPack with
-    a DC-DC efficiency of 1: the simulator divides by ``dcdc_efficiency`` itself).
+    optional; ``battery`` is any :class:`~edgesim.physics.battery.BatteryModel` (a Li-ion pack as a
+    :class:`~edgesim.physics.battery.LiIonSupply`), fed through ``dcdc_efficiency`` by the simulator.
     """
 
     network: ThermalNetwork | None
     initial_temp_c: float | None
-    battery: BatteryModel | LiIonPack | None
+    battery: BatteryModel | None
     battery_initial_state: Any
     battery_kind: str | None
     dcdc_efficiency: float
@@ -435,7 +434,6 @@ class PlatformModel:
     ambient: AmbientModel | None = None
     throttle_steps: tuple[ThrottleStepsModel, ...] = ()
     exp_leakage: tuple[ExpLeakageModel, ...] = ()
-    liion: bool = False
 
     @property
     def platform_load_w(self) -> float:

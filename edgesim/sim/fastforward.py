@@ -332,9 +332,9 @@ class FastForward:
         margin_k = ripple_k + MARGIN_K
         empty_margin_s = 2.0 * period + 1.0
         reason_at_max = "end"
-        liion = platform.battery is not None and platform.liion
-        if liion:  # one ODE solve: the cut-off at the most the device can draw over the jump comes no later
-            platform._flush_liion()
+        ode_cutoff = platform.battery is not None and not platform.battery.cheap_cutoff
+        if ode_cutoff:  # one ODE solve (a Li-ion pack): the cut-off at the most the device can draw over the jump comes no later
+            platform.settle_battery()
             fan_w = max(lv.power_w for lv in platform.fan.levels) if platform.fan is not None else 0.0
             draw_w = battery_draw_w(float(np.sum(mean_w)) + sum(load.max_power_w for load in platform.model.loads)
                                     + fan_w + 2.0 * platform._leak_now_w(), platform.dcdc_efficiency)
@@ -354,7 +354,7 @@ class FastForward:
         while True:
             seg_end = min(platform.ambient_next_s, platform.schedule_next_s, t_max)
             span = seg_end - t
-            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s, skip_empty=liion)
+            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s, skip_empty=ode_cutoff)
             if kind == "empty":
                 quiet = min(quiet, 0.98 * (quiet + empty_margin_s))  # approach the cut-off geometrically
             if quiet >= span + 2.0 * period or (quiet >= span and seg_end >= t_max):

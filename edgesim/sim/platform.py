@@ -18,8 +18,8 @@ module keeps the state, the recording bins and the crossing events:
   drawn from the supply (``fan_energy_j``).
 * a time-varying ambient and sun heat enter as node heat held at its exact mean over fixed steps
   (``edgesim.sim.ambient``); each step is an event.
-* a Li-ion pack (``physics.liion.LiIonPack``) is integrated at the mean load power of each span of at most
-  ``LIION_STEP_S`` (exact while the power is constant over the span; see ``docs/physics.md``).
+* the battery is any ``physics.battery.BatteryModel``; a Li-ion pack (``physics.battery.LiIonSupply``) buffers
+  its steps itself and is integrated at the mean load power of each span of at most ``LIION_STEP_S``.
 """
 from __future__ import annotations
 
@@ -34,18 +34,16 @@ from simpy.core import NORMAL, StopSimulation
 from ..errors import EdgesimError
 from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
-from ..physics.liion import LiIonPack
 from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
 from ..physics.throttle import StepController
 from .ambient import step_means
 from .events import Wake, scheduler_of
 from .unit import UnitSim
 
-__all__ = ["LATE", "LIION_STEP_S", "PlatformEdge", "PlatformSim", "Watch"]
+__all__ = ["LATE", "PlatformEdge", "PlatformSim", "Watch"]
 
 LATE = NORMAL + 1  # after every normal event of the same instant
 NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
-LIION_STEP_S = 10.0  # longest span integrated at one mean power by the Li-ion pack, s
 
 
 class Watch:
@@ -171,15 +169,10 @@ class PlatformSim:
         self._forcing_w = np.zeros(len(self.net.node_names) if self.net is not None else 0)
         # battery
         self.dcdc_efficiency = model.dcdc_efficiency
-        self.battery: Any = model.battery
+        self.battery: Any = model.battery  # a physics.battery.BatteryModel
         self.battery_state = model.battery_initial_state
-        self.liion = model.liion
         self.battery_energy_j = 0.0  # drawn at the battery terminals
         self.load_energy_j = 0.0  # delivered to loads (units + platform loads + fan), for conservation checks
-        self.battery_heat_j = 0.0  # Li-ion: heat in R0 and the RC resistors
-        self.battery_ocv_energy_j = 0.0  # Li-ion: energy taken from the open-circuit source
-        self._pend_j = 0.0  # Li-ion: terminal energy not yet integrated into the pack's state
-        self._pend_s = 0.0
         self._draw_w = 0.0
         self._p_eff = np.zeros(len(self.net.node_names) if self.net is not None else 0)  # heat input per node (W)
         # recording bins (noted at edges, like the units)
@@ -229,9 +222,8 @@ class PlatformSim:
         temp_area = tuple(float(x) for x in self.temp_area) if self.net is not None else ()
         voltage = math.nan
         if self.battery is not None:
-            if self.liion:
-                self._flush_liion()
-                voltage = self.terminal_voltage_v()
+            self.settle_battery()
+            voltage = self.battery.terminal_voltage_v(self.battery_state, self._draw_w)
             soc = self.battery.soc(self.battery_state)
         else:
             soc = math.nan
@@ -251,12 +243,22 @@ class PlatformSim:
         return out
 
     def terminal_voltage_v(self) -> float:
-        """Li-ion: the pack's terminal voltage now under the current draw, V (nan for other batteries)."""
-        if not self.liion:
+        """The battery's terminal voltage now under the current draw, V (nan when its model has none)."""
+        if self.battery is None:
             return math.nan
-        self._flush_liion()
-        pack: LiIonPack = self.battery
-        return pack.terminal_voltage_v(self.battery_state, self._draw_w)
+        self.settle_battery()
+        return float(self.battery.terminal_voltage_v(self.battery_state, self._draw_w))
+
+    def battery_report(self) -> dict[str, Any]:
+        """The battery model's own figures for the summary (e.g. a Li-ion pack's voltage, heat and cells)."""
+        if self.battery is None:
+            return {}
+        self.settle_battery()
+        return dict(self.battery.report(self.battery_state, self._draw_w))
+
+    def settle_battery(self) -> None:
+        """Integrate whatever the battery model has buffered (a Li-ion pack's pending span)."""
+        self.battery_state = self.battery.settle(self.battery_state)
 
     def _set_fan_level(self, level: int) -> None:
         assert self.fan is not None
@@ -321,27 +323,10 @@ class PlatformSim:
         self.platform_load_energy_j += self.platform_load_w * dt
         if self.battery is not None:
             draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
-            if self.liion:
-                self._pend_j += draw_w * dt
-                self._pend_s += dt
-                if self._pend_s >= LIION_STEP_S:
-                    self._flush_liion()
-            else:
-                self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
+            self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
             self.battery_energy_j += draw_w * dt
             self._draw_w = draw_w
         self.last_t = now
-
-    def _flush_liion(self) -> None:
-        """Integrate the Li-ion pack over the pending span at its mean terminal power."""
-        if self._pend_s <= 0.0:
-            return
-        pack: LiIonPack = self.battery
-        step = pack.advance(self.battery_state, self._pend_s, load_power_w=self._pend_j / self._pend_s)
-        self.battery_state = step.state
-        self.battery_heat_j += step.heat_j
-        self.battery_ocv_energy_j += step.ocv_energy_j
-        self._pend_j = self._pend_s = 0.0
 
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
@@ -374,8 +359,8 @@ class PlatformSim:
 
     def close(self, end_s: float) -> None:
         self.advance(end_s)
-        if self.liion:
-            self._flush_liion()
+        if self.battery is not None:
+            self.settle_battery()
         while len(self.edges) < self.n_bins + 1:
             self.edges.append(self._edge())
 
@@ -568,8 +553,7 @@ class PlatformSim:
         if kind == "empty":
             assert self.battery is not None
             draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.dcdc_efficiency)
-            if self.liion:
-                self._flush_liion()
+            self.settle_battery()
             return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
         if kind == "fan":
             assert self.fan is not None
@@ -601,14 +585,15 @@ class PlatformSim:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given).
 
         Exception (stated approximation): with temperature-dependent leakage the battery draw has no cheap
-        rigorous bound, so the cut-off is re-planned at most every ``LIION_STEP_S`` and at half the remaining
+        rigorous bound, so the cut-off is re-planned at every power change, or (a model with a positive
+        ``cutoff_replan_s``, the Li-ion pack's ``LIION_STEP_S``) at most that often and at half the remaining
         planned time (it converges on the instant; it could only be late if the leakage draw grew enough within
         that window to bring the cut-off forward by half the remaining time).
         """
         if kind == "empty":
-            if self._leaky:
-                return min(LIION_STEP_S, 0.5 * t_exact) if self.liion else 0.0
             assert self.battery is not None
+            if self._leaky:
+                return min(self.battery.cutoff_replan_s, 0.5 * t_exact)
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
         if kind == "regime" or self._exp:
             return 0.0
@@ -706,8 +691,7 @@ class PlatformSim:
         now = self.env._now
         self.advance(now)
         if kind == "empty":
-            if self.liion:
-                self._flush_liion()
+            self.settle_battery()
             self.battery_empty_s = now
             raise StopSimulation(now)
         if kind in ("fan_up", "fan_down"):
