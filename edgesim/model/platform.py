@@ -142,8 +142,18 @@ def _ambient(spec: ScenarioSpec, names: Sequence[str]) -> AmbientModel | None:
 
 
 def _throttle_steps(spec: ScenarioSpec) -> tuple[ThrottleStepsModel, ...]:
+    """Every unit's throttle as a ladder: ``throttle_steps`` as given, a single ``throttle`` as one step."""
     out = []
     for j, unit in enumerate(spec.compute_units):
+        single = unit.throttle
+        if single is not None:
+            if unit.thermal_node is None:
+                raise ScenarioError(spec.source, f"compute_units[{j}].thermal_node", "a unit with throttle needs a thermal_node to watch")
+            steps: tuple[TripStepModel, ...] = ()
+            if len(unit.dvfs_states) >= 2:  # something to throttle to: the given state, or the slowest
+                target = single.state or min(unit.dvfs_states, key=lambda s: s.frequency_hz).name
+                steps = (TripStepModel(single.threshold_c, single.threshold_c - single.hysteresis_c, target),)
+            out.append(ThrottleStepsModel(unit.name, steps, single.critical_c, "throttle"))
         ts = unit.throttle_steps
         if ts is None:
             continue

@@ -20,7 +20,7 @@ from ..physics.leakage import ExpLeakageNode
 from ..physics.power import PowerModel
 from ..physics.sleep import SleepState
 from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
-from ..physics.throttle import StepController, TripPoint
+from ..physics.throttle import StepController, ThrottleLadder, TripPoint
 
 __all__ = [
     "AmbientModel",
@@ -43,7 +43,6 @@ __all__ = [
     "StageModel",
     "StreamModel",
     "SystemModel",
-    "ThrottleModel",
     "ThrottleStepsModel",
     "TripStepModel",
     "UnitModel",
@@ -104,21 +103,6 @@ class CameraModel:
 
 
 @dataclass(frozen=True)
-class ThrottleModel:
-    """Thermal throttling of one unit: enter ``state`` at ``threshold_c``, leave at threshold - hysteresis,
-    shut down at ``critical_c``."""
-
-    threshold_c: float
-    hysteresis_c: float
-    critical_c: float
-    state: str | None  # the DVFS state entered (None: the unit has no DVFS states to throttle to)
-
-    @property
-    def release_c(self) -> float:
-        return self.threshold_c - self.hysteresis_c
-
-
-@dataclass(frozen=True)
 class BatchTime:
     """t(b) = fixed_s + b x per_item_s for one model on one unit."""
 
@@ -152,7 +136,6 @@ class UnitModel:
     power: PowerModel
     dvfs_states: tuple[str, ...]
     initial_state: str | None
-    throttle: ThrottleModel | None
     thermal_node: str | None
     leakage_w_per_k: float
     leakage_ref_temp_c: float
@@ -353,16 +336,24 @@ class TripStepModel:
 
 @dataclass(frozen=True)
 class ThrottleStepsModel:
-    """Several thermal trips of one unit (level 0 = unthrottled, level k = ``steps[k - 1]``); shutdown only at
-    ``critical_c`` (None: never)."""
+    """A unit's thermal throttle as trips (level 0 = unthrottled, level k = ``steps[k - 1]``); shutdown only at
+    ``critical_c`` (None: never). Both spec forms compile to it: ``throttle_steps``, and the single ``throttle``
+    as one step into its state (given, or the slowest DVFS state; no step when the unit has no two states to
+    switch between) with its critical trip. ``field`` names the spec section (``throttle`` or ``throttle_steps``)."""
 
     unit: str
     steps: tuple[TripStepModel, ...]
     critical_c: float | None
+    field: str = "throttle_steps"
 
     @property
     def controller(self) -> StepController:
         return StepController(tuple(TripPoint(s.threshold_c, s.threshold_c - s.release_c) for s in self.steps))
+
+    @property
+    def ladder(self) -> ThrottleLadder:
+        """The physics state machine of this throttle."""
+        return ThrottleLadder(self.controller, self.critical_c)
 
 
 @dataclass(frozen=True)

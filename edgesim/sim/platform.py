@@ -35,7 +35,7 @@ from ..errors import EdgesimError
 from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
 from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
-from ..physics.throttle import StepController
+from ..physics.throttle import ThrottleLadder
 from .ambient import step_means
 from .events import Wake, scheduler_of
 from .unit import UnitSim
@@ -72,20 +72,17 @@ class PlatformEdge(NamedTuple):
 
 
 class _Ladder:
-    """Runtime state of one unit's multi-step throttle."""
+    """Runtime state of one unit's throttle (a single throttle is a one-step ladder)."""
 
-    __slots__ = ("model", "controller", "level")
+    __slots__ = ("model", "ladder", "level")
 
     def __init__(self, model: ThrottleStepsModel):
         self.model = model
-        self.controller: StepController = model.controller
+        self.ladder: ThrottleLadder = model.ladder
         self.level = 0
 
     def watch_c(self) -> tuple[float, float]:
-        up_c, down_c = self.controller.thresholds_c(self.level)
-        if self.model.critical_c is not None:
-            up_c = min(up_c, self.model.critical_c)
-        return up_c, down_c
+        return self.ladder.watch_c(self.level)
 
 
 CHATTER_SWITCHES = 1000
@@ -197,11 +194,7 @@ class PlatformSim:
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
         if self.net is not None:
-            for i, u in enumerate(units):
-                if u.throttle is not None:
-                    self.watches.append(Watch("critical", i))
-                    if u.can_throttle():
-                        self.watches.append(Watch("throttle", i))
+            for i in range(len(units)):
                 if i in self.ladders:
                     self.watches.append(Watch("trip", i))
             if self.fan is not None:
@@ -568,18 +561,10 @@ class PlatformSim:
         if unit.off:
             return None
         node = self.unit_node[watch.unit]
-        if kind == "trip":
-            up_c, down_c = self.ladders[watch.unit].watch_c()
-            t_up = self._reach_s(node, up_c, horizon_s, "up")
-            t_down = self._reach_s(node, down_c, horizon_s, "down")
-            return (t_up, "trip_up") if t_up <= t_down else (t_down, "trip_down")
-        throttle = unit.throttle
-        assert throttle is not None
-        if kind == "critical":
-            return self._reach_s(node, throttle.critical_c, horizon_s, "up"), "critical"
-        if unit.throttled:
-            return self._reach_s(node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
-        return self._reach_s(node, throttle.threshold_c, horizon_s, "up"), "throttle"
+        up_c, down_c = self.ladders[watch.unit].watch_c()
+        t_up = self._reach_s(node, up_c, horizon_s, "up")
+        t_down = self._reach_s(node, down_c, horizon_s, "down")
+        return (t_up, "trip_up") if t_up <= t_down else (t_down, "trip_down")
 
     def _bound(self, watch: Watch, kind: str, horizon_s: float, t_exact: float) -> float:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given).
@@ -606,20 +591,12 @@ class PlatformSim:
             node, target, direction = self.fan_node, (up_c if kind == "fan_up" else down_c), kind[4:]
         else:
             node = self.unit_node[watch.unit]
-            if kind in ("trip_up", "trip_down"):
-                up_c, down_c = self.ladders[watch.unit].watch_c()
-                target, direction = (up_c, "up") if kind == "trip_up" else (down_c, "down")
-            else:
-                throttle = self.units[watch.unit].throttle
-                assert throttle is not None
-                target, direction = {"critical": (throttle.critical_c, "up"), "release": (throttle.threshold_c - throttle.hysteresis_c, "down"),
-                                     "throttle": (throttle.threshold_c, "up")}[kind]
+            up_c, down_c = self.ladders[watch.unit].watch_c()
+            target, direction = (up_c, "up") if kind == "trip_up" else (down_c, "down")
         # both directions must stay far: the other threshold of a two-sided watch too
         t = self._bound_one(hot, cold, node, target, direction, horizon_s)
-        if kind in ("fan_up", "fan_down", "trip_up", "trip_down"):
-            other = down_c if direction == "up" else up_c
-            t = min(t, self._bound_one(hot, cold, node, other, "down" if direction == "up" else "up", horizon_s))
-        return t
+        other = down_c if direction == "up" else up_c
+        return min(t, self._bound_one(hot, cold, node, other, "down" if direction == "up" else "up", horizon_s))
 
     def _bound_one(self, hot: tuple[ThermalNetwork, np.ndarray], cold: tuple[ThermalNetwork, np.ndarray], node: int,
                    target_c: float, direction: str, horizon_s: float) -> float:
@@ -677,7 +654,7 @@ class PlatformSim:
             field = "thermal.fan.hysteresis_c"
         else:
             # units are the scenario's compute units in order (then its links, which have no throttle)
-            field = f"compute_units[{i}].{'throttle_steps' if i in self.ladders else 'throttle'}.hysteresis_c"
+            field = f"compute_units[{i}].{self.ladders[i].model.field}.hysteresis_c"
         who = "the fan" if what == "fan" else f"unit {self.units[i].name!r}"
         raise ChatteringError(field, f"{who} switched {CHATTER_SWITCHES} times in {span_s:.3g} s of simulated time (by "
                                      f"t = {now:.6g} s): the hysteresis band is crossed too fast to simulate (over "
@@ -710,20 +687,16 @@ class PlatformSim:
         self._check_chatter("unit", i, now)
         unit = self.units[i]
         unit.advance(now)
-        if kind in ("trip_up", "trip_down"):
-            ladder = self.ladders[i]
-            up_c, down_c = ladder.watch_c()
-            if kind == "trip_up" and ladder.model.critical_c is not None and up_c >= ladder.model.critical_c:
-                unit.shut_down(now)
-            else:
-                ladder.level = ladder.controller.level_for(ladder.level, up_c if kind == "trip_up" else down_c)
-                state = ladder.model.steps[ladder.level - 1].state if ladder.level > 0 else None
-                unit.set_throttle_state(ladder.level > 0, state, now)
-                self.level_events.append((now, unit.name, ladder.level))
-        elif kind == "critical":
+        ladder = self.ladders[i]
+        up_c, down_c = ladder.watch_c()
+        step = ladder.ladder.next_level(ladder.level, up_c if kind == "trip_up" else down_c)
+        if step is None:  # the critical trip
             unit.shut_down(now)
         else:
-            unit.set_throttled(kind == "throttle", now)
+            ladder.level = step
+            state = ladder.model.steps[step - 1].state if step > 0 else None
+            unit.set_throttle_state(step > 0, state, now)
+            self.level_events.append((now, unit.name, step))
         for watch in self.watches:  # the direction of this unit's throttle watch changed: plan it anew
             if watch.unit == i:
                 watch.far_until_s = -math.inf
