@@ -190,7 +190,7 @@ class PlatformSim:
             self.schedule_next_s = min(load.schedule.next_change_s(0.0) for load in model.loads if load.schedule is not None)
             if self.schedule_next_s < end_s:
                 self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s)
-        self._refresh_powers()
+        self.refresh_powers()
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
         if self.net is not None:
@@ -270,8 +270,9 @@ class PlatformSim:
                 p[node] += unit_power_w[i]
         return p
 
-    def _refresh_powers(self) -> None:
-        """Node heat input and the load seen by the battery, under the units' current powers."""
+    def refresh_powers(self) -> None:
+        """Node heat input and the load seen by the battery, under the units' current powers (public: the
+        fast-forward sets the units' mean powers and calls this)."""
         if self.net is not None:
             self._p_eff = self._node_power(np.array([u.power_w for u in self.units]))
         self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w + self.fan_power_w
@@ -388,7 +389,7 @@ class PlatformSim:
         self._replan_all(now)
 
     def _replan_all(self, now: float) -> None:
-        self._refresh_powers()
+        self.refresh_powers()
         if self.net is not None:
             self._update_bounds()
         for watch in self.watches:
@@ -399,7 +400,7 @@ class PlatformSim:
     # -- events ---------------------------------------------------------------------------------
     def power_changed(self, now: float) -> None:
         """A unit's power changed at ``now`` (integrals already advanced): re-plan crossings once this instant."""
-        self._refresh_powers()
+        self.refresh_powers()
         if self.state_trace is not None:
             soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
             temps = tuple(self.temp_c) if self.net is not None else ()
@@ -502,7 +503,7 @@ class PlatformSim:
                 self._set_loads(te)
                 if self.net is not None:
                     self._update_bounds()
-                self._refresh_powers()
+                self.refresh_powers()
                 continue
             assert self.ambient is not None
             te = self.ambient_next_s
@@ -513,7 +514,7 @@ class PlatformSim:
                 continue
             self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), te, end)
             self._update_forcing()
-            self._refresh_powers()
+            self.refresh_powers()
             self.ambient_next_s = end
         self.advance(t_s)
 
@@ -545,7 +546,7 @@ class PlatformSim:
         kind = watch.kind
         if kind == "empty":
             assert self.battery is not None
-            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.dcdc_efficiency)
+            draw_w = battery_draw_w(max(self._base_w + self.leakage_now_w(), 0.0), self.dcdc_efficiency)
             self.settle_battery()
             return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
         if kind == "fan":
@@ -634,7 +635,8 @@ class PlatformSim:
             p[self.net.node_names.index(term.node)] += term.w_per_k * (self.net.ambient_c - ref)
         return (leaky.all_terms_network(), p), (cold_net, self._p_cold)
 
-    def _leak_now_w(self) -> float:
+    def leakage_now_w(self) -> float:
+        """Leakage power drawn now by the units that are on, W (the thermal system's terms at the current temperatures)."""
         if not self.leak_term_unit:
             return 0.0
         assert self.system is not None
@@ -701,5 +703,5 @@ class PlatformSim:
             if watch.unit == i:
                 watch.far_until_s = -math.inf
         self._all_far_until_s = -math.inf
-        self._refresh_powers()
+        self.refresh_powers()
         self.request_check(now)
