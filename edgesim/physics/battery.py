@@ -78,7 +78,7 @@ S = TypeVar("S")
 
 class BatteryModel(Protocol[S]):
     """What the simulation engine needs from a battery model (state type ``S``): every model meets it, the Li-ion
-    pack too (:class:`edgesim.physics.liion.LiIonSupply`).
+    pack too (:class:`LiIonSupply`).
 
     ``power_w`` is the power at the battery terminals (W), constant over each ``step``. A model may buffer steps
     (the Li-ion pack integrates its ODE once per span of up to ``LIION_STEP_S``); ``settle`` integrates whatever
