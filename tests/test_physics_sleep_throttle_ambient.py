@@ -10,7 +10,7 @@ from scipy.integrate import quad, solve_ivp
 from edgesim.physics.ambient import DailySineAmbient, Forcing, PiecewiseLinearAmbient, SolarLoad, step_with_forcing
 from edgesim.physics.sleep import SleepState
 from edgesim.physics.thermal import ThermalNetwork
-from edgesim.physics.throttle import StepController, ThermalThrottle, ThrottleStep, TripPoint, raspberry_pi_throttle, tegra_throttle
+from edgesim.physics.throttle import StepController, ThrottleLadder, TripPoint
 
 # ------------------------------------------------------------------------------------------------ sleep
 SLEEP = SleepState(idle_power_w=1.0, sleep_power_w=0.1, timeout_s=0.05, entry_s=0.002, entry_energy_j=0.004,
@@ -71,28 +71,31 @@ def test_sleep_validation():
 
 
 # ------------------------------------------------------------------------------------------------ throttle
-def test_pi_throttle_steps_never_shut_down_at_85():
-    pi = raspberry_pi_throttle(0.75, 0.6, 0.5, 0.3, hysteresis_c=2.0)
-    level, states = 0, []
+def test_throttle_steps_without_critical_trip_never_shut_down():
+    # the Raspberry Pi's published trips (80 C Arm, 85 C Arm + GPU), no shutdown temperature: hysteresis 2 K
+    pi = ThrottleLadder(StepController((TripPoint(80.0, 2.0), TripPoint(85.0, 2.0))))
+    level, levels = 0, []
     for t in [70.0, 80.0, 84.9, 85.0, 95.0, 83.1, 83.0, 78.1, 78.0]:
-        st = pi.next_state(level, t)
-        level = st.level
-        states.append((st.level, st.shutdown))
-    assert states == [(0, False), (1, False), (1, False), (2, False), (2, False), (2, False), (1, False),
-                      (1, False), (0, False)]
+        nxt = pi.next_level(level, t)
+        assert nxt is not None  # no critical trip: never a shutdown
+        level = nxt
+        levels.append(level)
+    assert levels == [0, 1, 1, 2, 2, 2, 1, 1, 0]
     assert pi.watch_c(0) == (80.0, -math.inf)
     assert pi.watch_c(2) == (math.inf, 83.0)
-    assert pi.state(2).clock_fraction == 0.5
 
 
-def test_tegra_critical_trip_shuts_down_and_only_there():
-    tegra = tegra_throttle(power_fraction=0.7)
-    st = tegra.next_state(0, 98.5)
-    assert (st.level, st.clock_fraction, st.shutdown) == (1, 0.85, False)
+def test_critical_trip_shuts_down_and_only_there():
+    # NVIDIA Tegra's "hot" 98.5 C trip and "critical" 102.5 C shutdown
+    tegra = ThrottleLadder(StepController((TripPoint(98.5),)), critical_c=102.5)
+    assert tegra.next_level(0, 98.5) == 1
+    assert tegra.next_level(1, 102.4) == 1
     assert tegra.watch_c(1) == (102.5, 98.5)
-    assert tegra.next_state(1, 102.5).shutdown
-    with pytest.raises(ValueError, match="critical_c"):
-        ThermalThrottle((ThrottleStep(TripPoint(90.0), 0.8, 0.7),), critical_c=85.0)
+    assert tegra.next_level(1, 102.5) is None
+    # a single throttle is the one-step ladder; a unit with nothing to throttle to keeps only its critical trip
+    only_critical = ThrottleLadder(StepController(()), critical_c=90.0)
+    assert only_critical.watch_c(0) == (90.0, -math.inf)
+    assert only_critical.next_level(0, 89.9) == 0 and only_critical.next_level(0, 90.0) is None
 
 
 def test_step_controller_crossing_times_with_the_thermal_network():

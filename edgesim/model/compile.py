@@ -44,7 +44,6 @@ from .records import (
     StageModel,
     StreamModel,
     SystemModel,
-    ThrottleModel,
     UnitModel,
 )
 from .run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
@@ -130,17 +129,13 @@ def _unit_model(spec: ComputeUnitSpec, buses: Mapping[str, MemoryBusModel],
                 model_lines: Mapping[str, BatchTime] | None = None) -> UnitModel:
     states = tuple(s.name for s in spec.dvfs_states)
     initial = spec.initial_dvfs_state or (max(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
-    throttle = None
-    if spec.throttle is not None:
-        target = spec.throttle.state or (min(spec.dvfs_states, key=lambda s: s.frequency_hz).name if spec.dvfs_states else None)
-        throttle = ThrottleModel(spec.throttle.threshold_c, spec.throttle.hysteresis_c, spec.throttle.critical_c, target)
     batching = None
     if spec.batching is not None:
         batching = BatchingModel(spec.batching.max_batch, spec.batching.max_wait_s, _batch_times(spec, model_lines))
     return UnitModel(
         name=spec.name, kind=spec.kind, device=spec.device, servers=spec.servers, scheduler=spec.scheduler,
         exponential_service=spec.service_time_distribution == "exponential", power=power_model(spec),
-        dvfs_states=states, initial_state=initial, throttle=throttle, thermal_node=spec.thermal_node,
+        dvfs_states=states, initial_state=initial, thermal_node=spec.thermal_node,
         leakage_w_per_k=spec.leakage_w_per_k, leakage_ref_temp_c=spec.leakage_ref_temp_c, batching=batching,
         memory_bandwidth_bytes_per_s=spec.memory_bandwidth_bytes_per_s, memory_bus=spec.memory_bus, sleep=sleep_state(spec),
         dram_energy_j_per_byte=buses[spec.memory_bus].energy_j_per_byte if spec.memory_bus is not None else None,

@@ -9,11 +9,11 @@ from pathlib import Path
 from ..catalog.cells import load_cell
 from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
-from ..physics.battery import BATTERY_MODELS, EnergyState, IdealBattery, KiBaMBattery, KiBaMState, PeukertBattery
+from ..physics.battery import BATTERY_MODELS, BatteryModel, IdealBattery, KiBaMBattery, LiIonSupply, PeukertBattery
 from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
-from ..physics.leakage import ExpLeakageNode
+from ..physics.leakage import ExpLeakageNode, ExpLeakageSystem
 from ..physics.liion import LiIonPack
-from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork
+from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork, ThermalSystem
 from ..spec.schema import BatterySpec, ScenarioSpec, ScheduleSpec, ThermalSpec
 from .records import (
     AmbientModel,
@@ -57,17 +57,6 @@ def battery_model(spec: BatterySpec) -> IdealBattery | PeukertBattery | KiBaMBat
         return LiIonPack(load_cell(spec.cell), spec.series, spec.parallel, 1.0, spec.cell_temp_c)
     battery: IdealBattery | PeukertBattery | KiBaMBattery = BATTERY_MODELS[spec.model](spec.model_dump())
     return battery
-
-
-def _initial_battery_state(model: IdealBattery | PeukertBattery | KiBaMBattery | LiIonPack, initial_soc: float) -> object:
-    if isinstance(model, LiIonPack):
-        return model.initial_state(initial_soc)
-    full = model.initial_state()
-    if initial_soc == 1.0:
-        return full
-    if isinstance(full, KiBaMState):  # at rest: both wells at the same height
-        return KiBaMState(full.y1_coulomb * initial_soc, full.y2_coulomb * initial_soc)
-    return EnergyState(full.energy_j * initial_soc)
 
 
 def _liion(spec: ScenarioSpec) -> LiIonPack:
@@ -153,8 +142,18 @@ def _ambient(spec: ScenarioSpec, names: Sequence[str]) -> AmbientModel | None:
 
 
 def _throttle_steps(spec: ScenarioSpec) -> tuple[ThrottleStepsModel, ...]:
+    """Every unit's throttle as a ladder: ``throttle_steps`` as given, a single ``throttle`` as one step."""
     out = []
     for j, unit in enumerate(spec.compute_units):
+        single = unit.throttle
+        if single is not None:
+            if unit.thermal_node is None:
+                raise ScenarioError(spec.source, f"compute_units[{j}].thermal_node", "a unit with throttle needs a thermal_node to watch")
+            steps: tuple[TripStepModel, ...] = ()
+            if len(unit.dvfs_states) >= 2:  # something to throttle to: the given state, or the slowest
+                target = single.state or min(unit.dvfs_states, key=lambda s: s.frequency_hz).name
+                steps = (TripStepModel(single.threshold_c, single.threshold_c - single.hysteresis_c, target),)
+            out.append(ThrottleStepsModel(unit.name, steps, single.critical_c, "throttle"))
         ts = unit.throttle_steps
         if ts is None:
             continue
@@ -192,6 +191,9 @@ def _exp_leakage(spec: ScenarioSpec, net: ThermalNetwork, initial_temp_c: float)
                                 "without fan or ambient profile (use leakage_w_per_k, the clamped linear form, otherwise)")
         if out:
             raise ScenarioError(spec.source, field, "exponential leakage: one unit per device (one node)")
+        if any(u.leakage_w_per_k for u in spec.compute_units):
+            raise ScenarioError(spec.source, field, "exponential leakage: no other unit on the device may have linear "
+                                "leakage_w_per_k (one leakage model per device)")
         r = 1.0 / float(net.conductance_w_per_k[0, 0])
         node = ExpLeakageNode(r, float(net.capacity_j_per_k[0]), net.ambient_c, leak.p0_w, leak.k_per_k, leak.ref_temp_c)
         worst_w = _worst_node_power_w(spec, unit.thermal_node)
@@ -235,6 +237,8 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
     if spec.thermal is None and spec.battery is None and not spec.platform_loads and not cam_loads:
         return None
     network = leaky_net = fan = ambient = None
+    system: ThermalSystem | None = None
+    term_unit: tuple[int, ...] = ()
     exp_leak: tuple[ExpLeakageModel, ...] = ()
     initial_temp_c = None
     thermal = spec.thermal
@@ -242,8 +246,10 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         names = [n.name for n in thermal.nodes]
         caps = [n.capacity_j_per_k for n in thermal.nodes]
         pairs, to_ambient = thermal_links(thermal)
-        leakage = [LinearLeakage(u.thermal_node, u.leakage_w_per_k, u.leakage_ref_temp_c)
-                   for u in units if u.thermal_node and u.leakage_w_per_k]
+        # the clamped linear leakage terms, one per leaky unit, and (carried on the model) the unit of each term
+        term_unit = tuple(i for i, u in enumerate(units) if u.thermal_node and u.leakage_w_per_k)
+        leakage = [LinearLeakage(units[i].thermal_node, units[i].leakage_w_per_k, units[i].leakage_ref_temp_c)  # type: ignore[arg-type]
+                   for i in term_unit]
         try:
             network = ThermalNetwork(names, caps, thermal.ambient_c, pairs, to_ambient)
             leaky_net = ClampedLeakageNetwork(names, caps, thermal.ambient_c, pairs, to_ambient, leakage) if leakage else None
@@ -254,14 +260,21 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
             fan = _fan(spec, names, caps, pairs, to_ambient, leakage)
         ambient = _ambient(spec, names)
         exp_leak = _exp_leakage(spec, network, initial_temp_c)
+        system = leaky_net if leaky_net is not None else network
+        if exp_leak:
+            system = ExpLeakageSystem(exp_leak[0].node, names[0])
+            term_unit = tuple(i for i, u in enumerate(units) if u.name == exp_leak[0].unit)
     elif any(u.throttle_steps is not None or u.leakage is not None for u in spec.compute_units):
         raise ScenarioError(spec.source, "thermal", "throttle_steps and leakage need a thermal section")
-    battery = None
+    battery: BatteryModel | None = None
     battery_state = None
     if spec.battery is not None:
-        battery = _liion(spec) if spec.battery.model == "liion" else battery_model(spec.battery)
-        battery_state = _initial_battery_state(battery, spec.battery.initial_soc)
-        if not isinstance(battery, LiIonPack) and battery.is_empty(battery_state):  # type: ignore[arg-type]
+        if spec.battery.model == "liion":
+            battery = LiIonSupply(_liion(spec))
+        else:
+            battery = BATTERY_MODELS[spec.battery.model](spec.battery.model_dump())
+        battery_state = battery.initial_state(spec.battery.initial_soc)
+        if battery.is_empty(battery_state):
             raise ScenarioError(spec.source, "battery.initial_soc",
                                 f"{spec.battery.initial_soc} starts the {spec.battery.model} battery at its cut-off "
                                 f"(cutoff_soc {spec.battery.cutoff_soc}, within 1e-9 of the capacity): nothing to run")
@@ -272,5 +285,5 @@ def platform_model(spec: ScenarioSpec, units: tuple[UnitModel, ...],
         dcdc_efficiency=spec.battery.dcdc_efficiency if spec.battery is not None else 1.0,
         loads=tuple(PlatformLoadModel(p.name, p.power_w, p.thermal_node, load_schedule(p.schedule))
                     for p in spec.platform_loads) + cam_loads,
-        leakage_network=leaky_net, fan=fan, ambient=ambient, throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak,
-        liion=battery is not None and isinstance(battery, LiIonPack))
+        leakage_network=leaky_net, thermal=system, leakage_term_unit=term_unit, fan=fan, ambient=ambient,
+        throttle_steps=_throttle_steps(spec), exp_leakage=exp_leak)

@@ -17,11 +17,10 @@ from ..physics.battery import BatteryModel
 from ..physics.dvfs import Transition
 from ..physics.fan import FanCurve
 from ..physics.leakage import ExpLeakageNode
-from ..physics.liion import LiIonPack
 from ..physics.power import PowerModel
 from ..physics.sleep import SleepState
-from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
-from ..physics.throttle import StepController, TripPoint
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
+from ..physics.throttle import StepController, ThrottleLadder, TripPoint
 
 __all__ = [
     "AmbientModel",
@@ -44,7 +43,6 @@ __all__ = [
     "StageModel",
     "StreamModel",
     "SystemModel",
-    "ThrottleModel",
     "ThrottleStepsModel",
     "TripStepModel",
     "UnitModel",
@@ -105,21 +103,6 @@ class CameraModel:
 
 
 @dataclass(frozen=True)
-class ThrottleModel:
-    """Thermal throttling of one unit: enter ``state`` at ``threshold_c``, leave at threshold - hysteresis,
-    shut down at ``critical_c``."""
-
-    threshold_c: float
-    hysteresis_c: float
-    critical_c: float
-    state: str | None  # the DVFS state entered (None: the unit has no DVFS states to throttle to)
-
-    @property
-    def release_c(self) -> float:
-        return self.threshold_c - self.hysteresis_c
-
-
-@dataclass(frozen=True)
 class BatchTime:
     """t(b) = fixed_s + b x per_item_s for one model on one unit."""
 
@@ -153,7 +136,6 @@ class UnitModel:
     power: PowerModel
     dvfs_states: tuple[str, ...]
     initial_state: str | None
-    throttle: ThrottleModel | None
     thermal_node: str | None
     leakage_w_per_k: float
     leakage_ref_temp_c: float
@@ -354,16 +336,24 @@ class TripStepModel:
 
 @dataclass(frozen=True)
 class ThrottleStepsModel:
-    """Several thermal trips of one unit (level 0 = unthrottled, level k = ``steps[k - 1]``); shutdown only at
-    ``critical_c`` (None: never)."""
+    """A unit's thermal throttle as trips (level 0 = unthrottled, level k = ``steps[k - 1]``); shutdown only at
+    ``critical_c`` (None: never). Both spec forms compile to it: ``throttle_steps``, and the single ``throttle``
+    as one step into its state (given, or the slowest DVFS state; no step when the unit has no two states to
+    switch between) with its critical trip. ``field`` names the spec section (``throttle`` or ``throttle_steps``)."""
 
     unit: str
     steps: tuple[TripStepModel, ...]
     critical_c: float | None
+    field: str = "throttle_steps"
 
     @property
     def controller(self) -> StepController:
         return StepController(tuple(TripPoint(s.threshold_c, s.threshold_c - s.release_c) for s in self.steps))
+
+    @property
+    def ladder(self) -> ThrottleLadder:
+        """The physics state machine of this throttle."""
+        return ThrottleLadder(self.controller, self.critical_c)
 
 
 @dataclass(frozen=True)
@@ -382,6 +372,11 @@ class FanLevelModel:
     power_w: float
     network: ThermalNetwork
     leakage_network: ClampedLeakageNetwork | None
+
+    @property
+    def system(self) -> ThermalSystem:
+        """The thermal system in force at this level (the clamped-leakage network when there is leakage)."""
+        return self.leakage_network if self.leakage_network is not None else self.network
 
 
 @dataclass(frozen=True)
@@ -412,23 +407,24 @@ class PlatformModel:
 
     ``network`` has no leakage folded in; ``leakage_network`` (when a unit has linear leakage) clamps it at 0
     below each unit's reference temperature. ``fan``, ``ambient``, ``throttle_steps`` and ``exp_leakage`` are
-    the optional issue-12 models; ``liion`` marks a Li-ion pack battery (``battery`` is then a LiIonPack with
-    a DC-DC efficiency of 1: the simulator divides by ``dcdc_efficiency`` itself).
+    optional; ``battery`` is any :class:`~edgesim.physics.battery.BatteryModel` (a Li-ion pack as a
+    :class:`~edgesim.physics.battery.LiIonSupply`), fed through ``dcdc_efficiency`` by the simulator.
     """
 
     network: ThermalNetwork | None
     initial_temp_c: float | None
-    battery: BatteryModel | LiIonPack | None
+    battery: BatteryModel | None
     battery_initial_state: Any
     battery_kind: str | None
     dcdc_efficiency: float
     loads: tuple[PlatformLoadModel, ...]
     leakage_network: ClampedLeakageNetwork | None = None
+    thermal: ThermalSystem | None = None  # what the simulator integrates (without a fan; a fan's level picks its own)
+    leakage_term_unit: tuple[int, ...] = ()  # the unit (index into SystemModel.units) of each leakage term of ``thermal``
     fan: FanModel | None = None
     ambient: AmbientModel | None = None
     throttle_steps: tuple[ThrottleStepsModel, ...] = ()
     exp_leakage: tuple[ExpLeakageModel, ...] = ()
-    liion: bool = False
 
     @property
     def platform_load_w(self) -> float:

@@ -18,6 +18,9 @@ counts as empty (``is_empty``) and ``time_to_cutoff_s`` ends. Stepping past the 
 same equations; if the charge that feeds the load is exhausted inside a step, the load is cut at that instant
 (the battery delivers nothing more during the rest of the step).
 
+- :class:`LiIonSupply`: a Li-ion pack (:class:`edgesim.physics.liion.LiIonPack`) as a battery model, its ODE
+  integrated at the mean power of each span of up to ``LIION_STEP_S``.
+
 Pure Python; no SimPy.
 """
 from __future__ import annotations
@@ -25,19 +28,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from edgesim.physics.liion import LiIonPack, LiIonState
 from edgesim.physics.numerics import bracketed_root
 
 __all__ = [
     "BATTERY_MODELS",
     "battery_draw_w",
+    "BatteryBase",
     "BatteryModel",
     "EnergyState",
     "KiBaMState",
     "IdealBattery",
     "PeukertBattery",
     "KiBaMBattery",
+    "LIION_STEP_S",
+    "LiIonSupply",
+    "LiIonSupplyState",
 ]
 
 _J_PER_WH = 3600.0
@@ -69,17 +77,60 @@ S = TypeVar("S")
 
 
 class BatteryModel(Protocol[S]):
-    """What the simulation engine needs from a battery model (state type ``S``)."""
+    """What the simulation engine needs from a battery model (state type ``S``): every model meets it, the Li-ion
+    pack too (:class:`LiIonSupply`).
 
-    def initial_state(self) -> S: ...
+    ``power_w`` is the power at the battery terminals (W), constant over each ``step``. A model may buffer steps
+    (the Li-ion pack integrates its ODE once per span of up to ``LIION_STEP_S``); ``settle`` integrates whatever
+    is buffered, and the engine calls it before it reads ``soc``, ``time_to_cutoff_s``, the voltage or the report.
+    ``cutoff_replan_s`` is how long a cut-off planned under a varying (leakage) draw may be trusted: 0 means re-plan at
+    every power change. :class:`BatteryBase` gives the defaults of an unbuffered model without a voltage.
+    """
+
+    @property
+    def cutoff_replan_s(self) -> float: ...
+
+    @property
+    def has_terminal_voltage(self) -> bool: ...
+
+    @property
+    def cheap_cutoff(self) -> bool: ...
+
+    def initial_state(self, soc: float = 1.0) -> S: ...
 
     def step(self, state: S, power_w: float, dt_s: float) -> S: ...
+
+    def settle(self, state: S) -> S: ...
 
     def soc(self, state: S) -> float: ...
 
     def time_to_cutoff_s(self, state: S, power_w: float) -> float: ...
 
     def is_empty(self, state: S) -> bool: ...
+
+    def terminal_voltage_v(self, state: S, power_w: float) -> float: ...
+
+    def report(self, state: S, power_w: float) -> dict[str, Any]: ...
+
+
+class BatteryBase(Generic[S]):
+    """Defaults of :class:`BatteryModel` for a model that integrates every step at once and has no voltage."""
+
+    cutoff_replan_s = 0.0
+    has_terminal_voltage = False
+    cheap_cutoff = True  # time_to_cutoff_s is a closed form (or a cheap root): plan it as often as needed
+
+    def settle(self, state: S) -> S:
+        """Nothing buffered: the state itself."""
+        return state
+
+    def terminal_voltage_v(self, state: S, power_w: float) -> float:
+        """Not modelled: ``nan``."""
+        return math.nan
+
+    def report(self, state: S, power_w: float) -> dict[str, Any]:
+        """No model-specific figures for the summary: an empty dict."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -117,7 +168,7 @@ def _check_draw(power_w: float, dt_s: float = 0.0) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- buckets
-class _Bucket:
+class _Bucket(BatteryBase[EnergyState]):
     """Shared exact solution of a bucket that drains at a constant rate under constant power."""
 
     capacity_wh: float
@@ -132,9 +183,10 @@ class _Bucket:
         """Rate at which the bucket empties, W, at terminal power ``power_w``."""
         raise NotImplementedError
 
-    def initial_state(self) -> EnergyState:
-        """Fully charged state."""
-        return EnergyState(self.capacity_j)
+    def initial_state(self, soc: float = 1.0) -> EnergyState:
+        """At state of charge ``soc`` (fraction; 1: fully charged)."""
+        full = EnergyState(self.capacity_j)
+        return full if soc == 1.0 else EnergyState(full.energy_j * soc)
 
     def step(self, state: EnergyState, power_w: float, dt_s: float) -> EnergyState:
         """State after drawing ``power_w`` (W) for ``dt_s`` (s); the bucket stops at 0 J."""
@@ -253,7 +305,7 @@ def _ramp(x: float) -> float:
 
 
 @dataclass(frozen=True)
-class KiBaMBattery:
+class KiBaMBattery(BatteryBase[KiBaMState]):
     """Kinetic Battery Model (Manwell & McGowan 1993) under piecewise-constant current.
 
     Charge sits in two wells: the *available* well ``y1`` (fraction ``c`` of capacity) feeds the load; the
@@ -321,10 +373,11 @@ class KiBaMBattery:
     def _cutoff_coulomb(self) -> float:
         return self.cutoff_soc * self.c * self.capacity_coulomb
 
-    def initial_state(self) -> KiBaMState:
-        """Fully charged, at rest (equal well heights)."""
+    def initial_state(self, soc: float = 1.0) -> KiBaMState:
+        """At rest (equal well heights) at state of charge ``soc`` (fraction; 1: fully charged)."""
         q = self.capacity_coulomb
-        return KiBaMState(self.c * q, (1.0 - self.c) * q)
+        full = KiBaMState(self.c * q, (1.0 - self.c) * q)
+        return full if soc == 1.0 else KiBaMState(full.y1_coulomb * soc, full.y2_coulomb * soc)
 
     def evolve(self, state: KiBaMState, current_a: float, t_s: float) -> KiBaMState:
         """Closed-form wells after ``t_s`` (s) at constant ``current_a`` (A), with no cut at an empty well."""
@@ -446,5 +499,90 @@ BATTERY_MODELS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "kibam": lambda f: KiBaMBattery(f["capacity_wh"], f["nominal_voltage_v"], f["kibam_c"], f["kibam_k_per_s"], f["cutoff_soc"]),
 }
 """Battery models by the scenario's ``battery.model`` name, each built from the battery section's fields (a plain
-mapping; units in the names). A new model: its class here (``initial_state``, ``soc``, ``step``, ``time_to_cutoff_s``)
-and one line in this table, plus its name and fields in ``BatterySpec`` (``edgesim/spec/schema.py``)."""
+mapping; units in the names). A new model: its class here (a :class:`BatteryBase` with ``initial_state``, ``soc``, ``step``,
+``is_empty``, ``time_to_cutoff_s``) and one line in this table, plus its spec class in ``edgesim/spec/battery.py``.
+(The Li-ion pack is built by the compile step, which reads its cell from the catalog.)"""
+
+
+# ---------------------------------------------------------------------------------------------- Li-ion
+LIION_STEP_S = 10.0
+"""Longest span a :class:`LiIonSupply` buffers before integrating its pack at the span's mean power, s. Exact while
+the power is constant over the span; otherwise the state at the span's end is that of the mean power (the same
+charge and terminal energy; see ``docs/physics.md``)."""
+
+
+@dataclass(frozen=True)
+class LiIonSupplyState:
+    """A Li-ion supply's state: the pack's (at the last integration), the terminal energy (J) and time (s) buffered
+    since, and the heat (J) and open-circuit energy (J) of the pack so far."""
+
+    pack: LiIonState
+    pending_j: float = 0.0
+    pending_s: float = 0.0
+    heat_j: float = 0.0
+    ocv_energy_j: float = 0.0
+
+
+@dataclass(frozen=True)
+class LiIonSupply(BatteryBase[LiIonSupplyState]):
+    """A Li-ion pack as a :class:`BatteryModel`: steps are buffered and integrated once per ``step_s`` (or at
+    :meth:`settle`) at their mean terminal power, one ODE solve instead of one per power change.
+
+    Parameters
+    ----------
+    pack : LiIonPack
+        The pack (its own ``dcdc_efficiency`` 1: the caller divides by the converter's efficiency).
+    step_s : float
+        Longest buffered span, s (> 0).
+    """
+
+    pack: LiIonPack
+    step_s: float = LIION_STEP_S
+    has_terminal_voltage = True
+    cheap_cutoff = False  # a cut-off is an ODE solve
+
+    @property
+    def cutoff_replan_s(self) -> float:  # type: ignore[override]  # a property over BatteryBase's class default
+        """A cut-off planned under a varying draw is re-planned at most every ``step_s``, s."""
+        return self.step_s
+
+    def initial_state(self, soc: float = 1.0) -> LiIonSupplyState:
+        """At rest at state of charge ``soc``."""
+        return LiIonSupplyState(self.pack.initial_state(soc))
+
+    def step(self, state: LiIonSupplyState, power_w: float, dt_s: float) -> LiIonSupplyState:
+        """Buffer ``dt_s`` (s) at terminal power ``power_w`` (W); integrate once the buffer spans ``step_s``."""
+        new = LiIonSupplyState(state.pack, state.pending_j + power_w * dt_s, state.pending_s + dt_s, state.heat_j,
+                               state.ocv_energy_j)
+        return self.settle(new) if new.pending_s >= self.step_s else new
+
+    def settle(self, state: LiIonSupplyState) -> LiIonSupplyState:
+        """Integrate the buffered span at its mean terminal power."""
+        if state.pending_s <= 0.0:
+            return state
+        step = self.pack.advance(state.pack, state.pending_s, load_power_w=state.pending_j / state.pending_s)
+        return LiIonSupplyState(step.state, 0.0, 0.0, state.heat_j + step.heat_j, state.ocv_energy_j + step.ocv_energy_j)
+
+    def soc(self, state: LiIonSupplyState) -> float:
+        """State of charge at the last integration (fraction of the usable capacity)."""
+        return state.pack.soc
+
+    def is_empty(self, state: LiIonSupplyState) -> bool:
+        """At ``soc = 0`` (the voltage cut-off depends on the load: :meth:`time_to_cutoff_s`)."""
+        return state.pack.soc <= 0.0
+
+    def time_to_cutoff_s(self, state: LiIonSupplyState, power_w: float) -> float:
+        """Time, s, until the terminal voltage under ``power_w`` (W) reaches the cut-off (from the settled state)."""
+        return self.pack.time_to_cutoff_s(self.settle(state).pack, power_w)
+
+    def terminal_voltage_v(self, state: LiIonSupplyState, power_w: float) -> float:
+        """Terminal voltage under ``power_w`` (W) at the last integration, V."""
+        return self.pack.terminal_voltage_v(state.pack, power_w)
+
+    def report(self, state: LiIonSupplyState, power_w: float) -> dict[str, Any]:
+        """The pack's figures for the summary: voltage now and at cut-off, heat and open-circuit energy, its cells."""
+        pack = self.pack
+        return {"final_voltage_v": self.terminal_voltage_v(state, power_w), "cutoff_voltage_v": pack.cutoff_v,
+                "battery_heat_j": state.heat_j, "battery_ocv_energy_j": state.ocv_energy_j,
+                "battery_energy_wh_at_ocv": pack.energy_wh(), "battery_series": pack.series,
+                "battery_parallel": pack.parallel, "battery_capacity_ah": pack.capacity_ah}

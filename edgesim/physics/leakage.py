@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
 
 from edgesim.physics.numerics import exp_or_inf
+from edgesim.physics.thermal import ThermalNetwork, ThermalStep
 
-__all__ = ["ExpLeakageNode", "FixedPoints", "LeakageStep"]
+__all__ = ["ExpLeakageNode", "ExpLeakageSystem", "FixedPoints", "LeakageStep"]
 
 
 def _phi1(x: float) -> float:
@@ -291,3 +295,54 @@ class ExpLeakageNode:
         t, _ = quad(lambda x: self.capacity_j_per_k / self.net_heat_w(x, power_w), temp_c, target_c,
                     epsabs=0.0, epsrel=1e-11, limit=200)
         return float(t)
+
+
+@dataclass(frozen=True)
+class ExpLeakageSystem:
+    """An :class:`ExpLeakageNode` as a :class:`~edgesim.physics.thermal.ThermalSystem`: one node, one leakage term.
+
+    Steps carry the node's rigorous 1e-6 K bound (:meth:`ExpLeakageNode.advance`); crossing times are its
+    quadrature. There is no linear region (:meth:`region` is None): the exponential never folds into a network.
+
+    Parameters
+    ----------
+    node : ExpLeakageNode
+        The node and its leakage.
+    node_name : str
+        The thermal node's name.
+    """
+
+    node: ExpLeakageNode
+    node_name: str
+    n_leakage_terms = 1
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        return (self.node_name,)
+
+    def advance(self, temp_c: np.ndarray, power_w: np.ndarray, dt_s: float) -> ThermalStep:
+        """End and mean temperature and the leakage energy after ``dt_s`` (s) at constant ``power_w`` (W)."""
+        step = self.node.advance(float(temp_c[0]), float(power_w[0]), dt_s)
+        return ThermalStep(np.array([step.temp_c]), np.array([step.mean_temp_c]), np.array([step.leakage_energy_j]))
+
+    def time_to_reach_s(self, temp_c: np.ndarray, power_w: np.ndarray, node: int, target_c: float,
+                        horizon_s: float = math.inf, direction: Literal["up", "down"] = "up") -> float:
+        """First time (s) the node reaches ``target_c`` (0 if it is there or past it in ``direction``; inf if
+        not within ``horizon_s``)."""
+        temp = float(temp_c[0])
+        if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
+            return 0.0
+        t = self.node.time_to_reach_s(temp, float(power_w[0]), target_c)
+        return t if t <= horizon_s else math.inf
+
+    def region(self, temp_c: np.ndarray, power_w: np.ndarray) -> tuple[ThermalNetwork, np.ndarray] | None:
+        """None: no linear region."""
+        return None
+
+    def region_change_s(self, temp_c: np.ndarray, power_w: np.ndarray, horizon_s: float, margin_k: float = 0.0) -> float:
+        """``math.inf``: one smooth regime."""
+        return math.inf
+
+    def leakage_power_w(self, temp_c: np.ndarray) -> np.ndarray:
+        """The one term's leakage at the node's temperature, W."""
+        return np.array([self.node.leakage_power_w(float(temp_c[0]))])

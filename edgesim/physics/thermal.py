@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -35,11 +35,78 @@ from edgesim.physics.numerics import bracketed_root
 __all__ = [
     "rc_step_temp_c",
     "rc_time_to_reach_s",
+    "ThermalStep",
+    "ThermalSystem",
     "ThermalNetwork",
     "LinearLeakage",
     "LeakyStep",
     "ClampedLeakageNetwork",
 ]
+
+
+class ThermalStep(NamedTuple):
+    """What one interval at constant source power did (:meth:`ThermalSystem.advance`).
+
+    Attributes
+    ----------
+    temp_c : numpy.ndarray
+        Node temperatures at the end, degC.
+    mean_temp_c : numpy.ndarray
+        Time-averaged node temperatures over the interval, degC.
+    leakage_energy_j : numpy.ndarray
+        Leakage energy of each leakage term of the system over the interval, J (empty without leakage).
+    switches : int
+        Number of times a leakage term changed region inside the interval (0 for a linear network).
+    """
+
+    temp_c: np.ndarray
+    mean_temp_c: np.ndarray
+    leakage_energy_j: np.ndarray
+    switches: int = 0
+
+
+_NO_TERMS = np.zeros(0)
+_NO_TERMS.setflags(write=False)
+
+
+class ThermalSystem(Protocol):
+    """What the simulator needs of a thermal model: exact steps and exact crossing times at constant power.
+
+    Met by :class:`ThermalNetwork` (linear), :class:`ClampedLeakageNetwork` (clamped linear leakage) and
+    :class:`edgesim.physics.leakage.ExpLeakageSystem` (exponential leakage on one node). ``power_w`` is always the
+    heat of each node's sources *without* their leakage; a system adds its own leakage terms, in a fixed order
+    (``n_leakage_terms``), and reports their energy.
+    """
+
+    @property
+    def node_names(self) -> tuple[str, ...]: ...
+
+    @property
+    def n_leakage_terms(self) -> int: ...
+
+    def advance(self, temp_c: np.ndarray, power_w: np.ndarray, dt_s: float) -> ThermalStep:
+        """Temperatures, mean temperatures and leakage energy per term after ``dt_s`` (s) at constant ``power_w`` (W)."""
+        ...
+
+    def time_to_reach_s(self, temp_c: np.ndarray, power_w: np.ndarray, node: int, target_c: float,
+                        horizon_s: float = math.inf, direction: Literal["up", "down"] = "up") -> float:
+        """First time (s) ``node`` reaches ``target_c`` (degC) at constant ``power_w``, within the current region
+        (see :meth:`region_change_s`); 0 if it already has, ``math.inf`` if not within ``horizon_s``."""
+        ...
+
+    def region(self, temp_c: np.ndarray, power_w: np.ndarray) -> tuple[ThermalNetwork, np.ndarray] | None:
+        """The linear network and node heat (W) that hold from ``temp_c`` on until the region changes; None for
+        a system with no linear region (exponential leakage)."""
+        ...
+
+    def region_change_s(self, temp_c: np.ndarray, power_w: np.ndarray, horizon_s: float, margin_k: float = 0.0) -> float:
+        """Time (s) until the region in force changes (a leakage term crosses its reference temperature, located
+        ``margin_k`` K early); ``math.inf`` when it never does."""
+        ...
+
+    def leakage_power_w(self, temp_c: np.ndarray) -> np.ndarray:
+        """Leakage power of each term at node temperatures ``temp_c`` (degC), W."""
+        ...
 
 
 def _check_rc(resistance_k_per_w: float, capacity_j_per_k: float) -> None:
@@ -461,6 +528,35 @@ class ThermalNetwork:
         roots = _exp_sum_roots(coeffs, rates, 0.0, float(horizon_s))
         return roots[0] if roots else math.inf
 
+    # -- the ThermalSystem protocol (no leakage terms of its own: a folded ``leakage_w_per_k`` is linear) --------
+    n_leakage_terms = 0
+
+    def advance(self, temp_c: np.ndarray | Sequence[float], power_w: np.ndarray | Sequence[float], dt_s: float
+                ) -> ThermalStep:
+        """End and mean temperatures after ``dt_s`` at constant node powers (exact; :meth:`step` and
+        :meth:`mean_temp_c` from one modal decomposition)."""
+        if dt_s < 0.0:
+            raise ValueError(f"dt_s: must be >= 0, got {dt_s!r}")
+        theta_ss_k, modes_k = self._modal(temp_c, power_w)
+        base_c = self._ambient_c + theta_ss_k
+        x = self._rates_per_s * dt_s
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.where(x > 0.0, -np.expm1(-x) / np.where(x > 0.0, x, 1.0), 1.0)
+        return ThermalStep(base_c + self._to_temp @ (np.exp(-x) * modes_k), base_c + self._to_temp @ (weight * modes_k),
+                           _NO_TERMS)
+
+    def region(self, temp_c: np.ndarray, power_w: np.ndarray) -> tuple[ThermalNetwork, np.ndarray]:
+        """Itself and ``power_w``: a linear network is one region."""
+        return self, power_w
+
+    def region_change_s(self, temp_c: np.ndarray, power_w: np.ndarray, horizon_s: float, margin_k: float = 0.0) -> float:
+        """``math.inf``: a linear network never changes region."""
+        return math.inf
+
+    def leakage_power_w(self, temp_c: np.ndarray | Sequence[float]) -> np.ndarray:
+        """No leakage terms: an empty array."""
+        return _NO_TERMS
+
 
 def _merge_rates(coeffs: np.ndarray, rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Combine terms of (numerically) equal rate and drop zero terms; rates ascending."""
@@ -561,26 +657,8 @@ class LinearLeakage:
         return self.w_per_k * max(0.0, temp_c - self.ref_temp_c)
 
 
-@dataclass(frozen=True)
-class LeakyStep:
-    """Result of :meth:`ClampedLeakageNetwork.advance` over one interval at constant source power.
-
-    Attributes
-    ----------
-    temp_c : numpy.ndarray
-        Node temperatures at the end, degC.
-    mean_temp_c : numpy.ndarray
-        Time-averaged node temperatures over the interval, degC.
-    leakage_energy_j : numpy.ndarray
-        Leakage energy of each :class:`LinearLeakage` term over the interval, J (same order as given).
-    switches : int
-        Number of times a term crossed its reference temperature inside the interval.
-    """
-
-    temp_c: np.ndarray
-    mean_temp_c: np.ndarray
-    leakage_energy_j: np.ndarray
-    switches: int
+LeakyStep = ThermalStep
+"""What :meth:`ClampedLeakageNetwork.advance` returns (a :class:`ThermalStep`; the name predates it)."""
 
 
 # Crossing of T_ref is located this close (K, relative to 1 + |T_ref|) so that a term sitting at its
@@ -642,6 +720,49 @@ class ClampedLeakageNetwork:
     def leakage(self) -> tuple[LinearLeakage, ...]:
         """The leakage terms, in the order given."""
         return self._terms
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        return self._base.node_names
+
+    @property
+    def n_leakage_terms(self) -> int:
+        return len(self._terms)
+
+    def all_terms_network(self) -> ThermalNetwork:
+        """The linear network with every term folded in (conductance ``G - diag(b)``; its constant part is the
+        caller's: ``b (T_amb - L)`` for a chosen reference ``L``)."""
+        return self._network(tuple(True for _ in self._terms))
+
+    def region(self, temp_c: np.ndarray, power_w: np.ndarray) -> tuple[ThermalNetwork, np.ndarray]:
+        """The region in force for the motion from ``temp_c`` under source powers ``power_w`` (W): its linear
+        network (the active terms folded in) and node heat (``power_w`` plus the terms' constant ``b (T_amb -
+        T_ref)``). It holds until :meth:`region_change_s`."""
+        active = self._active(temp_c, power_w)
+        return self._network(active), power_w + self._constant_w(active)
+
+    def time_to_reach_s(self, temp_c: np.ndarray, power_w: np.ndarray, node: int, target_c: float,
+                        horizon_s: float = math.inf, direction: Literal["up", "down"] = "up") -> float:
+        """First time (s) ``node`` reaches ``target_c`` (degC) under the region in force now (exact until
+        :meth:`region_change_s`; a caller watching both re-plans at the region change)."""
+        net, p = self.region(temp_c, power_w)
+        return net.time_to_reach_s(temp_c, p, node, target_c, horizon_s, direction)
+
+    def region_change_s(self, temp_c: np.ndarray, power_w: np.ndarray, horizon_s: float, margin_k: float = 0.0) -> float:
+        """Time (s) until a term crosses its reference temperature (the band ``1e-9 (1 + |T_ref|)`` K plus
+        ``margin_k`` K short of it); ``math.inf`` when none does within ``horizon_s``."""
+        active = self._active(temp_c, power_w)
+        net = self._network(active)
+        p = power_w + self._constant_w(active)
+        first = math.inf
+        for k, on in enumerate(active):
+            ref = float(self._term_ref_c[k])
+            band = _REF_BAND * (1.0 + abs(ref)) + margin_k
+            target = ref - band if on else ref + band
+            t = net.time_to_reach_s(temp_c, p, int(self._term_node[k]), target, horizon_s, "down" if on else "up")
+            if t > 0.0:
+                first = min(first, t)
+        return first
 
     def _network(self, active: tuple[bool, ...]) -> ThermalNetwork:
         net = self._cache.get(active)

@@ -10,17 +10,14 @@ Between two events a simulator needs only :meth:`StepController.thresholds_c`: t
 the current level up and the one that moves it down. With :meth:`ThermalNetwork.time_to_reach_s` (direction
 ``"up"`` and ``"down"``) it finds the exact instant of the next change; nothing is polled.
 
-:class:`ThermalThrottle` gives every level a clock fraction and a power fraction, and shuts down only at
-a separate critical temperature (a "critical" trip in Linux terms), never at an ordinary step.
+:class:`ThrottleLadder` is a unit's throttle: those levels (each a DVFS state, in the compiled model) and a
+separate critical temperature that shuts the unit down (a "critical" trip in Linux terms), never an ordinary
+step. The single ``throttle:`` of a unit is the one-step ladder.
 
-Catalog of published trips (public-measurements.md, "Thermal"):
-
-- Raspberry Pi (raspberrypi/documentation, computers/raspberry-pi/frequency-management.adoc): the Arm
-  cores are throttled from 80 degC; at the 85 degC hard limit the Arm cores and the GPU are throttled.
-  No shutdown temperature and no clock fractions are published there: :func:`raspberry_pi_throttle` takes
-  them as parameters.
-- NVIDIA Tegra (kernel device-tree patch, confidence L-M): "hot" trip 98.5 degC throttles to 85 %,
-  "critical" 102.5 degC shuts down: :func:`tegra_throttle`.
+Published trips, for scenarios (public-measurements.md, "Thermal"): Raspberry Pi Arm cores throttled from
+80 degC, Arm and GPU at the 85 degC hard limit, no shutdown temperature published (raspberrypi/documentation,
+computers/raspberry-pi/frequency-management.adoc); NVIDIA Tegra "hot" trip 98.5 degC, "critical" 102.5 degC
+(kernel device-tree patch, confidence L-M).
 
 Pure Python; no SimPy.
 """
@@ -32,11 +29,7 @@ from dataclasses import dataclass
 __all__ = [
     "TripPoint",
     "StepController",
-    "ThrottleStep",
-    "ThrottleState",
-    "ThermalThrottle",
-    "raspberry_pi_throttle",
-    "tegra_throttle",
+    "ThrottleLadder",
 ]
 
 
@@ -116,125 +109,35 @@ class StepController:
 
 
 @dataclass(frozen=True)
-class ThrottleStep:
-    """One throttle trip and the state it imposes.
+class ThrottleLadder:
+    """A unit's thermal throttle: the levels of a :class:`StepController` plus an optional critical trip that
+    shuts the unit down (a "critical" trip in Linux terms), never at an ordinary step.
+
+    A single throttle (enter a slower state at ``threshold_c``, leave at ``threshold_c - hysteresis_c``, shut
+    down at ``critical_c``) is the one-step ladder; a unit with nothing to throttle to is the ladder with no
+    steps and only its critical trip.
 
     Parameters
     ----------
-    trip : TripPoint
-        When the step is entered and left.
-    clock_fraction : float
-        Clock of the throttled unit as a fraction of its unthrottled clock, in (0, 1].
-    power_fraction : float
-        Dynamic power as a fraction of the unthrottled value, in [0, 1] (e.g. ``f V^2`` scaling, or measured).
-    name : str
-        Label, e.g. ``"soft"`` or ``"arm+gpu"``.
-    """
-
-    trip: TripPoint
-    clock_fraction: float
-    power_fraction: float
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.clock_fraction <= 1.0:
-            raise ValueError(f"clock_fraction: must be in (0, 1], got {self.clock_fraction!r}")
-        if not 0.0 <= self.power_fraction <= 1.0:
-            raise ValueError(f"power_fraction: must be in [0, 1], got {self.power_fraction!r}")
-
-
-@dataclass(frozen=True)
-class ThrottleState:
-    """What a unit runs at on one level: clock and dynamic-power fractions, and whether it is shut down."""
-
-    level: int
-    clock_fraction: float
-    power_fraction: float
-    shutdown: bool
-    name: str
-
-
-@dataclass(frozen=True)
-class ThermalThrottle:
-    """Throttle steps with hysteresis plus an optional critical trip that shuts the unit down.
-
-    Parameters
-    ----------
-    steps : sequence of ThrottleStep
-        In increasing trip temperature; level 0 is unthrottled (fractions 1).
+    controller : StepController
+        The trips (level 0: unthrottled).
     critical_c : float or None
-        Shutdown temperature, degC (``None``: never shut down). Must lie above every step's trip.
+        Shutdown temperature, degC (``None``: never shut down). Reached first, it wins over a step above it.
     """
 
-    steps: tuple[ThrottleStep, ...]
+    controller: StepController
     critical_c: float | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "steps", tuple(self.steps))
-        if self.critical_c is not None and self.steps and not self.critical_c > self.steps[-1].trip.temp_c:
-            raise ValueError(f"critical_c: must lie above the last step's trip ({self.steps[-1].trip.temp_c}), "
-                             f"got {self.critical_c!r}")
-
-    @property
-    def controller(self) -> StepController:
-        """The trips as a :class:`StepController`."""
-        return StepController(tuple(s.trip for s in self.steps))
-
-    def state(self, level: int) -> ThrottleState:
-        """Clock and power fractions of ``level`` (0 = unthrottled)."""
-        if level == 0:
-            return ThrottleState(0, 1.0, 1.0, False, "nominal")
-        s = self.steps[level - 1]
-        return ThrottleState(level, s.clock_fraction, s.power_fraction, False, s.name or f"step{level}")
-
-    def is_critical(self, temp_c: float) -> bool:
-        """True at or above the critical temperature (never if there is none)."""
-        return self.critical_c is not None and temp_c >= self.critical_c
-
-    def next_state(self, level: int, temp_c: float) -> ThrottleState:
-        """State after observing ``temp_c`` (degC) from ``level``; ``shutdown`` only at the critical trip."""
-        new = self.controller.level_for(level, temp_c)
-        st = self.state(new)
-        if self.is_critical(temp_c):
-            return ThrottleState(new, st.clock_fraction, st.power_fraction, True, "critical")
-        return st
-
     def watch_c(self, level: int) -> tuple[float, float]:
-        """``(up_c, down_c)`` to watch from ``level``: the next trip (or the critical temperature, whichever
-        is lower) and the release point."""
+        """``(up_c, down_c)`` from ``level``: reaching ``up_c`` (the next trip, or the critical trip if lower) or
+        falling to ``down_c`` changes something; ``inf`` / ``-inf`` where nothing does."""
         up_c, down_c = self.controller.thresholds_c(level)
         if self.critical_c is not None:
             up_c = min(up_c, self.critical_c)
         return up_c, down_c
 
-
-def raspberry_pi_throttle(
-    soft_clock_fraction: float,
-    soft_power_fraction: float,
-    hard_clock_fraction: float,
-    hard_power_fraction: float,
-    hysteresis_c: float = 0.0,
-    critical_c: float | None = None,
-) -> ThermalThrottle:
-    """The Raspberry Pi's two thermal steps: soft at 80 degC (Arm cores), hard at 85 degC (Arm and GPU).
-
-    Trip temperatures: raspberrypi/documentation frequency-management.adoc (via public-measurements.md).
-    The clock/power fractions, the hysteresis and any shutdown temperature are NOT published there: they are
-    the caller's (measured or assumed) parameters. The Pi does not shut down at 85 degC.
-    """
-    return ThermalThrottle(
-        (ThrottleStep(TripPoint(80.0, hysteresis_c), soft_clock_fraction, soft_power_fraction, "soft (arm)"),
-         ThrottleStep(TripPoint(85.0, hysteresis_c), hard_clock_fraction, hard_power_fraction, "hard (arm+gpu)")),
-        critical_c=critical_c,
-    )
-
-
-def tegra_throttle(power_fraction: float, hysteresis_c: float = 0.0) -> ThermalThrottle:
-    """NVIDIA Tegra trips: "hot" 98.5 degC throttles the clock to 85 %, "critical" 102.5 degC shuts down.
-
-    Source: kernel device-tree patch (public-measurements.md, confidence L-M). The power fraction at 85 %
-    clock and the hysteresis are not given there: parameters.
-    """
-    return ThermalThrottle((ThrottleStep(TripPoint(98.5, hysteresis_c), 0.85, power_fraction, "hot"),),
-                           critical_c=102.5)
-
+    def next_level(self, level: int, temp_c: float) -> int | None:
+        """The level after reaching ``temp_c`` (degC) from ``level``; ``None``: the critical trip, shut down."""
+        if self.critical_c is not None and temp_c >= self.critical_c:
+            return None
+        return self.controller.level_for(level, temp_c)

@@ -129,15 +129,6 @@ def throttle_thresholds(state: RunState) -> list[ThrottleThreshold]:
                 out.append(ThrottleThreshold(u.name, node, step.release_c, "release", k))
             if ladder.model.critical_c is not None:
                 out.append(ThrottleThreshold(u.name, node, ladder.model.critical_c, "shutdown", 0))
-            continue
-        throttle = u.throttle
-        if throttle is None:
-            continue
-        if u.can_throttle():
-            out.append(ThrottleThreshold(u.name, node, throttle.threshold_c, "trip", 1))
-            out.append(ThrottleThreshold(u.name, node, throttle.release_c, "release", 1))
-        if math.isfinite(throttle.critical_c):
-            out.append(ThrottleThreshold(u.name, node, throttle.critical_c, "shutdown", 0))
     return out
 
 

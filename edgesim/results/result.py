@@ -305,14 +305,7 @@ def _battery_summary(state: RunState, platform: PlatformSim) -> dict[str, Any]:
     elapsed_s = state.duration_s
     out: dict[str, Any] = {"final_soc": model.soc(battery_state), "battery_energy_j": platform.battery_energy_j,
                            "load_energy_j": platform.load_energy_j, "battery_model": platform.model.battery_kind}
-    if platform.liion:  # Li-ion pack: the terminal voltage now, and where the energy went inside the cell
-        out["final_voltage_v"] = platform.terminal_voltage_v()
-        out["cutoff_voltage_v"] = model.cutoff_v
-        out["battery_heat_j"] = platform.battery_heat_j
-        out["battery_ocv_energy_j"] = platform.battery_ocv_energy_j
-        out["battery_energy_wh_at_ocv"] = model.energy_wh()
-        out["battery_series"], out["battery_parallel"] = model.series, model.parallel  # cells: series x parallel
-        out["battery_capacity_ah"] = model.capacity_ah
+    out.update(platform.battery_report())  # the model's own figures (a Li-ion pack: voltage, heat, cells)
     if platform.battery_empty_s is not None:
         out["battery_life_h"] = platform.battery_empty_s / 3600.0
         out["battery_life_is_projection"] = False
@@ -345,7 +338,7 @@ def _extra_series(state: RunState, timeseries: pd.DataFrame) -> dict[str, pd.Dat
         times = np.arange(n + 1) * platform.interval_s
         times[-1] = state.duration_s
         series["state of charge"] = pd.DataFrame({"time_s": times, "name": "battery", "value": [e.soc for e in edges]})
-        if platform.liion:
+        if platform.battery.has_terminal_voltage:
             series["battery voltage (V)"] = pd.DataFrame({"time_s": times, "name": "battery",
                                                           "value": [e.terminal_voltage_v for e in edges]})
     if platform.fan is not None:

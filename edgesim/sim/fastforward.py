@@ -325,19 +325,19 @@ class FastForward:
         saved_w = [u.power_w for u in self.units]
         for u, w in zip(self.units, mean_w):
             u.power_w = float(w)
-        platform._refresh_powers()
+        platform.refresh_powers()
         dev_j = float(np.sum(stats["energy_dev_j"]))
         cycle_heat_j = float(np.sum(np.maximum(mean_w, self._worst_w - mean_w))) * period + dev_j
         ripple_k = cycle_heat_j / self._c_min if math.isfinite(self._c_min) else 0.0
         margin_k = ripple_k + MARGIN_K
         empty_margin_s = 2.0 * period + 1.0
         reason_at_max = "end"
-        liion = platform.battery is not None and platform.liion
-        if liion:  # one ODE solve: the cut-off at the most the device can draw over the jump comes no later
-            platform._flush_liion()
+        ode_cutoff = platform.battery is not None and not platform.battery.cheap_cutoff
+        if ode_cutoff:  # one ODE solve (a Li-ion pack): the cut-off at the most the device can draw over the jump comes no later
+            platform.settle_battery()
             fan_w = max(lv.power_w for lv in platform.fan.levels) if platform.fan is not None else 0.0
             draw_w = battery_draw_w(float(np.sum(mean_w)) + sum(load.max_power_w for load in platform.model.loads)
-                                    + fan_w + 2.0 * platform._leak_now_w(), platform.dcdc_efficiency)
+                                    + fan_w + 2.0 * platform.leakage_now_w(), platform.dcdc_efficiency)
             t_empty = platform.battery.time_to_cutoff_s(platform.battery_state, draw_w)
             if math.isfinite(t_empty):
                 t_cut = t0 + 0.98 * t_empty - empty_margin_s
@@ -347,14 +347,14 @@ class FastForward:
         if t_max - t0 < min_jump_s:
             for u, w in zip(self.units, saved_w):
                 u.power_w = w
-            platform._refresh_powers()
+            platform.refresh_powers()
             return False
         t, reason, node = t0, "end", -1
         t_stop = t_max
         while True:
             seg_end = min(platform.ambient_next_s, platform.schedule_next_s, t_max)
             span = seg_end - t
-            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s, skip_empty=liion)
+            quiet, kind, where = platform.quiet_s(span + period, margin_k, empty_margin_s, skip_empty=ode_cutoff)
             if kind == "empty":
                 quiet = min(quiet, 0.98 * (quiet + empty_margin_s))  # approach the cut-off geometrically
             if quiet >= span + 2.0 * period or (quiet >= span and seg_end >= t_max):
@@ -374,7 +374,7 @@ class FastForward:
         if t_stop - t0 < min_jump_s and t == t0:
             for u, w in zip(self.units, saved_w):
                 u.power_w = w
-            platform._refresh_powers()
+            platform.refresh_powers()
             return False
         platform.forward_to(t_stop)
         delta_s = t_stop - t0
@@ -389,7 +389,7 @@ class FastForward:
         self._shift(t0, t_stop, rate, stats)
         for u, w in zip(self.units, saved_w):
             u.power_w = w
-        platform._refresh_powers()
+        platform.refresh_powers()
         self.env._now = t_stop
         platform.resume(t_stop)
         self.segments.append(ForwardSegment(t0, t_stop, window_s, reason or "end", energy_bound_j, completions_bound))

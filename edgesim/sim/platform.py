@@ -18,8 +18,8 @@ module keeps the state, the recording bins and the crossing events:
   drawn from the supply (``fan_energy_j``).
 * a time-varying ambient and sun heat enter as node heat held at its exact mean over fixed steps
   (``edgesim.sim.ambient``); each step is an event.
-* a Li-ion pack (``physics.liion.LiIonPack``) is integrated at the mean load power of each span of at most
-  ``LIION_STEP_S`` (exact while the power is constant over the span; see ``docs/physics.md``).
+* the battery is any ``physics.battery.BatteryModel``; a Li-ion pack (``physics.battery.LiIonSupply``) buffers
+  its steps itself and is integrated at the mean load power of each span of at most ``LIION_STEP_S``.
 """
 from __future__ import annotations
 
@@ -34,19 +34,16 @@ from simpy.core import NORMAL, StopSimulation
 from ..errors import EdgesimError
 from ..model.records import PlatformModel, ThrottleStepsModel
 from ..physics.battery import battery_draw_w
-from ..physics.liion import LiIonPack
-from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork
-from ..physics.throttle import StepController
+from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
+from ..physics.throttle import ThrottleLadder
 from .ambient import step_means
 from .events import Wake, scheduler_of
 from .unit import UnitSim
 
-__all__ = ["LATE", "LIION_STEP_S", "PlatformEdge", "PlatformSim", "Watch"]
+__all__ = ["LATE", "PlatformEdge", "PlatformSim", "Watch"]
 
 LATE = NORMAL + 1  # after every normal event of the same instant
 NEAR_S = 0.05  # a watch whose bound is nearer than this is planned exactly at every power change
-LIION_STEP_S = 10.0  # longest span integrated at one mean power by the Li-ion pack, s
-_REF_BAND = 1e-9  # as physics.thermal: a term's T_ref crossing is located this close (K, relative to 1 + |T_ref|)
 
 
 class Watch:
@@ -75,20 +72,17 @@ class PlatformEdge(NamedTuple):
 
 
 class _Ladder:
-    """Runtime state of one unit's multi-step throttle."""
+    """Runtime state of one unit's throttle (a single throttle is a one-step ladder)."""
 
-    __slots__ = ("model", "controller", "level")
+    __slots__ = ("model", "ladder", "level")
 
     def __init__(self, model: ThrottleStepsModel):
         self.model = model
-        self.controller: StepController = model.controller
+        self.ladder: ThrottleLadder = model.ladder
         self.level = 0
 
     def watch_c(self) -> tuple[float, float]:
-        up_c, down_c = self.controller.thresholds_c(self.level)
-        if self.model.critical_c is not None:
-            up_c = min(up_c, self.model.critical_c)
-        return up_c, down_c
+        return self.ladder.watch_c(self.level)
 
 
 CHATTER_SWITCHES = 1000
@@ -137,16 +131,17 @@ class PlatformSim:
         self.fan_energy_j = 0.0
         self.fan_duty_area = 0.0
         self.fan_power_w = 0.0
-        self.net: ThermalNetwork | None = model.network
+        self.net: ThermalNetwork | None = model.network  # without leakage: node names, ambient, its conductances
         self.leaky: ClampedLeakageNetwork | None = model.leakage_network
+        self.system: ThermalSystem | None = model.thermal  # what is integrated
         if self.fan is not None:
             self._set_fan_level(0)
-        self.exp_leak = model.exp_leakage[0] if model.exp_leakage else None
+        self._exp = bool(model.exp_leakage)  # exponential leakage: no worst-case bound, no linear region
         self.ambient = model.ambient
         self._amb_dev_k = 0.0
         self._sun_w = 0.0
         self.ladders: dict[int, _Ladder] = {}
-        self._exp_unit = -1
+        self.leak_term_unit = model.leakage_term_unit  # the unit of each leakage term of the thermal system
         if self.net is not None:
             index = {n: i for i, n in enumerate(self.net.node_names)}
             self.unit_node = [index[u.unit_model.thermal_node] if u.unit_model.thermal_node else -1 for u in units]
@@ -163,32 +158,18 @@ class PlatformSim:
             self.temp_c = np.full(len(index), float(model.initial_temp_c))
             self.max_temp_c = self.temp_c.copy()
             self.temp_area = np.zeros(len(index))  # integral of T dt per node (for interval means)
-            # unit -> its clamped linear leakage term (the network's terms are the leaky units in order)
-            self.leak_term = [-1] * len(units)
-            k = 0
-            for i, u in enumerate(units):
-                if u.unit_model.thermal_node and u.unit_model.leakage_w_per_k:
-                    self.leak_term[i] = k
-                    k += 1
             names = {u.name: i for i, u in enumerate(units)}
             for ladder in model.throttle_steps:
                 self.ladders[names[ladder.unit]] = _Ladder(ladder)
-            if self.exp_leak is not None:
-                self._exp_unit = names[self.exp_leak.unit]
             self.fan_node = index[self.fan.watch_node] if self.fan is not None else -1
         self.leak_energy_j = np.zeros(len(units))
         self._forcing_w = np.zeros(len(self.net.node_names) if self.net is not None else 0)
         # battery
         self.dcdc_efficiency = model.dcdc_efficiency
-        self.battery: Any = model.battery
+        self.battery: Any = model.battery  # a physics.battery.BatteryModel
         self.battery_state = model.battery_initial_state
-        self.liion = model.liion
         self.battery_energy_j = 0.0  # drawn at the battery terminals
         self.load_energy_j = 0.0  # delivered to loads (units + platform loads + fan), for conservation checks
-        self.battery_heat_j = 0.0  # Li-ion: heat in R0 and the RC resistors
-        self.battery_ocv_energy_j = 0.0  # Li-ion: energy taken from the open-circuit source
-        self._pend_j = 0.0  # Li-ion: terminal energy not yet integrated into the pack's state
-        self._pend_s = 0.0
         self._draw_w = 0.0
         self._p_eff = np.zeros(len(self.net.node_names) if self.net is not None else 0)  # heat input per node (W)
         # recording bins (noted at edges, like the units)
@@ -209,15 +190,11 @@ class PlatformSim:
             self.schedule_next_s = min(load.schedule.next_change_s(0.0) for load in model.loads if load.schedule is not None)
             if self.schedule_next_s < end_s:
                 self.schedule(Wake(self._on_schedule_step), NORMAL, self.schedule_next_s)
-        self._refresh_powers()
+        self.refresh_powers()
         # what to watch, and the worst-case powers that bound how soon any of it can happen
         self.watches: list[Watch] = []
         if self.net is not None:
-            for i, u in enumerate(units):
-                if u.throttle is not None:
-                    self.watches.append(Watch("critical", i))
-                    if u.can_throttle():
-                        self.watches.append(Watch("throttle", i))
+            for i in range(len(units)):
                 if i in self.ladders:
                     self.watches.append(Watch("trip", i))
             if self.fan is not None:
@@ -226,7 +203,7 @@ class PlatformSim:
                 self.watches.append(Watch("regime", -1))
             self._worst_unit_w = np.array([u.worst_power_w() for u in units])
             self._update_bounds()
-        self._leaky = bool(self.net is not None and (self.leaky is not None or self.exp_leak is not None))
+        self._leaky = bool(self.leak_term_unit)
         if self.battery is not None:
             self.watches.append(Watch("empty", -1))
             worst_w = sum(u.worst_power_w() for u in units) + (max(lv.power_w for lv in self.fan.levels) if self.fan else 0.0)
@@ -238,9 +215,8 @@ class PlatformSim:
         temp_area = tuple(float(x) for x in self.temp_area) if self.net is not None else ()
         voltage = math.nan
         if self.battery is not None:
-            if self.liion:
-                self._flush_liion()
-                voltage = self.terminal_voltage_v()
+            self.settle_battery()
+            voltage = self.battery.terminal_voltage_v(self.battery_state, self._draw_w)
             soc = self.battery.soc(self.battery_state)
         else:
             soc = math.nan
@@ -260,12 +236,22 @@ class PlatformSim:
         return out
 
     def terminal_voltage_v(self) -> float:
-        """Li-ion: the pack's terminal voltage now under the current draw, V (nan for other batteries)."""
-        if not self.liion:
+        """The battery's terminal voltage now under the current draw, V (nan when its model has none)."""
+        if self.battery is None:
             return math.nan
-        self._flush_liion()
-        pack: LiIonPack = self.battery
-        return pack.terminal_voltage_v(self.battery_state, self._draw_w)
+        self.settle_battery()
+        return float(self.battery.terminal_voltage_v(self.battery_state, self._draw_w))
+
+    def battery_report(self) -> dict[str, Any]:
+        """The battery model's own figures for the summary (e.g. a Li-ion pack's voltage, heat and cells)."""
+        if self.battery is None:
+            return {}
+        self.settle_battery()
+        return dict(self.battery.report(self.battery_state, self._draw_w))
+
+    def settle_battery(self) -> None:
+        """Integrate whatever the battery model has buffered (a Li-ion pack's pending span)."""
+        self.battery_state = self.battery.settle(self.battery_state)
 
     def _set_fan_level(self, level: int) -> None:
         assert self.fan is not None
@@ -273,6 +259,7 @@ class PlatformSim:
         self.fan_level = level
         self.net = lv.network
         self.leaky = lv.leakage_network
+        self.system = lv.system
         self.fan_power_w = lv.power_w
 
     def _node_power(self, unit_power_w: np.ndarray) -> np.ndarray:
@@ -283,8 +270,9 @@ class PlatformSim:
                 p[node] += unit_power_w[i]
         return p
 
-    def _refresh_powers(self) -> None:
-        """Node heat input and the load seen by the battery, under the units' current powers."""
+    def refresh_powers(self) -> None:
+        """Node heat input and the load seen by the battery, under the units' current powers (public: the
+        fast-forward sets the units' mean powers and calls this)."""
         if self.net is not None:
             self._p_eff = self._node_power(np.array([u.power_w for u in self.units]))
         self._base_w = sum(u.power_w for u in self.units) + self.platform_load_w + self.fan_power_w
@@ -312,29 +300,16 @@ class PlatformSim:
         if dt <= 0:
             return
         load_w = self._base_w
-        if self.net is not None:
-            if self.exp_leak is not None:
-                node = self.unit_node[self._exp_unit]
-                step = self.exp_leak.node.advance(float(self.temp_c[node]), float(self._p_eff[node]), dt)
-                mean_c = np.array([step.mean_temp_c])
-                self.temp_c = np.array([step.temp_c])
-                if not self.units[self._exp_unit].off:
-                    self.leak_energy_j[self._exp_unit] += step.leakage_energy_j
-                    load_w += step.leakage_energy_j / dt
-            elif self.leaky is not None:
-                leaky = self.leaky.advance(self.temp_c, self._p_eff, dt)
-                mean_c = leaky.mean_temp_c
-                self.temp_c = leaky.temp_c
-                for i, k in enumerate(self.leak_term):
-                    if k >= 0 and not self.units[i].off:
-                        leak_j = float(leaky.leakage_energy_j[k])
-                        self.leak_energy_j[i] += leak_j
-                        load_w += leak_j / dt
-            else:
-                mean_c = self.net.mean_temp_c(self.temp_c, self._p_eff, dt)
-                self.temp_c = self.net.step(self.temp_c, self._p_eff, dt)
+        if self.system is not None:
+            step = self.system.advance(self.temp_c, self._p_eff, dt)
+            self.temp_c = step.temp_c
+            for k, i in enumerate(self.leak_term_unit):  # an off unit's leakage heats its node but is not charged to it
+                if not self.units[i].off:
+                    leak_j = float(step.leakage_energy_j[k])
+                    self.leak_energy_j[i] += leak_j
+                    load_w += leak_j / dt
             np.maximum(self.max_temp_c, self.temp_c, out=self.max_temp_c)
-            self.temp_area += mean_c * dt
+            self.temp_area += step.mean_temp_c * dt
         if self.fan is not None:
             self.fan_energy_j += self.fan_power_w * dt
             self.fan_duty_area += self.fan.levels[self.fan_level].duty * dt
@@ -342,27 +317,10 @@ class PlatformSim:
         self.platform_load_energy_j += self.platform_load_w * dt
         if self.battery is not None:
             draw_w = battery_draw_w(max(load_w, 0.0), self.dcdc_efficiency)
-            if self.liion:
-                self._pend_j += draw_w * dt
-                self._pend_s += dt
-                if self._pend_s >= LIION_STEP_S:
-                    self._flush_liion()
-            else:
-                self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
+            self.battery_state = self.battery.step(self.battery_state, draw_w, dt)
             self.battery_energy_j += draw_w * dt
             self._draw_w = draw_w
         self.last_t = now
-
-    def _flush_liion(self) -> None:
-        """Integrate the Li-ion pack over the pending span at its mean terminal power."""
-        if self._pend_s <= 0.0:
-            return
-        pack: LiIonPack = self.battery
-        step = pack.advance(self.battery_state, self._pend_s, load_power_w=self._pend_j / self._pend_s)
-        self.battery_state = step.state
-        self.battery_heat_j += step.heat_j
-        self.battery_ocv_energy_j += step.ocv_energy_j
-        self._pend_j = self._pend_s = 0.0
 
     def take_snapshot(self) -> None:
         self.advance(self.env.now)
@@ -395,8 +353,8 @@ class PlatformSim:
 
     def close(self, end_s: float) -> None:
         self.advance(end_s)
-        if self.liion:
-            self._flush_liion()
+        if self.battery is not None:
+            self.settle_battery()
         while len(self.edges) < self.n_bins + 1:
             self.edges.append(self._edge())
 
@@ -431,7 +389,7 @@ class PlatformSim:
         self._replan_all(now)
 
     def _replan_all(self, now: float) -> None:
-        self._refresh_powers()
+        self.refresh_powers()
         if self.net is not None:
             self._update_bounds()
         for watch in self.watches:
@@ -442,7 +400,7 @@ class PlatformSim:
     # -- events ---------------------------------------------------------------------------------
     def power_changed(self, now: float) -> None:
         """A unit's power changed at ``now`` (integrals already advanced): re-plan crossings once this instant."""
-        self._refresh_powers()
+        self.refresh_powers()
         if self.state_trace is not None:
             soc = self.battery.soc(self.battery_state) if self.battery is not None else math.nan
             temps = tuple(self.temp_c) if self.net is not None else ()
@@ -527,9 +485,12 @@ class PlatformSim:
 
     def node_rate_k_per_s(self, node: int, dt_s: float) -> float:
         """Mean rate of change of ``node``'s temperature over the next ``dt_s`` under the powers now in force, K/s."""
-        if self.net is None or node < 0 or self.exp_leak is not None:
+        if self.system is None or node < 0:
             return 0.0
-        net, p = self._motion()
+        region = self.system.region(self.temp_c, self._p_eff)
+        if region is None:
+            return 0.0
+        net, p = region
         return float(net.step(self.temp_c, p, dt_s)[node] - self.temp_c[node]) / dt_s
 
     def forward_to(self, t_s: float) -> None:
@@ -542,7 +503,7 @@ class PlatformSim:
                 self._set_loads(te)
                 if self.net is not None:
                     self._update_bounds()
-                self._refresh_powers()
+                self.refresh_powers()
                 continue
             assert self.ambient is not None
             te = self.ambient_next_s
@@ -553,7 +514,7 @@ class PlatformSim:
                 continue
             self._amb_dev_k, self._sun_w = step_means(self.ambient, self._base_ambient_c(), te, end)
             self._update_forcing()
-            self._refresh_powers()
+            self.refresh_powers()
             self.ambient_next_s = end
         self.advance(t_s)
 
@@ -571,39 +532,22 @@ class PlatformSim:
         self._all_far_until_s = -math.inf
         self.request_check(self.env._now)
 
-    def _motion(self) -> tuple[ThermalNetwork, np.ndarray]:
-        """The linear network and node heat that hold from now on (with clamped leakage: in the current region)."""
-        assert self.net is not None
-        if self.leaky is None:
-            return self.net, self._p_eff
-        # ClampedLeakageNetwork's region machinery: the active set at the current state, its folded network and
-        # constant term (physics/thermal.py); the region lasts until the 'regime' watch fires
-        active = self.leaky._active(self.temp_c, self._p_eff)
-        return self.leaky._network(active), self._p_eff + self.leaky._constant_w(active)
-
     def _reach_s(self, node: int, target_c: float, horizon_s: float, direction: str) -> float:
         """Exact time for ``node`` to reach ``target_c`` under the current powers (inf: not within the horizon)."""
         if not math.isfinite(target_c):
             return math.inf
         if self._margin_k:
             target_c = target_c - self._margin_k if direction == "up" else target_c + self._margin_k
-        if self.exp_leak is not None:
-            temp = float(self.temp_c[node])
-            if (direction == "up" and temp >= target_c) or (direction == "down" and temp <= target_c):
-                return 0.0
-            t = self.exp_leak.node.time_to_reach_s(temp, float(self._p_eff[node]), target_c)
-            return t if t <= horizon_s else math.inf
-        net, p = self._motion()
-        return net.time_to_reach_s(self.temp_c, p, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
+        assert self.system is not None
+        return self.system.time_to_reach_s(self.temp_c, self._p_eff, node, target_c, horizon_s, direction)  # type: ignore[arg-type]
 
     def _plan(self, watch: Watch, horizon_s: float) -> tuple[float, str] | None:
         """Exact time to this watch's next crossing at the current powers, and what happens then."""
         kind = watch.kind
         if kind == "empty":
             assert self.battery is not None
-            draw_w = battery_draw_w(max(self._base_w + self._leak_now_w(), 0.0), self.dcdc_efficiency)
-            if self.liion:
-                self._flush_liion()
+            draw_w = battery_draw_w(max(self._base_w + self.leakage_now_w(), 0.0), self.dcdc_efficiency)
+            self.settle_battery()
             return self.battery.time_to_cutoff_s(self.battery_state, draw_w), "empty"
         if kind == "fan":
             assert self.fan is not None
@@ -612,56 +556,32 @@ class PlatformSim:
             t_down = self._reach_s(self.fan_node, down_c, horizon_s, "down")
             return (t_up, "fan_up") if t_up <= t_down else (t_down, "fan_down")
         if kind == "regime":
-            return self._regime_s(horizon_s), "regime"
+            assert self.system is not None
+            return self.system.region_change_s(self.temp_c, self._p_eff, horizon_s, self._margin_k), "regime"
         unit = self.units[watch.unit]
         if unit.off:
             return None
         node = self.unit_node[watch.unit]
-        if kind == "trip":
-            up_c, down_c = self.ladders[watch.unit].watch_c()
-            t_up = self._reach_s(node, up_c, horizon_s, "up")
-            t_down = self._reach_s(node, down_c, horizon_s, "down")
-            return (t_up, "trip_up") if t_up <= t_down else (t_down, "trip_down")
-        throttle = unit.throttle
-        assert throttle is not None
-        if kind == "critical":
-            return self._reach_s(node, throttle.critical_c, horizon_s, "up"), "critical"
-        if unit.throttled:
-            return self._reach_s(node, throttle.threshold_c - throttle.hysteresis_c, horizon_s, "down"), "release"
-        return self._reach_s(node, throttle.threshold_c, horizon_s, "up"), "throttle"
-
-    def _regime_s(self, horizon_s: float) -> float:
-        """Time until a clamped leakage term crosses its reference temperature (the region changes)."""
-        leaky = self.leaky
-        assert leaky is not None
-        active = leaky._active(self.temp_c, self._p_eff)
-        net = leaky._network(active)
-        p = self._p_eff + leaky._constant_w(active)
-        first = math.inf
-        for k, on in enumerate(active):
-            term = leaky.leakage[k]
-            band = _REF_BAND * (1.0 + abs(term.ref_temp_c))
-            band += self._margin_k
-            target = term.ref_temp_c - band if on else term.ref_temp_c + band
-            t = net.time_to_reach_s(self.temp_c, p, term.node, target, horizon_s, "down" if on else "up")
-            if t > 0.0:
-                first = min(first, t)
-        return first
+        up_c, down_c = self.ladders[watch.unit].watch_c()
+        t_up = self._reach_s(node, up_c, horizon_s, "up")
+        t_down = self._reach_s(node, down_c, horizon_s, "down")
+        return (t_up, "trip_up") if t_up <= t_down else (t_down, "trip_down")
 
     def _bound(self, watch: Watch, kind: str, horizon_s: float, t_exact: float) -> float:
         """A time before which this watch cannot fire whatever the powers do (0 when none can be given).
 
         Exception (stated approximation): with temperature-dependent leakage the battery draw has no cheap
-        rigorous bound, so the cut-off is re-planned at most every ``LIION_STEP_S`` and at half the remaining
+        rigorous bound, so the cut-off is re-planned at every power change, or (a model with a positive
+        ``cutoff_replan_s``, the Li-ion pack's ``LIION_STEP_S``) at most that often and at half the remaining
         planned time (it converges on the instant; it could only be late if the leakage draw grew enough within
         that window to bring the cut-off forward by half the remaining time).
         """
         if kind == "empty":
-            if self._leaky:
-                return min(LIION_STEP_S, 0.5 * t_exact) if self.liion else 0.0
             assert self.battery is not None
+            if self._leaky:
+                return min(self.battery.cutoff_replan_s, 0.5 * t_exact)
             return self.battery.time_to_cutoff_s(self.battery_state, self._worst_draw_w)
-        if kind == "regime" or self.exp_leak is not None:
+        if kind == "regime" or self._exp:
             return 0.0
         hot, cold = self._bound_networks()
         if hot is None or cold is None:
@@ -672,20 +592,12 @@ class PlatformSim:
             node, target, direction = self.fan_node, (up_c if kind == "fan_up" else down_c), kind[4:]
         else:
             node = self.unit_node[watch.unit]
-            if kind in ("trip_up", "trip_down"):
-                up_c, down_c = self.ladders[watch.unit].watch_c()
-                target, direction = (up_c, "up") if kind == "trip_up" else (down_c, "down")
-            else:
-                throttle = self.units[watch.unit].throttle
-                assert throttle is not None
-                target, direction = {"critical": (throttle.critical_c, "up"), "release": (throttle.threshold_c - throttle.hysteresis_c, "down"),
-                                     "throttle": (throttle.threshold_c, "up")}[kind]
+            up_c, down_c = self.ladders[watch.unit].watch_c()
+            target, direction = (up_c, "up") if kind == "trip_up" else (down_c, "down")
         # both directions must stay far: the other threshold of a two-sided watch too
         t = self._bound_one(hot, cold, node, target, direction, horizon_s)
-        if kind in ("fan_up", "fan_down", "trip_up", "trip_down"):
-            other = down_c if direction == "up" else up_c
-            t = min(t, self._bound_one(hot, cold, node, other, "down" if direction == "up" else "up", horizon_s))
-        return t
+        other = down_c if direction == "up" else up_c
+        return min(t, self._bound_one(hot, cold, node, other, "down" if direction == "up" else "up", horizon_s))
 
     def _bound_one(self, hot: tuple[ThermalNetwork, np.ndarray], cold: tuple[ThermalNetwork, np.ndarray], node: int,
                    target_c: float, direction: str, horizon_s: float) -> float:
@@ -716,23 +628,20 @@ class PlatformSim:
             return (hot_base, self._p_hot), (cold_net, self._p_cold)
         leaky = hot_lv.leakage_network if hot_lv is not None else self.leaky
         assert leaky is not None
-        all_on = tuple(True for _ in leaky.leakage)
         low_c = min(float(self.temp_c.min()), self.net.ambient_c)
         p = self._p_hot.copy()
         for term in leaky.leakage:
             ref = min(term.ref_temp_c, low_c)
             p[self.net.node_names.index(term.node)] += term.w_per_k * (self.net.ambient_c - ref)
-        return (leaky._network(all_on), p), (cold_net, self._p_cold)
+        return (leaky.all_terms_network(), p), (cold_net, self._p_cold)
 
-    def _leak_now_w(self) -> float:
-        if self.net is None:
+    def leakage_now_w(self) -> float:
+        """Leakage power drawn now by the units that are on, W (the thermal system's terms at the current temperatures)."""
+        if not self.leak_term_unit:
             return 0.0
-        if self.exp_leak is not None:
-            return 0.0 if self.units[self._exp_unit].off else self.exp_leak.node.leakage_power_w(float(self.temp_c[self.unit_node[self._exp_unit]]))
-        if self.leaky is None:
-            return 0.0
-        power = self.leaky.leakage_power_w(self.temp_c)
-        return float(sum(power[k] for i, k in enumerate(self.leak_term) if k >= 0 and not self.units[i].off))
+        assert self.system is not None
+        power = self.system.leakage_power_w(self.temp_c)
+        return float(sum(power[k] for k, i in enumerate(self.leak_term_unit) if not self.units[i].off))
 
     def _check_chatter(self, what: str, i: int, now: float) -> None:
         """End the run if this watch switches so fast that the run would need over CHATTER_MAX_PROJECTED switches."""
@@ -747,7 +656,7 @@ class PlatformSim:
             field = "thermal.fan.hysteresis_c"
         else:
             # units are the scenario's compute units in order (then its links, which have no throttle)
-            field = f"compute_units[{i}].{'throttle_steps' if i in self.ladders else 'throttle'}.hysteresis_c"
+            field = f"compute_units[{i}].{self.ladders[i].model.field}.hysteresis_c"
         who = "the fan" if what == "fan" else f"unit {self.units[i].name!r}"
         raise ChatteringError(field, f"{who} switched {CHATTER_SWITCHES} times in {span_s:.3g} s of simulated time (by "
                                      f"t = {now:.6g} s): the hysteresis band is crossed too fast to simulate (over "
@@ -761,8 +670,7 @@ class PlatformSim:
         now = self.env._now
         self.advance(now)
         if kind == "empty":
-            if self.liion:
-                self._flush_liion()
+            self.settle_battery()
             self.battery_empty_s = now
             raise StopSimulation(now)
         if kind in ("fan_up", "fan_down"):
@@ -781,23 +689,19 @@ class PlatformSim:
         self._check_chatter("unit", i, now)
         unit = self.units[i]
         unit.advance(now)
-        if kind in ("trip_up", "trip_down"):
-            ladder = self.ladders[i]
-            up_c, down_c = ladder.watch_c()
-            if kind == "trip_up" and ladder.model.critical_c is not None and up_c >= ladder.model.critical_c:
-                unit.shut_down(now)
-            else:
-                ladder.level = ladder.controller.level_for(ladder.level, up_c if kind == "trip_up" else down_c)
-                state = ladder.model.steps[ladder.level - 1].state if ladder.level > 0 else None
-                unit.set_throttle_state(ladder.level > 0, state, now)
-                self.level_events.append((now, unit.name, ladder.level))
-        elif kind == "critical":
+        ladder = self.ladders[i]
+        up_c, down_c = ladder.watch_c()
+        step = ladder.ladder.next_level(ladder.level, up_c if kind == "trip_up" else down_c)
+        if step is None:  # the critical trip
             unit.shut_down(now)
         else:
-            unit.set_throttled(kind == "throttle", now)
+            ladder.level = step
+            state = ladder.model.steps[step - 1].state if step > 0 else None
+            unit.set_throttle_state(step > 0, state, now)
+            self.level_events.append((now, unit.name, step))
         for watch in self.watches:  # the direction of this unit's throttle watch changed: plan it anew
             if watch.unit == i:
                 watch.far_until_s = -math.inf
         self._all_far_until_s = -math.inf
-        self._refresh_powers()
+        self.refresh_powers()
         self.request_check(now)

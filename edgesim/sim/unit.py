@@ -87,7 +87,6 @@ class UnitSim:
         self._throttled_since_s = 0.0
         self._speed_area = 0.0  # integral of the speed factor up to _speed_since_s (changes only with the DVFS state)
         self._speed_since_s = 0.0
-        self.throttle = model.throttle
         self.throttle_events: list[tuple[float, str]] = []  # (time, "throttle" | "release"): few, not per job
         self.off = False
         self.shutdown_s: float | None = None
@@ -661,12 +660,6 @@ class UnitSim:
         if self.batching is not None:
             return [self._batch_marker] if self.n_busy and self._batch_marker is not None else []
         return list(self.running)
-
-    def set_throttled(self, throttled: bool, now: float) -> None:
-        """Enter (or leave) the single throttle's state chosen by the spec (default: the slowest DVFS state)."""
-        if throttled == self.throttled:
-            return
-        self.set_throttle_state(throttled, self.throttle.state if self.throttle is not None else None, now)
 
     def set_throttle_state(self, throttled: bool, state: str | None, now: float) -> None:
         """Throttled, running DVFS ``state``, or released back to the initial state. A multi-step throttle moves
