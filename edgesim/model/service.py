@@ -28,10 +28,12 @@ from ..calibration.predict import (
     UnitPosterior,
     catalog_posterior,
     condition,
+    condition_solution,
     datasheet_posterior,
     load_calibrated,
     predict_unit,
 )
+from ..catalog.loader import load_catalog
 from ..physics.performance import PowerMode, Prediction
 from ..physics.profile import ModelProfile
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
@@ -40,8 +42,8 @@ from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
 from .predicted import model_profile
 from .records import ServiceEstimate
 
-__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "model_batch_line", "predict_on_unit", "service_time", "unit_efficiency",
-           "unit_posterior"]
+__all__ = ["ServiceTimeError", "catalog_condition_solutions", "catalog_units", "has_given_efficiency", "measured_point_for",
+           "model_batch_line", "predict_on_unit", "service_time", "unconditioned_posterior", "unit_efficiency", "unit_posterior"]
 
 
 class ServiceTimeError(ValueError):
@@ -155,23 +157,35 @@ _CACHE_MAX = 512
 def unit_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int = 224, height_px: int = 224) -> UnitPosterior:
     """The unit's performance parameters: catalog calibration or datasheet prior, conditioned on its measured points.
 
-    Cached per unit (and its points' models), so a compile derives them once.
+    Cached per unit (and its points' models), so a compile derives them once. A catalog unit's conditioning is
+    precomputed (:mod:`edgesim.calibration.conditioned`); other points are fitted here (``scipy.optimize``).
     """
     key = _key(unit, models, width_px, height_px)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    post = condition(*unconditioned_posterior(unit, models, width_px, height_px))
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = post
+    return post
+
+
+def unconditioned_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int = 224, height_px: int = 224,
+                            calibrated: str | None = None) -> tuple[UnitPosterior, list[UnitPoint]]:
+    """The unit's parameters before its own points (catalog calibration, or its kind's prior at its datasheet) and
+    those points as the performance model sees them (``calibrated``: another calibrated file)."""
     post = None
     if unit.device is not None:
         try:
-            post = catalog_posterior(unit.device, unit.device_unit)
+            post = catalog_posterior(unit.device, unit.device_unit, calibrated)
         except KeyError:
             post = None
     if post is None or _peaks_differ(unit, post):
         note = "" if post is None else " (peak_ops_per_s differs from the calibrated datasheet)"
         ds = UnitDatasheet(unit.name, unit.kind, tuple(sorted(unit.peak_ops_per_s.items())), unit.idle_power_w, unit.max_power_w,
                            unit.memory_bandwidth_bytes_per_s, _power_modes(unit))
-        post = datasheet_posterior(ds)
+        post = datasheet_posterior(ds, calibrated)
         if note:
             post = replace(post, notes=post.notes + (note.strip(),))
     e = post.engine
@@ -187,11 +201,27 @@ def unit_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width
         model = models.get(p.model)
         precision = p.precision or (model.precision if model is not None else "int8")
         points.append(UnitPoint(p.model, prof, w, h, precision, float(p.batch), "throughput", p.fps, p.power_w, p.source))
-    post = condition(post, points)
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    _CACHE[key] = post
-    return post
+    return post, points
+
+
+def catalog_units() -> list[ComputeUnitSpec]:
+    """Every unit of the shipped catalog as a scenario's ``{device: NAME, device_unit: UNIT}`` resolves to it."""
+    catalog = load_catalog()
+    return [ComputeUnitSpec.model_validate({**catalog.unit_fields(name, unit), "name": "unit", "device": name})
+            for name, dev in sorted(catalog.devices.items()) for unit in sorted(dev.units)]
+
+
+def catalog_condition_solutions(calibrated: str | None = None) -> dict[str, dict[str, object]]:
+    """The conditioning fit of every catalog unit with measured points, solved now: fingerprint ->
+    ``{"unit": "device/unit", "theta": [...]}`` (what :func:`edgesim.calibration.conditioned.write_conditioned`
+    stores; ``calibrated``: the calibrated file they are conditioned from, default the shipped one)."""
+    out: dict[str, dict[str, object]] = {}
+    for unit in catalog_units():
+        post, points = unconditioned_posterior(unit, {}, calibrated=calibrated)
+        if points:
+            key, theta = condition_solution(post, points, calibrated)
+            out[key] = {"unit": f"{unit.device}/{unit.device_unit}", "theta": [float(x) for x in theta]}
+    return out
 
 
 def _peaks_differ(unit: ComputeUnitSpec, post: UnitPosterior) -> bool:
