@@ -5,7 +5,8 @@ Reads the public measurements copied into the project (``edgesim/catalog/data/me
 kind priors and per-model latents, runs leave-one-out and leave-one-device-out cross-validation for the 80%
 interval of each prediction category, and writes one entry per catalog unit (calibrated or prior).
 
-Then conditions every catalog unit with measured points on them, as a run does at compile, and writes the
+Then conditions every catalog unit with measured points on them, as a run does at compile (and every unit of the
+shipped scenarios/, at their models and frame sizes), and writes the
 solutions beside it (``edgesim/catalog/data/conditioned.json``, :mod:`edgesim.calibration.conditioned`), so that a
 run of catalog units needs no ``scipy.optimize``. ``--conditioned-only`` redoes that second step alone, from the
 calibrated file as it stands (seconds: after a change to the conditioning fit only).
@@ -26,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from edgesim.api import load_scenario
 from edgesim.calibration.calibrate import calibrate
 from edgesim.calibration.catalog_entry import build_entries
 from edgesim.calibration.conditioned import conditioned_path, write_conditioned
@@ -100,13 +102,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_solutions(calibrated: Path) -> None:
-    """The catalog units conditioned on their measured points against ``calibrated``, written beside it (the shipped
-    file: ``conditioned.json``; another: ``NAME.conditioned.json``)."""
+    """The catalog units, and the units of the shipped scenarios, conditioned on their measured points against
+    ``calibrated``, written beside it (the shipped file: ``conditioned.json``; another: ``NAME.conditioned.json``)."""
     shipped = calibrated.resolve() == (ROOT / "edgesim" / "catalog" / "data" / "calibrated.json").resolve()
     out = conditioned_path() if shipped else calibrated.with_name(calibrated.stem + ".conditioned.json")
-    solutions = catalog_condition_solutions(None if shipped else str(calibrated))
+    scenarios = [load_scenario(path) for path in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    solutions = catalog_condition_solutions(None if shipped else str(calibrated), scenarios)
     write_conditioned(out, solutions)
-    print(f"wrote {out}: {len(solutions)} conditioned catalog units")
+    print(f"wrote {out}: {len(solutions)} conditioned units (catalog and shipped scenarios)")
 
 
 def write_calibrated(out: Path, stride: int) -> None:

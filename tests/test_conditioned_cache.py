@@ -1,6 +1,7 @@
 """The precomputed conditioning of the catalog units (edgesim/catalog/data/conditioned.json, issue 17's start-up).
 
-The stored solutions must be what a fresh fit gives now: every catalog unit with measured points finds its entry,
+The stored solutions must be what a fresh fit gives now: every catalog unit with measured points (and every unit of
+a shipped scenario) finds its entry,
 the entry equals a fresh ``scipy.optimize`` solution, and the file holds nothing else. When the fit, the priors or
 the calibration change, these tests fail until ``python experiments/calibrate_catalog.py`` (or its
 ``--conditioned-only``) is rerun; a run meanwhile fits at run time, never uses a stale solution.
@@ -14,10 +15,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SCENARIOS
 
-from edgesim.calibration import conditioned
+from edgesim import load_scenario
+from edgesim.calibration import conditioned, predict
 from edgesim.calibration.predict import condition, condition_solution
+from edgesim.model import service
+from edgesim.model.compile import compile_system
 from edgesim.model.service import catalog_condition_solutions, catalog_units, unconditioned_posterior
 
 REGENERATE = "stale: rerun python experiments/calibrate_catalog.py --conditioned-only"
@@ -33,6 +37,7 @@ def catalog_cases():
 
 
 CASES = catalog_cases()
+SHIPPED = [load_scenario(p) for p in sorted(SCENARIOS.glob("*.yaml"))]
 
 
 def stale_entries(stored: dict, fresh: dict, atol: float = 1e-9) -> list[str]:
@@ -52,7 +57,18 @@ def test_the_catalog_has_units_with_points():
 
 def test_the_stored_file_is_exactly_the_fresh_solutions():
     stored = dict(conditioned.load_conditioned())
-    assert not stale_entries(stored, catalog_condition_solutions()), REGENERATE
+    assert not stale_entries(stored, catalog_condition_solutions(scenarios=SHIPPED)), REGENERATE
+
+
+def test_every_shipped_scenario_compiles_without_a_fit(monkeypatch):
+    def no_fit(self, post):
+        raise AssertionError(f"{post.name}: fitted at run time ({REGENERATE})")
+
+    monkeypatch.setattr(predict._FitInputs, "solve", no_fit)
+    for spec in SHIPPED:
+        service._CACHE.clear()
+        service._PRED_CACHE.clear()
+        compile_system(spec)
 
 
 @pytest.mark.parametrize("label,post,points", CASES, ids=[c[0] for c in CASES])
@@ -95,7 +111,7 @@ def test_an_edited_fit_misses_every_entry(monkeypatch):
 
 
 def test_the_staleness_check_catches_a_changed_solution(tmp_path):
-    fresh = catalog_condition_solutions()
+    fresh = catalog_condition_solutions(scenarios=SHIPPED)
     tampered = {k: dict(v) for k, v in fresh.items()}
     key = sorted(tampered)[0]
     tampered[key]["theta"] = [x + 1e-7 for x in tampered[key]["theta"]]

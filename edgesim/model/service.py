@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ..calibration.predict import (
@@ -38,7 +38,7 @@ from ..physics.performance import PowerMode, Prediction
 from ..physics.profile import ModelProfile
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
 from ..profiles.catalog_profiles import load_profiles
-from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
+from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, ScenarioSpec
 from .predicted import model_profile
 from .records import ServiceEstimate
 
@@ -211,16 +211,24 @@ def catalog_units() -> list[ComputeUnitSpec]:
             for name, dev in sorted(catalog.devices.items()) for unit in sorted(dev.units)]
 
 
-def catalog_condition_solutions(calibrated: str | None = None) -> dict[str, dict[str, object]]:
-    """The conditioning fit of every catalog unit with measured points, solved now: fingerprint ->
-    ``{"unit": "device/unit", "theta": [...]}`` (what :func:`edgesim.calibration.conditioned.write_conditioned`
-    stores; ``calibrated``: the calibrated file they are conditioned from, default the shipped one)."""
+def catalog_condition_solutions(calibrated: str | None = None, scenarios: Sequence[ScenarioSpec] = ()
+                                ) -> dict[str, dict[str, object]]:
+    """The conditioning fit of every catalog unit with measured points, and of every unit of ``scenarios`` with
+    points (at the scenario's models and frame sizes), solved now: fingerprint -> ``{"unit": label, "theta": [...]}``
+    (what :func:`edgesim.calibration.conditioned.write_conditioned` stores; ``calibrated``: the calibrated file they
+    are conditioned from, default the shipped one)."""
+    cases: list[tuple[str, ComputeUnitSpec, Mapping[str, ModelSpec], int, int]] = [
+        (f"{u.device}/{u.device_unit}", u, {}, 224, 224) for u in catalog_units()]
+    for spec in scenarios:
+        named = {m.name: m for m in spec.models}
+        sizes = sorted({(224, 224)} | {(c.width_px, c.height_px) for c in spec.cameras})
+        cases += [(f"{spec.name}: {u.name}", u, named, w, h) for u in spec.compute_units for w, h in sizes]
     out: dict[str, dict[str, object]] = {}
-    for unit in catalog_units():
-        post, points = unconditioned_posterior(unit, {}, calibrated=calibrated)
+    for label, unit, models, w, h in cases:
+        post, points = unconditioned_posterior(unit, models, w, h, calibrated)
         if points:
             key, theta = condition_solution(post, points, calibrated)
-            out[key] = {"unit": f"{unit.device}/{unit.device_unit}", "theta": [float(x) for x in theta]}
+            out.setdefault(key, {"unit": label, "theta": [float(x) for x in theta]})
     return out
 
 
