@@ -52,11 +52,22 @@ def test_run_help_loads_no_figures_sweeps_or_optimisers():
     assert not modules_after(["run", "--help"]) & NOT_FOR_RUN
 
 
-def test_run_without_out_loads_neither_figures_nor_sweeps():
-    # the Hailo-8 has measured points: the performance model conditions its parameters on them at compile, a small
-    # least-squares fit, so this run needs scipy.optimize (~0.4 s of the run's start-up; docs/architecture.md)
+def test_run_without_out_loads_neither_figures_nor_sweeps_nor_optimisers():
+    # the Hailo-8 has measured points: its conditioning on them is precomputed with the calibration
+    # (edgesim/catalog/data/conditioned.json), so a run of catalog units needs no scipy.optimize
     loaded = modules_after(["run", str(INTERSECTION), "--duration", "2"])
-    assert not loaded & (NOT_FOR_RUN - {"scipy.optimize"}), loaded
+    assert not loaded & NOT_FOR_RUN, loaded
+
+
+def test_a_units_own_points_are_fitted_at_run_time(tmp_path):
+    # points of the user's own (not the catalog's): the small least-squares fit runs at compile, with scipy.optimize
+    data = yaml.safe_load(INTERSECTION.read_text())
+    data["compute_units"][0]["measured"] = [{"model": "yolov8n", "fps": 500.0, "width_px": 640, "height_px": 640,
+                                             "source": "illustrative point (test)"}]
+    path = tmp_path / "own_points.yaml"
+    path.write_text(yaml.safe_dump(data))
+    loaded = modules_after(["run", str(path), "--duration", "2"])
+    assert "scipy.optimize" in loaded and not loaded & (NOT_FOR_RUN - {"scipy.optimize"}), loaded
 
 
 def test_run_of_units_without_measured_points_loads_no_optimiser(tmp_path):

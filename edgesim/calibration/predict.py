@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from edgesim.calibration.conditioned import fingerprint, lookup
 from edgesim.calibration.fit import (
     SIGMA_OBS,
     EngineContext,
@@ -57,7 +58,7 @@ from edgesim.physics.profile import ModelProfile
 from edgesim.yamlio import safe_load
 
 __all__ = ["ACTIVE_FLOOR", "DEFAULT_Z", "ModelSpread", "ServicePrediction", "UnitDatasheet", "UnitPoint", "UnitPosterior",
-           "calibrated_path", "catalog_posterior", "condition", "datasheet_posterior", "datasheet_theta", "features_of",
+           "calibrated_path", "catalog_posterior", "condition", "condition_solution", "datasheet_posterior", "datasheet_theta", "features_of",
            "identity_ops", "load_calibrated", "predict_service", "predict_unit", "supported_precisions", "unit_engine"]
 
 Source = Literal["measured", "calibrated", "prior"]
@@ -397,17 +398,29 @@ def _rows(post: UnitPosterior, points: Sequence[UnitPoint]) -> GroupData:
                                post.ctx.reference_precision)
 
 
-def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str | None = None) -> UnitPosterior:
-    """``post`` updated by the unit's own measured points (see the module docstring).
+@dataclass(frozen=True)
+class _FitInputs:
+    """What the conditioning fit of a unit is given: its usable points as arrays, their latents and scales, the prior."""
 
-    The parameters are refitted with ``N(theta, diag(cov))`` as the prior, the networks' latents held at their
-    calibrated values; each measured network keeps its mean residual as an anchor (so its own other
-    conditions follow the point, and an exact point is reproduced by :func:`predict_unit`).
-    """
-    if not points:
-        return post
-    doc = load_calibrated(calibrated)
-    ok = [p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4")]
+    ok: tuple[UnitPoint, ...]
+    data: GroupData
+    speed: np.ndarray
+    foot: np.ndarray
+    obs_sd: np.ndarray
+    prior: Prior
+
+    def fingerprint(self, post: UnitPosterior) -> str:
+        return fingerprint(post.ctx, self.data, self.prior.mean, self.prior.sd, post.cov, post.theta, self.speed, self.foot,
+                           self.obs_sd)
+
+    def solve(self, post: UnitPosterior) -> np.ndarray:
+        """The fit's solution (``scipy.optimize.least_squares``): log parameters."""
+        return fit_group(post.ctx, self.data, self.prior, self.speed, theta0=post.theta, log_footprint=self.foot,
+                         obs_sd=self.obs_sd).theta
+
+
+def _fit_inputs(post: UnitPosterior, points: Sequence[UnitPoint], doc: Mapping[str, Any]) -> _FitInputs:
+    ok = tuple(p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4"))
     data = _rows(post, ok)
     offs = [_speed_footprint(doc, replace(post, anchors={}), c, identity_ops(p.profile)) for c, p in zip(data.canonical, ok)]
     speed = np.array([o[0] for o in offs])
@@ -418,8 +431,33 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
     # moves the device's parameters less than one whose network is known
     spread = doc.get("model_spread") or {}
     obs_sd = np.array([math.hypot(SIGMA_OBS, float(spread.get(o[2], getattr(ModelSpread(), o[2])))) for o in offs])
-    fit = fit_group(post.ctx, data, prior, speed, theta0=post.theta, log_footprint=foot, obs_sd=obs_sd)
-    theta = fit.theta
+    return _FitInputs(ok, data, speed, foot, obs_sd, prior)
+
+
+def condition_solution(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str | None = None) -> tuple[str, np.ndarray]:
+    """The fingerprint of conditioning ``post`` on ``points`` and the fit's solution, solved now (with scipy): what
+    ``experiments/calibrate_catalog.py`` stores for every catalog unit (:mod:`edgesim.calibration.conditioned`)."""
+    inputs = _fit_inputs(post, points, load_calibrated(calibrated))
+    return inputs.fingerprint(post), inputs.solve(post)
+
+
+def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str | None = None, use_stored: bool = True) -> UnitPosterior:
+    """``post`` updated by the unit's own measured points (see the module docstring).
+
+    The parameters are refitted with ``N(theta, diag(cov))`` as the prior, the networks' latents held at their
+    calibrated values; each measured network keeps its mean residual as an anchor (so its own other
+    conditions follow the point, and an exact point is reproduced by :func:`predict_unit`).
+
+    With the shipped calibration (``calibrated`` None) and ``use_stored``, the fit's solution is taken from the
+    precomputed catalog solutions (:mod:`edgesim.calibration.conditioned`) when its inputs match one bit for bit
+    (every catalog unit's own points do), so a run does not import ``scipy.optimize``; otherwise it is solved here.
+    """
+    if not points:
+        return post
+    inputs = _fit_inputs(post, points, load_calibrated(calibrated))
+    stored = lookup(inputs.fingerprint(post)) if use_stored and calibrated is None else None
+    theta = stored if stored is not None else inputs.solve(post)
+    ok, data, speed, foot, obs_sd = inputs.ok, inputs.data, inputs.speed, inputs.foot, inputs.obs_sd
     resid = data.log_meas - log_predict(theta, post.ctx, data, speed, foot)
     # Posterior covariance (Gauss-Newton at the solution): the points' rows weighted as the robust loss weighs
     # them, plus the prior's exact precision, so it never exceeds the prior covariance.

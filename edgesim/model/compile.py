@@ -47,7 +47,7 @@ from .records import (
     UnitModel,
 )
 from .run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
-from .service import model_batch_line, service_time
+from .service import mode_power_w, model_batch_line, service_time
 from .stages import count_mean, idle_job_s, link_unit_spec, stage_cost_text, stage_estimate, stage_pixels
 
 __all__ = ["PIPELINE_INDEX_BASE", "LOAD_INDEX_BASE", "camera_power_w", "compile_system", "dvfs_transitions", "power_model", "sleep_state"]
@@ -57,10 +57,11 @@ LOAD_INDEX_BASE = 2_000_000  # job-owner indices of load drivers
 
 
 def power_model(spec: ComputeUnitSpec) -> PowerModel:
-    """The unit's power model: static = idle_power_w, dynamic at full load = max_power_w - idle_power_w."""
+    """The unit's power model: static = idle_power_w, dynamic at full load = the budget - idle_power_w, the budget
+    being the selected ``power_mode``'s ``power_w`` where one is selected, else ``max_power_w``."""
     states = tuple(DvfsState(s.name, s.frequency_hz, s.voltage_v, s.power_w) for s in spec.dvfs_states)
     curve = UtilizationCurve(spec.power_curve.kind, spec.power_curve.exponent)
-    return PowerModel(spec.idle_power_w, spec.max_power_w - spec.idle_power_w, curve, states, spec.reference_dvfs_state)
+    return PowerModel(spec.idle_power_w, mode_power_w(spec) - spec.idle_power_w, curve, states, spec.reference_dvfs_state)
 
 
 def _batch_times(spec: ComputeUnitSpec, model_lines: Mapping[str, BatchTime] | None = None) -> dict[str, BatchTime]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ..calibration.predict import (
@@ -28,20 +28,24 @@ from ..calibration.predict import (
     UnitPosterior,
     catalog_posterior,
     condition,
+    condition_solution,
     datasheet_posterior,
+    features_of,
     load_calibrated,
     predict_unit,
 )
-from ..physics.performance import PowerMode, Prediction
+from ..catalog.loader import load_catalog
+from ..physics.performance import PowerMode, Prediction, predict
 from ..physics.profile import ModelProfile
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
 from ..profiles.catalog_profiles import load_profiles
-from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec
+from ..spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, ScenarioSpec
 from .predicted import model_profile
 from .records import ServiceEstimate
 
-__all__ = ["ServiceTimeError", "has_given_efficiency", "measured_point_for", "model_batch_line", "predict_on_unit", "service_time", "unit_efficiency",
-           "unit_posterior"]
+__all__ = ["ServiceTimeError", "catalog_condition_solutions", "catalog_units", "has_given_efficiency", "measured_point_for",
+           "mode_power_w", "model_batch_line", "predict_on_unit", "selected_mode", "service_time", "unconditioned_posterior",
+           "unit_efficiency", "unit_posterior"]
 
 
 class ServiceTimeError(ValueError):
@@ -155,23 +159,35 @@ _CACHE_MAX = 512
 def unit_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int = 224, height_px: int = 224) -> UnitPosterior:
     """The unit's performance parameters: catalog calibration or datasheet prior, conditioned on its measured points.
 
-    Cached per unit (and its points' models), so a compile derives them once.
+    Cached per unit (and its points' models), so a compile derives them once. A catalog unit's conditioning is
+    precomputed (:mod:`edgesim.calibration.conditioned`); other points are fitted here (``scipy.optimize``).
     """
     key = _key(unit, models, width_px, height_px)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    post = condition(*unconditioned_posterior(unit, models, width_px, height_px))
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = post
+    return post
+
+
+def unconditioned_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int = 224, height_px: int = 224,
+                            calibrated: str | None = None) -> tuple[UnitPosterior, list[UnitPoint]]:
+    """The unit's parameters before its own points (catalog calibration, or its kind's prior at its datasheet) and
+    those points as the performance model sees them (``calibrated``: another calibrated file)."""
     post = None
     if unit.device is not None:
         try:
-            post = catalog_posterior(unit.device, unit.device_unit)
+            post = catalog_posterior(unit.device, unit.device_unit, calibrated)
         except KeyError:
             post = None
     if post is None or _peaks_differ(unit, post):
         note = "" if post is None else " (peak_ops_per_s differs from the calibrated datasheet)"
         ds = UnitDatasheet(unit.name, unit.kind, tuple(sorted(unit.peak_ops_per_s.items())), unit.idle_power_w, unit.max_power_w,
                            unit.memory_bandwidth_bytes_per_s, _power_modes(unit))
-        post = datasheet_posterior(ds)
+        post = datasheet_posterior(ds, calibrated)
         if note:
             post = replace(post, notes=post.notes + (note.strip(),))
     e = post.engine
@@ -187,11 +203,35 @@ def unit_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width
         model = models.get(p.model)
         precision = p.precision or (model.precision if model is not None else "int8")
         points.append(UnitPoint(p.model, prof, w, h, precision, float(p.batch), "throughput", p.fps, p.power_w, p.source))
-    post = condition(post, points)
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    _CACHE[key] = post
-    return post
+    return post, points
+
+
+def catalog_units() -> list[ComputeUnitSpec]:
+    """Every unit of the shipped catalog as a scenario's ``{device: NAME, device_unit: UNIT}`` resolves to it."""
+    catalog = load_catalog()
+    return [ComputeUnitSpec.model_validate({**catalog.unit_fields(name, unit), "name": "unit", "device": name})
+            for name, dev in sorted(catalog.devices.items()) for unit in sorted(dev.units)]
+
+
+def catalog_condition_solutions(calibrated: str | None = None, scenarios: Sequence[ScenarioSpec] = ()
+                                ) -> dict[str, dict[str, object]]:
+    """The conditioning fit of every catalog unit with measured points, and of every unit of ``scenarios`` with
+    points (at the scenario's models and frame sizes), solved now: fingerprint -> ``{"unit": label, "theta": [...]}``
+    (what :func:`edgesim.calibration.conditioned.write_conditioned` stores; ``calibrated``: the calibrated file they
+    are conditioned from, default the shipped one)."""
+    cases: list[tuple[str, ComputeUnitSpec, Mapping[str, ModelSpec], int, int]] = [
+        (f"{u.device}/{u.device_unit}", u, {}, 224, 224) for u in catalog_units()]
+    for spec in scenarios:
+        named = {m.name: m for m in spec.models}
+        sizes = sorted({(224, 224)} | {(c.width_px, c.height_px) for c in spec.cameras})
+        cases += [(f"{spec.name}: {u.name}", u, named, w, h) for u in spec.compute_units for w, h in sizes]
+    out: dict[str, dict[str, object]] = {}
+    for label, unit, models, w, h in cases:
+        post, points = unconditioned_posterior(unit, models, w, h, calibrated)
+        if points:
+            key, theta = condition_solution(post, points, calibrated)
+            out.setdefault(key, {"unit": label, "theta": [float(x) for x in theta]})
+    return out
 
 
 def _peaks_differ(unit: ComputeUnitSpec, post: UnitPosterior) -> bool:
@@ -203,7 +243,7 @@ def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str
                     batch: float = 1) -> tuple[float, float, float, float, str, str, Prediction]:
     """(service_s, low_s, high_s, power_w, source, detail, prediction) of ``model`` on ``unit`` at a batch (cached:
     a compile asks once per unit, model, input size and batch)."""
-    key = (_key(unit, models, width_px, height_px), model.model_dump_json(), unit.power_mode, width_px, height_px, batch)
+    key = (_key(unit, models, width_px, height_px), model.model_dump_json(), width_px, height_px, batch)
     hit = _PRED_CACHE.get(key)
     if hit is not None:
         return hit
@@ -221,11 +261,51 @@ def _predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[st
                      batch: float) -> tuple[float, float, float, float, str, str, Prediction]:
     post = unit_posterior(unit, models, width_px, height_px)
     profile = model_profile(model, width_px, height_px)
-    pred = predict_unit(post, profile, width_px, height_px, model.precision, batch, power_mode=unit.power_mode)
+    pred = predict_unit(post, profile, width_px, height_px, model.precision, batch)  # the reference mode: see selected_mode
     power_w = min(max(pred.power_w, unit.idle_power_w), unit.max_power_w)
     generic = " (generic profile: op count only)" if profile.extra.get("generic") else ""
     return (pred.service_s, pred.service_s_low, pred.service_s_high, power_w, pred.source, f"predicted{generic}: {pred.detail}",
             pred.prediction)
+
+
+def selected_mode(unit: ComputeUnitSpec) -> PowerMode | None:
+    """The unit's selected ``power_mode`` as clock and dynamic-power scales against its reference (the datasheet's
+    ``max_power_w`` and top clock, the conditions of its measured points); None when none is selected.
+
+    Raises
+    ------
+    ServiceTimeError
+        When the selected mode has no ``power_w`` (its budget, and so its clock, is unknown).
+    """
+    if unit.power_mode is None:
+        return None
+    mode = next((m for m in _power_modes(unit) if m.name == unit.power_mode), None)
+    if mode is None:
+        raise ServiceTimeError("power_mode", f"power mode {unit.power_mode!r} has no power_w: its power budget (and so its "
+                                             f"clock) is unknown; give power_modes.{unit.power_mode}.power_w or select another mode")
+    return mode
+
+
+def mode_power_w(unit: ComputeUnitSpec) -> float:
+    """The unit's power budget at full load, watts: the selected mode's ``power_w`` (at most ``max_power_w``), else
+    ``max_power_w``."""
+    mode = selected_mode(unit)
+    if mode is None:
+        return unit.max_power_w
+    return unit.idle_power_w + (unit.max_power_w - unit.idle_power_w) * mode.dynamic_power_scale
+
+
+def _mode_time_ratio(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
+                     mode: PowerMode) -> float:
+    """Service time in ``mode`` over the reference mode's, from the physics model (compute, per-layer and per-call
+    costs scale with the clock; the input stream over the memory bandwidth does not): the same factor whether the
+    reference time is measured or predicted."""
+    post = unit_posterior(unit, models, width_px, height_px)
+    eng = replace(post.engine, power_modes={mode.name: mode})
+    prof = features_of(model_profile(model, width_px, height_px))
+    ref = predict(eng, prof, width_px, height_px, 1, model.precision)
+    at = predict(eng, prof, width_px, height_px, 1, model.precision, mode.name)
+    return at.service_s / ref.service_s if ref.service_s > 0 else 1.0 / mode.clock_scale
 
 
 def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int,
@@ -239,6 +319,10 @@ def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[st
     service_s, _, _, _, _, _, pred = predict_on_unit(unit, model, models, width_px, height_px)
     k = service_s / pred.batch_s if pred.batch_s > 0 else 1.0
     fixed_s = k * pred.fixed_s
+    mode = selected_mode(unit)
+    if mode is not None:
+        ratio = _mode_time_ratio(unit, model, models, width_px, height_px, mode)
+        service_s, fixed_s = service_s * ratio, fixed_s * ratio
     return fixed_s, max(0.0, service_s - fixed_s)
 
 
@@ -255,9 +339,15 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     """
     width, height = (width_px, height_px) if width_px is not None and height_px is not None else _frame_of(unit, model, pixels)
     traffic = _traffic(unit, model, pixels)
+    mode = selected_mode(unit)
     if not has_given_efficiency(unit, model):
         load_calibrated()  # the shipped calibration (cached)
         service_s, low, high, power_w, source, detail, _ = predict_on_unit(unit, model, models, width, height)
+        if mode is not None:
+            ratio = _mode_time_ratio(unit, model, models, width, height, mode)
+            service_s, low, high = service_s * ratio, low * ratio, high * ratio
+            power_w = unit.idle_power_w + (power_w - unit.idle_power_w) * mode.dynamic_power_scale
+            detail += _mode_detail(unit, mode, ratio)
         extra = model.overhead_s
         if extra:
             detail += f"; + the model's overhead_s {extra * 1e3:.4g} ms"
@@ -283,16 +373,24 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     ops = model.ops_for(pixels)
     compute_s = ops / (peak * efficiency)
     detail = f"{ops:.4g} ops / ({peak:.4g} ops/s x {efficiency:.3g} from {eff_source})"
+    if mode is not None:  # the stated fraction of peak is at the reference clock; the compute scales with the mode's
+        compute_s /= mode.clock_scale
+        detail += _mode_detail(unit, mode, 1.0 / mode.clock_scale)
     if traffic is None or not unit.memory_bandwidth_bytes_per_s:
-        return ServiceEstimate(compute_s + model.overhead_s, unit.max_power_w, "analytic", detail, compute_s=compute_s,
+        return ServiceEstimate(compute_s + model.overhead_s, mode_power_w(unit), "analytic", detail, compute_s=compute_s,
                                memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=model.overhead_s)
     memory_s = traffic.total_bytes / unit.memory_bandwidth_bytes_per_s
     bound = "memory-bound" if memory_s > compute_s else "compute-bound"
     service_s = roofline_service_s(compute_s, traffic.total_bytes, unit.memory_bandwidth_bytes_per_s, model.overhead_s)
     detail += (f"; roofline {bound}: compute {compute_s * 1e3:.4g} ms, memory {traffic.total_bytes:.4g} B / "
                f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s = {memory_s * 1e3:.4g} ms, overhead {model.overhead_s * 1e3:.4g} ms")
-    return ServiceEstimate(service_s, unit.max_power_w, "analytic (roofline)", detail, compute_s=compute_s,
+    return ServiceEstimate(service_s, mode_power_w(unit), "analytic (roofline)", detail, compute_s=compute_s,
                            memory_bytes=traffic.total_bytes, overhead_s=model.overhead_s)
+
+
+def _mode_detail(unit: ComputeUnitSpec, mode: PowerMode, ratio: float) -> str:
+    return (f"; power mode {mode.name}: clock x{mode.clock_scale:.3g}, dynamic power x{mode.dynamic_power_scale:.3g} "
+            f"(budget {mode_power_w(unit):.4g} W of {unit.max_power_w:.4g} W): time x{ratio:.4g}")
 
 
 def _frame_of(unit: ComputeUnitSpec, model: ModelSpec, pixels: int) -> tuple[int, int]:

@@ -144,7 +144,7 @@ class ComputeUnitSpec(Spec):
     efficiency_from_measured: str | None = None
     catalog_efficiency: Fraction | None = None  # set by the catalog resolver: the catalog's own point / peak (fallback)
     power_modes: dict[Name, PowerModeSpec] = {}  # named modes (nvpmodel...): from the catalog, or given here
-    power_mode: Name | None = None  # the selected mode: its power budget is max_power_w, its clock scales throughput
+    power_mode: Name | None = None  # the selected mode: its power_w is the budget at full load, its clock scales the time
     measured: tuple[MeasuredPoint, ...] = ()
     service_time_distribution: Literal["deterministic", "exponential"] = "deterministic"
     servers: Count = 1
@@ -181,6 +181,9 @@ class ComputeUnitSpec(Spec):
         if self.power_mode is not None and self.power_mode not in self.power_modes:
             known = ", ".join(self.power_modes) or "none (give power_modes, or use a catalog device that has them)"
             raise ValueError(f"power_mode: {self.power_mode!r} is not one of the unit's power_modes ({known})")
+        if self.power_mode is not None and self.dvfs_states:
+            raise ValueError(f"power_mode: {self.power_mode!r} with dvfs_states: a power mode fixes the clock and the power "
+                             "budget the DVFS states would change; give one or the other")
         if self.batching is not None and self.servers != 1:
             raise ValueError("batching needs servers: 1 (a batch occupies the whole unit)")
         transition = self.dvfs_transition
