@@ -35,6 +35,8 @@ class OwnerEnergy(NamedTuple):
 class EnergyMeter(JobOwner):
     """A job owner that meters its busy time and dynamic energy on its unit, in the statistics window."""
 
+    unit: UnitSim  # the owner's unit, as the runtime class (JobOwner sees it through a protocol)
+
     warmup_s: float
 
     def _meter_init(self) -> None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.records import ServiceEstimate
 
-if TYPE_CHECKING:  # the unit holds owners and owners hold their unit: annotations only
-    from .unit import UnitSim
+if TYPE_CHECKING:  # a protocol, not a class: no sim module imports another's class
+    from .ports import JobHost
 
 __all__ = ["JobOwner"]
 
@@ -21,7 +21,7 @@ __all__ = ["JobOwner"]
 class JobOwner:
     """What a unit needs to know of whoever submits a job, and the two callbacks it makes."""
 
-    def __init__(self, index: int, unit: UnitSim, estimate: ServiceEstimate, *, capacity: float, drop_newest: bool,
+    def __init__(self, index: int, unit: JobHost, estimate: ServiceEstimate, *, capacity: float, drop_newest: bool,
                  priority: int, deadline_rel_s: float, batch_key: str):
         self.index = index
         self.unit = unit
