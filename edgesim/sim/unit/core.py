@@ -25,6 +25,7 @@ import simpy
 from simpy.core import NORMAL
 
 from ...model.records import UnitModel
+from ...physics.power import unit_power_w
 from ...physics.roofline import roofline_service_s
 from ..events import JobWake, scheduler_of
 from ..jobs import J_ALIVE, J_ARRIVAL, J_OWNER, J_RATE, J_SEQ, J_START, J_T, J_TOKEN, J_WORK, InFlightJob
@@ -97,7 +98,7 @@ class UnitCore:
         # power law and speed (the DVFS feature sets state, speed and dyn_scale)
         self.power_model = model.power
         self.servers = model.servers
-        self.linear_curve = model.linear_curve
+        self.curve = model.power.curve
         self.static_power_w = model.static_power_w
         self.state: str | None = None
         self.speed = 1.0
@@ -256,14 +257,10 @@ class UnitCore:
     def _update_power(self, now: float) -> None:
         """Recompute power after the running set or the DVFS state changed (integrals already at ``now``)."""
         n = self.n_busy
-        power_w: float
-        if n == 0:
-            power_w = 0.0 if self.off else self.static_power_w
-        elif self.linear_curve:
-            power_w = self.static_power_w + self.dyn_scale * self.dyn_sum_w / self.servers
+        if n == 0 and self.off:
+            power_w = 0.0
         else:
-            u = n / self.servers
-            power_w = self.static_power_w + self.dyn_scale * (self.dyn_sum_w / n) * self.power_model.curve.fraction(u)
+            power_w = unit_power_w(self.static_power_w, self.dyn_scale, self.dyn_sum_w, n, self.servers, self.curve)
         if self._extra_power:
             power_w = self._extra_power_w(now, power_w)
         if power_w != self.power_w:  # the power listener and the trace are told
@@ -487,9 +484,10 @@ class UnitCore:
                 self._started(owner)
             self.running[0] = nxt  # one server: the next job takes the finished one's place
             dyn_w = owner.dynamic_power_w
-            self.dyn_sum_w = dyn_w
-            # one server: u is 0 or 1, so any utilization curve gives static + scaled dynamic (as _update_power)
-            if self.static_power_w + self.dyn_scale * dyn_w != self.power_w:
+            # the power drawn is the power law's at the running job's dynamic power (kept so by _update_power):
+            # it changes only if the next job's differs from the finished one's
+            if dyn_w != self.dyn_sum_w:
+                self.dyn_sum_w = dyn_w
                 self._update_power(now)
             if self.lazy:
                 self.next_finish_s = now + work_s / speed
