@@ -33,7 +33,8 @@ class JobOwner:
         self.deadline_rel_s = deadline_rel_s
         self.batch_key = batch_key
         self.service_s = estimate.service_s
-        self.dynamic_power_w = max(0.0, estimate.active_power_w - unit.static_power_w)
+        assert estimate.dynamic_power_w is not None, "compile places every owner's estimate on its unit"
+        self.dynamic_power_w = estimate.dynamic_power_w  # W while one of its jobs runs at full speed
         self.compute_s = estimate.compute_s  # roofline parts: the job shares a memory bus by its bytes
         self.memory_bytes = estimate.memory_bytes
         self.overhead_s = estimate.overhead_s

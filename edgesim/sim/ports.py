@@ -54,8 +54,6 @@ class JobSource(Protocol):
 class JobHost(Protocol):
     """What a job owner sees of its unit when it joins."""
 
-    static_power_w: float
-
     def owner_joined(self, owner: JobSource) -> None:
         """``owner`` will submit jobs here."""
 
