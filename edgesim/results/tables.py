@@ -12,7 +12,7 @@ from ..model.records import ServiceEstimate
 from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.meter import STATIC_SHARE_RULE
-from ..sim.pipeline import F_ARRIVAL, F_DROPPED, PipelineSim
+from ..sim.pipeline import PipelineSim
 from ..sim.ports import SharedBus
 from ..sim.stream import StreamSim
 from ..sim.unit import UnitSim
@@ -160,7 +160,7 @@ def pipeline_row(p: PipelineSim, window_s: float) -> dict[str, Any]:
             "static_energy_j": energy.static_energy_j,
             "energy_j": energy.energy_j,
         })
-    in_flight = sum(1 for f in p.frames.values() if f[F_ARRIVAL] >= p.warmup_s and not f[F_DROPPED])
+    in_flight = p.in_flight_count()
     ops_per_frame = sum(o.stage.ops_per_job * o.stage.count_mean for o in p.owners)
     ops_done = sum(o.stage.ops_per_job * o.jobs_completed for o in p.owners)
     return {
