@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import simpy
 
@@ -19,6 +21,9 @@ from .batching import BatchingMixin
 from .core import EXP_CHUNK, SleepSummary, UnitCore, UnitEdge
 from .dvfs import DvfsMixin
 from .sleep import ASLEEP, AWAKE, ENTERING, WAKING, SleepMixin
+
+if TYPE_CHECKING:
+    from ..ports import BusSharer, JobHost, UnitControl
 
 __all__ = ["ASLEEP", "AWAKE", "ENTERING", "EXP_CHUNK", "WAKING", "SleepSummary", "SleepUnitSim", "UnitCore", "UnitEdge",
            "UnitSim", "make_unit_sim"]
@@ -37,3 +42,9 @@ def make_unit_sim(env: simpy.Environment, model: UnitModel, rng: np.random.Gener
     """The runtime unit for ``model``: a :class:`SleepUnitSim` when it has a sleep level, else a :class:`UnitSim`."""
     cls = SleepUnitSim if model.sleep is not None else UnitSim
     return cls(env, model, rng, interval_s, n_bins, warmup_s)
+
+
+if TYPE_CHECKING:
+    def _meets_its_ports(unit: UnitSim) -> tuple[UnitControl, BusSharer, JobHost]:
+        """Never called: mypy checks here that a unit is what the platform, the bus and the owners see of it."""
+        return unit, unit, unit

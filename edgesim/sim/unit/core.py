@@ -284,33 +284,33 @@ class UnitCore:
         return power_w
 
     # -- jobs ----------------------------------------------------------------------------------
-    def submit(self, stream: JobSource, arrival_s: float, seq: int) -> None:
+    def submit(self, owner: JobSource, arrival_s: float, seq: int) -> None:
         """A job arrives at ``arrival_s`` (= now): start it, queue it, or apply the owner's drop policy."""
         if self.next_finish_s <= arrival_s:  # lazy unit: complete what finished before this arrival
             self.catch_up(arrival_s)
-        job = [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]  # new_job(stream, arrival_s, seq), inlined: hot path
+        job = [owner, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0]  # jobs.new_job(owner, arrival_s, seq), inlined: hot path
         if arrival_s >= self.warmup_s:
-            stream.offered += 1
+            owner.offered += 1
         if self.off:
-            stream.on_drop(job, arrival_s)
+            owner.on_drop(job, arrival_s)
             return
         if self.n_busy < self.servers and self.batching is None:
             if arrival_s > self.last_t:  # several jobs of one frame arrive at one instant: integrate once
                 self.advance(arrival_s)
             self._begin(job, arrival_s)
             return
-        self._enqueue(stream, job, arrival_s)
+        self._enqueue(owner, job, arrival_s)
 
-    def _enqueue(self, stream: JobSource, job: list[Any], arrival_s: float) -> None:
+    def _enqueue(self, owner: JobSource, job: list[Any], arrival_s: float) -> None:
         """Queue ``job`` (the unit is busy, batching, or asleep), or apply the owner's drop policy."""
-        waiting = stream.waiting
-        if len(waiting) >= stream.capacity:
-            if stream.drop_newest:
-                stream.on_drop(job, arrival_s)
+        waiting = owner.waiting
+        if len(waiting) >= owner.capacity:
+            if owner.drop_newest:
+                owner.on_drop(job, arrival_s)
                 return
-            old = waiting.popleft()  # drop_oldest: the stream's oldest waiting job makes room
+            old = waiting.popleft()  # drop_oldest: the owner's oldest waiting job makes room
             old[J_ALIVE] = False
-            stream.on_drop(old, arrival_s)
+            owner.on_drop(old, arrival_s)
         else:
             if arrival_s > self.last_t:
                 self.advance(arrival_s)
@@ -340,19 +340,19 @@ class UnitCore:
 
     def _begin(self, job: list[Any], now: float) -> None:
         """Start ``job`` now (integrals already advanced to now) and schedule its completion: one event."""
-        stream = job[J_OWNER]
+        owner = job[J_OWNER]
         job[J_START] = now
         if self._keeps_clock:
-            self._started(stream)
+            self._started(owner)
         self.running.append(job)
         self.n_busy += 1
-        self.dyn_sum_w += stream.dynamic_power_w
-        if self.bus is not None and stream.memory_bytes:
+        self.dyn_sum_w += owner.dynamic_power_w
+        if self.bus is not None and owner.memory_bytes:
             job[J_WORK] = 1.0  # a fraction of the job: its rate depends on how many share the bus
             job[J_T] = now
             self.bus.join(job, self, now)  # recomputes every sharer's rate, this job's included, and schedules
         else:
-            work_s = stream.service_s * self._draws.next() if self.exponential else stream.service_s
+            work_s = owner.service_s * self._draws.next() if self.exponential else owner.service_s
             job[J_WORK] = work_s
             job[J_T] = now
             job[J_RATE] = self.speed
@@ -382,16 +382,16 @@ class UnitCore:
         if self.batching is not None:
             self._finish_batch(now)
             return
-        stream = job[J_OWNER]
+        owner = job[J_OWNER]
         self.running.remove(job)
         self.n_busy -= 1
-        self.dyn_sum_w -= stream.dynamic_power_w
+        self.dyn_sum_w -= owner.dynamic_power_w
         if not self.running:
             self.dyn_sum_w = 0.0  # no drift from repeated float additions
         self.completed += 1
         if now >= self.warmup_s:
             self.completed_in_window += 1
-        if self.bus is not None and stream.memory_bytes:
+        if self.bus is not None and owner.memory_bytes:
             self.bus.leave(job, now)
         # the next waiting job starts before the owner hears of this completion, so that anything the owner
         # submits from on_complete queues behind the jobs already waiting
@@ -402,7 +402,7 @@ class UnitCore:
             self._begin(nxt, now)
         else:
             self._update_power(now)
-        stream.on_complete(job, now)
+        owner.on_complete(job, now)
 
     def _try_batch(self, now: float) -> None:
         """Hook of the batching feature: start a batch if the rule says so (called only for a batching unit)."""

@@ -8,7 +8,7 @@ from simpy.core import NORMAL
 
 from ...model.records import UnitModel
 from ..events import Wake
-from ..jobs import J_OWNER
+from ..jobs import J_OWNER, new_job
 from ..ports import JobSource
 from .core import SleepSummary, UnitCore
 
@@ -186,7 +186,7 @@ class SleepMixin(UnitCore):
         self._update_power(now)  # idle power, and the timer re-armed, if nothing started
 
     # -- jobs -----------------------------------------------------------------------------------
-    def submit(self, stream: JobSource, arrival_s: float, seq: int) -> None:
+    def submit(self, owner: JobSource, arrival_s: float, seq: int) -> None:
         """Awake: as :meth:`UnitCore.submit`. Asleep: begin the wake and queue the job; entering or waking: queue it."""
         phase = self.phase
         if phase != AWAKE:
@@ -197,10 +197,10 @@ class SleepMixin(UnitCore):
                 self._wake_pending = True
             if self.phase != AWAKE:
                 if arrival_s >= self.warmup_s:
-                    stream.offered += 1
-                self._enqueue(stream, [stream, arrival_s, seq, -1.0, True, 0.0, 0.0, 0, 0.0], arrival_s)
+                    owner.offered += 1
+                self._enqueue(owner, new_job(owner, arrival_s, seq), arrival_s)
                 return
-        UnitCore.submit(self, stream, arrival_s, seq)
+        UnitCore.submit(self, owner, arrival_s, seq)
 
     def _try_batch(self, now: float) -> None:
         if self.phase == AWAKE:  # asleep, entering or waking: the wake starts the batch
