@@ -44,3 +44,14 @@ def test_power_law_uses_the_mean_dynamic_power_of_the_running_jobs() -> None:
     curve = UtilizationCurve("power_law", 2.0)
     got = unit_power_w(0.5, 1.0, 4.0 + 8.0, 2, 4, curve)
     assert math.isclose(got, 0.5 + 6.0 * (2 / 4) ** 2, rel_tol=1e-12)
+
+
+def test_the_units_inlined_linear_power_is_the_physics_function() -> None:
+    # UnitCore._update_power inlines the linear branch for speed: the same expression, so the same float
+    import inspect
+
+    from edgesim.sim.unit.core import UnitCore
+
+    source = inspect.getsource(UnitCore._update_power)
+    assert "self.static_power_w + self.dyn_scale * self.dyn_sum_w / self.servers" in source
+    assert "return static_w + dyn_scale * running_dyn_w_sum / servers" in inspect.getsource(unit_power_w)
