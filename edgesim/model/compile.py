@@ -178,8 +178,10 @@ def _camera_instances(spec: ScenarioSpec) -> list[tuple[CameraModel, CameraSpec]
     return out
 
 
-def _dynamic_w(estimate: ServiceEstimate, unit: UnitModel) -> float:
-    return estimate.active_power_w - unit.static_power_w
+def _on_unit(estimate: ServiceEstimate, unit: ComputeUnitSpec) -> ServiceEstimate:
+    """``estimate`` with its dynamic power compiled against the unit's static power (``idle_power_w``, as in
+    :func:`power_model`): what one job adds while it runs, W, never below 0."""
+    return replace(estimate, dynamic_power_w=max(0.0, estimate.active_power_w - unit.idle_power_w))
 
 
 def _preprocess_model(stream: StreamSpec, cam_spec: CameraSpec, unit_specs: Mapping[str, ComputeUnitSpec],
@@ -189,7 +191,7 @@ def _preprocess_model(stream: StreamSpec, cam_spec: CameraSpec, unit_specs: Mapp
     if given is None or given.resize_unit is None or given.ops_per_pixel is None:
         return None
     stage = StageSpec(name=f"resize.{stream.model}", unit=given.resize_unit, ops_per_pixel=given.ops_per_pixel, precision=given.precision)
-    estimate = stage_estimate(stage, cam_spec, unit_specs[given.resize_unit], models)
+    estimate = _on_unit(stage_estimate(stage, cam_spec, unit_specs[given.resize_unit], models), unit_specs[given.resize_unit])
     return PreprocessModel(given.resize_unit, estimate, float(given.queue_capacity), given.ops_per_pixel * cam_spec.pixels)
 
 
@@ -198,7 +200,7 @@ def _stream_model(index: int, camera: CameraModel, cam_spec: CameraSpec, stream:
                   unit_specs: Mapping[str, ComputeUnitSpec]) -> StreamModel:
     width_px, height_px = (stream.input.width_px, stream.input.height_px) if stream.input else (camera.width_px, camera.height_px)
     pixels = width_px * height_px
-    estimate = service_time(unit_spec, model, pixels, models, width_px, height_px)
+    estimate = _on_unit(service_time(unit_spec, model, pixels, models, width_px, height_px), unit_spec)
     return StreamModel(
         index=index, camera=camera.name, camera_fps=camera.fps, pixels=pixels, model=model.name, unit=unit_spec.name,
         estimate=estimate, capacity=math.inf if stream.drop_policy == "never_drop" else float(stream.queue_capacity),
@@ -237,7 +239,7 @@ def _pipeline_model(spec: ScenarioSpec, pipe: PipelineSpec, camera: CameraModel,
         place = stage.link if stage.link is not None else stage.unit
         assert place is not None
         link = links.get(stage.link) if stage.link is not None else None
-        estimates.append(stage_estimate(stage, cam_spec, unit_specs[place], models, link))
+        estimates.append(_on_unit(stage_estimate(stage, cam_spec, unit_specs[place], models, link), unit_specs[place]))
         placed.append(units[place])
         latency.append(link.latency_s if link is not None else 0.0)
     idle_s = [_idle_job_s(e, u, buses) for e, u in zip(estimates, placed)]
@@ -290,7 +292,7 @@ def _load_model(index: int, load: LoadSpec, spec: ScenarioSpec, unit: UnitModel,
                 buses: Mapping[str, MemoryBusModel]) -> LoadModel:
     models = {m.name: m for m in spec.models}
     pixels = load.width_px * load.height_px
-    estimate = service_time(unit_spec, models[load.model], pixels, models, load.width_px, load.height_px)
+    estimate = _on_unit(service_time(unit_spec, models[load.model], pixels, models, load.width_px, load.height_px), unit_spec)
     return LoadModel(
         index=index, name=load.name, scenario=load.scenario, model=load.model, unit=load.unit, width_px=load.width_px,
         height_px=load.height_px, samples_per_query=load.samples_per_query, target_qps=load.target_qps,

@@ -54,7 +54,8 @@ class ServiceEstimate:
     """How long one job takes on an otherwise idle unit at full speed, and the power drawn meanwhile.
 
     ``compute_s`` and ``memory_bytes`` are the roofline parts a shared memory bus needs (0 bytes: not
-    memory-bound); ``overhead_s`` is the fixed per-inference cost outside the roofline.
+    memory-bound); ``overhead_s`` is the fixed per-inference cost outside the roofline. ``dynamic_power_w`` is set
+    when the estimate is compiled onto its unit (:mod:`edgesim.model.compile`).
     """
 
     service_s: float
@@ -66,6 +67,9 @@ class ServiceEstimate:
     overhead_s: float = 0.0
     service_s_low: float | None = None  # 80% interval of a predicted service time (None: measured or given exactly)
     service_s_high: float | None = None
+    # what one job adds to its unit's power while it runs at full speed, W: active_power_w less the unit's static
+    # power, compiled against the unit the job runs on (None: not yet placed on a unit)
+    dynamic_power_w: float | None = None
 
     @property
     def interval_s(self) -> tuple[float, float]:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from edgesim.physics.numerics import exp_or_inf
 
-__all__ = ["UtilizationCurve", "DvfsState", "PowerModel"]
+__all__ = ["UtilizationCurve", "DvfsState", "PowerModel", "unit_power_w"]
 
 
 def _finite(name: str, value: float) -> float:
@@ -255,3 +255,44 @@ class PowerModel:
             return 1.0
         assert self._ref is not None
         return s.frequency_hz / self._ref.frequency_hz
+
+
+def unit_power_w(static_w: float, dyn_scale: float, running_dyn_w_sum: float, n_busy: int, servers: int,
+                 curve: UtilizationCurve) -> float:
+    """Electrical power of a unit with ``servers`` parallel slots while ``n_busy`` jobs run, in W.
+
+    Each running job ``j`` brings its own dynamic power at full speed ``P_dyn,j`` (a measured model may draw more or
+    less than the unit's datasheet figure), so the law above reads, with ``n = n_busy`` and ``N = servers``::
+
+        P = P_static + s * (sum_j P_dyn,j / n) * g(n / N)
+
+    the mean dynamic power of the running jobs at utilization ``u = n / N``, scaled by the DVFS state's ``s``
+    (:meth:`PowerModel.dynamic_full_power_w` relative to the reference state). For the linear curve this is
+    ``P_static + s * sum_j P_dyn,j / N``: each job adds ``s * P_dyn,j / N``, and that is how it is computed.
+    With one server (``n`` is 0 or 1) every curve gives ``P_static + s * P_dyn,j``.
+
+    Parameters
+    ----------
+    static_w : float
+        Static power ``P_static`` in W (the unit's idle power, at the leakage reference temperature).
+    dyn_scale : float
+        ``s``: dynamic power in the current DVFS state over that in the reference state (dimensionless).
+    running_dyn_w_sum : float
+        ``sum_j P_dyn,j`` over the running jobs, W.
+    n_busy : int
+        Jobs running (a batch counts one), 0 to ``servers``.
+    servers : int
+        Parallel job slots of the unit (>= 1).
+    curve : UtilizationCurve
+        The unit's utilization curve ``g``.
+
+    Returns
+    -------
+    float
+        ``P`` in W; ``static_w`` when nothing runs.
+    """
+    if n_busy == 0:
+        return static_w
+    if curve.kind == "linear":
+        return static_w + dyn_scale * running_dyn_w_sum / servers
+    return static_w + dyn_scale * (running_dyn_w_sum / n_busy) * curve.fraction(n_busy / servers)

@@ -115,7 +115,7 @@ def build_result(state: RunState) -> SimulationResult:
     if window_s <= 0:  # the run ended (battery empty) before the warm-up did: report the whole run
         window_s = state.duration_s
         for unit in state.units:
-            unit.snapshot = (0.0, 0.0, 0.0)
+            unit.reset_window()
     stream_ids = {s.index for s in state.streams}  # units also hold pipeline and load jobs: count only streams'
     in_flight_by_stream: dict[int, int] = {}
     for unit in state.units:

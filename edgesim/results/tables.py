@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.records import ServiceEstimate
-from ..sim.bus import MemoryBusSim
 from ..sim.engine import RunState
 from ..sim.loads import LoadSim
 from ..sim.meter import STATIC_SHARE_RULE
-from ..sim.pipeline import F_ARRIVAL, F_DROPPED, PipelineSim
+from ..sim.pipeline import PipelineSim
+from ..sim.ports import SharedBus
 from ..sim.stream import StreamSim
 from ..sim.unit import UnitSim
 from .latency import latency_stats
@@ -107,7 +107,7 @@ def memory_bus_rows(units: list[UnitSim], window_s: float) -> list[dict[str, Any
     """One row per memory bus with a unit on it: bandwidth, peak sharers, and the DRAM energy of the bytes moved in
     the window (J; the sum of its units' ``dram_energy_j``, already in their ``energy_j``), None without
     ``energy_j_per_byte``."""
-    buses: list[MemoryBusSim] = []
+    buses: list[SharedBus] = []
     for u in units:
         if u.bus is not None and all(u.bus is not b for b in buses):
             buses.append(u.bus)
@@ -160,7 +160,7 @@ def pipeline_row(p: PipelineSim, window_s: float) -> dict[str, Any]:
             "static_energy_j": energy.static_energy_j,
             "energy_j": energy.energy_j,
         })
-    in_flight = sum(1 for f in p.frames.values() if f[F_ARRIVAL] >= p.warmup_s and not f[F_DROPPED])
+    in_flight = p.in_flight_count()
     ops_per_frame = sum(o.stage.ops_per_job * o.stage.count_mean for o in p.owners)
     ops_done = sum(o.stage.ops_per_job * o.jobs_completed for o in p.owners)
     return {

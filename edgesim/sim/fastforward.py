@@ -50,11 +50,9 @@ from ..model.records import SystemModel
 from ..model.run_budget import check_simulated_events
 from ..physics.battery import battery_draw_w
 from .events import Wake, scheduler_of
-from .jobs import J_ARRIVAL, J_START, J_T
 from .platform import LATE, PlatformSim
-from .schedulers import EdfScheduler
 from .stream import CameraSim, StreamSim
-from .unit import ASLEEP, SleepUnitSim, UnitSim
+from .unit import UnitSim
 
 __all__ = ["BATCHES", "FF_PRIORITY", "MAX_CYCLES", "MAX_PERIOD_CYCLES", "RANDOM_TOLERANCE", "MIN_CYCLES", "TOLERANCE", "FastForward", "ForwardSegment"]
 
@@ -161,11 +159,8 @@ class FastForward:
         values: list[float] = []
         for u in self.units:
             u.advance(now)
-            asleep = wakes = 0.0
-            if isinstance(u, SleepUnitSim):
-                asleep = u.asleep_s + (now - u._asleep_since_s if u.phase == ASLEEP else 0.0)
-                wakes = u.wakes
-            values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep, wakes, u.n_waiting]
+            asleep_s, wakes = u.sleep_totals()
+            values += [u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window, asleep_s, wakes, u.n_waiting]
         for s in self.streams:
             values += [s.offered, s.completed, s.dropped, s.late, len(s.latencies), s.latencies.sum_s, s.entry.offered]
         return np.array(values, dtype=np.float64)
@@ -423,7 +418,7 @@ class FastForward:
         heapq.heapify(queue)
         self.env._queue[:] = queue
         for i, u in enumerate(self.units):
-            self._shift_unit(u, t0, t1, rate[_U * i: _U * i + _U] * delta_s)
+            u.shift_time(t0, t1, rate[_U * i: _U * i + _U] * delta_s)
         base = _U * self._n_u
         weight = delta_s / stats["window_s"]
         for j, s in enumerate(self.streams):
@@ -443,41 +438,6 @@ class FastForward:
                 s.frame_arrival_s = {seq: t + delta_s for seq, t in s.frame_arrival_s.items()}
         for cam in self.cameras:
             cam.skip_frames(round(cam.model.fps * delta_s), delta_s)
-
-    def _shift_unit(self, u: UnitSim, t0: float, t1: float, inc: np.ndarray) -> None:
-        delta_s = t1 - t0
-        seen: set[int] = set()
-        jobs = list(u.running) + list(u.queue) + ([e[2] for e in u.heap] if u.heap is not None else [])
-        for owner in u.owners:
-            jobs += list(owner.waiting)
-        for job in jobs:
-            if id(job) in seen:
-                continue
-            seen.add(id(job))
-            job[J_ARRIVAL] += delta_s
-            if job[J_START] >= 0:
-                job[J_START] += delta_s
-            job[J_T] += delta_s
-        if u.heap is not None and isinstance(u.scheduler, EdfScheduler):  # its keys are absolute deadlines
-            u.heap = [(key + delta_s, seq, job) for key, seq, job in u.heap]
-            heapq.heapify(u.heap)
-        if u._stall_end_s > t0:
-            u._stall_end_s += delta_s
-        e0, b0, q0, c0, w0 = u.energy_j, u.busy_s, u.queue_area_s, u.completed, u.completed_in_window
-        while t1 > u._bin_end_s:
-            f = (u._bin_end_s - t0) / delta_s
-            u.energy_j, u.busy_s, u.queue_area_s = e0 + f * inc[0], b0 + f * inc[1], q0 + f * inc[2]
-            u.completed = c0 + round(f * inc[3])
-            u.last_t = u._bin_end_s
-            u._note_edge()
-            u._bin_end_s += u.interval_s
-        u.energy_j, u.busy_s, u.queue_area_s = e0 + inc[0], b0 + inc[1], q0 + inc[2]
-        u.completed, u.completed_in_window = c0 + round(inc[3]), w0 + round(inc[4])
-        u.last_t = t1
-        if isinstance(u, SleepUnitSim):
-            u.asleep_s += inc[5]
-            u.wakes += round(inc[6])
-            u._asleep_since_s += delta_s
 
     # -- report -----------------------------------------------------------------------------------
     def summary(self, duration_s: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..physics.power import unit_power_w
 from .jobs import J_OWNER, J_START
 from .owner import JobOwner
 from .unit import UnitSim
@@ -35,6 +36,8 @@ class OwnerEnergy(NamedTuple):
 class EnergyMeter(JobOwner):
     """A job owner that meters its busy time and dynamic energy on its unit, in the statistics window."""
 
+    unit: UnitSim  # the owner's unit, as the runtime class (JobOwner sees it through a protocol)
+
     warmup_s: float
 
     def _meter_init(self) -> None:
@@ -52,9 +55,15 @@ class EnergyMeter(JobOwner):
         share = 1.0 / unit.batch_sizes[-1] if unit.batching is not None and unit.batch_sizes else 1.0
         d = (now - (max(w, start))) * share
         self.busy_s += d
-        self.dyn_energy_j += self.dynamic_power_w * unit.dyn_scale / unit.servers * d
+        self.dyn_energy_j += self._job_dynamic_w(unit) * d
         self.jobs_completed += 1
         self.job_time_s += now - start
+
+    def _job_dynamic_w(self, unit: UnitSim) -> float:
+        """The dynamic power one of this owner's jobs adds to its unit, W: the unit's power law
+        (:func:`~edgesim.physics.power.unit_power_w`) for that job alone, less the static power. Under the linear
+        curve the unit's power is additive over its jobs, so this is exactly each job's part (``s x P_dyn / N``)."""
+        return unit_power_w(0.0, unit.dyn_scale, self.dynamic_power_w, 1, unit.servers, unit.curve)
 
     def _partial(self, end_s: float) -> tuple[float, float]:
         """Busy time and dynamic energy of this owner's jobs still running at ``end_s`` (window part only)."""
@@ -64,7 +73,7 @@ class EnergyMeter(JobOwner):
             return 0.0, 0.0
         share = 1.0 / len(unit.running) if unit.batching is not None else 1.0
         busy = sum(max(0.0, end_s - max(j[J_START], self.warmup_s)) for j in running) * share
-        return busy, self.dynamic_power_w * unit.dyn_scale / unit.servers * busy
+        return busy, self._job_dynamic_w(unit) * busy
 
     def energy_in_window(self, window_s: float) -> OwnerEnergy:
         """Busy time, dynamic energy and static share (by busy time) over the window."""

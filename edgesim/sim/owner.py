@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.records import ServiceEstimate
 
-if TYPE_CHECKING:  # the unit holds owners and owners hold their unit: annotations only
-    from .unit import UnitSim
+if TYPE_CHECKING:  # a protocol, not a class: no sim module imports another's class
+    from .ports import JobHost
 
 __all__ = ["JobOwner"]
 
@@ -21,7 +21,7 @@ __all__ = ["JobOwner"]
 class JobOwner:
     """What a unit needs to know of whoever submits a job, and the two callbacks it makes."""
 
-    def __init__(self, index: int, unit: UnitSim, estimate: ServiceEstimate, *, capacity: float, drop_newest: bool,
+    def __init__(self, index: int, unit: JobHost, estimate: ServiceEstimate, *, capacity: float, drop_newest: bool,
                  priority: int, deadline_rel_s: float, batch_key: str):
         self.index = index
         self.unit = unit
@@ -33,7 +33,8 @@ class JobOwner:
         self.deadline_rel_s = deadline_rel_s
         self.batch_key = batch_key
         self.service_s = estimate.service_s
-        self.dynamic_power_w = max(0.0, estimate.active_power_w - unit.static_power_w)
+        assert estimate.dynamic_power_w is not None, "compile places every owner's estimate on its unit"
+        self.dynamic_power_w = estimate.dynamic_power_w  # W while one of its jobs runs at full speed
         self.compute_s = estimate.compute_s  # roofline parts: the job shares a memory bus by its bytes
         self.memory_bytes = estimate.memory_bytes
         self.overhead_s = estimate.overhead_s

@@ -249,6 +249,11 @@ class PipelineSim:
         if frame[F_INFLIGHT] == 0:
             del self.frames[seq]
 
+    def in_flight_count(self) -> int:
+        """Frames of the statistics window still in flight (arrived at or after the warm-up, neither finished nor
+        dropped)."""
+        return sum(1 for f in self.frames.values() if f[F_ARRIVAL] >= self.warmup_s and not f[F_DROPPED])
+
     def __repr__(self) -> str:
         return (f"PipelineSim({self.name!r} on {self.camera!r}, stages={len(self.owners)}, "
                 f"critical_path_ms={self.model.critical_path_s * 1e3:.4g})")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from .jobs import J_ARRIVAL, J_OWNER
 
-if TYPE_CHECKING:
-    from .owner import JobOwner
+if TYPE_CHECKING:  # a protocol, not a class: no sim module imports another's class
+    from .ports import JobSource
 
 __all__ = ["SCHEDULERS", "EdfScheduler", "FairScheduler", "FifoScheduler", "PriorityScheduler", "Scheduler", "make_scheduler"]
 
@@ -20,12 +20,13 @@ class Scheduler:
     """Base: FIFO order (``ordered = False``: the unit uses a deque and never calls :meth:`key`)."""
 
     ordered = False
+    keys_are_times = False  # True: keys are absolute times (they move when fast-forward shifts time)
 
     def key(self, job: list[Any]) -> float:
         """The job's place in the queue: smaller is served first."""
         return 0.0
 
-    def started(self, owner: JobOwner) -> None:
+    def started(self, owner: JobSource) -> None:
         """A job of ``owner`` starts service (for disciplines that keep a clock per owner)."""
 
 
@@ -46,6 +47,7 @@ class EdfScheduler(Scheduler):
     """Earliest deadline first: deadline = arrival + the owner's relative deadline."""
 
     ordered = True
+    keys_are_times = True
 
     def key(self, job: list[Any]) -> float:
         return job[J_ARRIVAL] + job[J_OWNER].deadline_rel_s
@@ -58,13 +60,13 @@ class FairScheduler(Scheduler):
     ordered = True
 
     def __init__(self) -> None:
-        self.served: dict[JobOwner, int] = {}  # owner (hashed by identity) -> jobs of it started
+        self.served: dict[JobSource, int] = {}  # owner (hashed by identity) -> jobs of it started
 
     def key(self, job: list[Any]) -> float:
         owner = job[J_OWNER]
         return self.served.get(owner, 0) + len(owner.waiting)
 
-    def started(self, owner: JobOwner) -> None:
+    def started(self, owner: JobSource) -> None:
         served = self.served
         served[owner] = served.get(owner, 0) + 1
 

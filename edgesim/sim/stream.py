@@ -26,6 +26,8 @@ class StreamSim(JobOwner):
     the model job is submitted when the resize is done; latency still counts from the frame's arrival.
     """
 
+    unit: UnitSim  # the owner's unit, as the runtime class (JobOwner sees it through a protocol)
+
     def __init__(self, model: StreamModel, unit: UnitSim, warmup_s: float, trace: bool):
         super().__init__(model.index, unit, model.estimate, capacity=model.capacity, drop_newest=model.drop_newest,
                          priority=model.priority, deadline_rel_s=model.deadline_rel_s, batch_key=model.batch_key)
@@ -43,7 +45,7 @@ class StreamSim(JobOwner):
         self.interval_s = unit.interval_s
         self.dropped_in_bin = [0] * (unit.n_bins + 1)
         self.late_in_bin = [0] * (unit.n_bins + 1)
-        self.entry: JobOwner = self  # who receives the camera's frames (a ResizeOwner when there is a resize)
+        self.entry: StreamSim | ResizeOwner = self  # who receives the camera's frames (a ResizeOwner when there is a resize)
         self.frame_arrival_s: dict[int, float] = {}  # frames past their resize: seq -> arrival at the camera
 
     @property
@@ -83,6 +85,8 @@ class StreamSim(JobOwner):
 class ResizeOwner(JobOwner):
     """A stream's resize on another unit (a CPU, an ISP): one job per frame; when it is done the model job is
     submitted to the stream's unit. A frame dropped here is dropped for the stream."""
+
+    unit: UnitSim  # the owner's unit, as the runtime class (JobOwner sees it through a protocol)
 
     def __init__(self, stream: StreamSim, preprocess: PreprocessModel, unit: UnitSim):
         super().__init__(stream.index, unit, preprocess.estimate, capacity=preprocess.capacity, drop_newest=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import simpy
 from simpy.core import NORMAL, StopSimulation
@@ -10,7 +11,7 @@ from simpy.core import NORMAL, StopSimulation
 from ...model.records import PlatformModel
 from ..ambient import step_means
 from ..events import Wake
-from ..unit import UnitSim
+from ..ports import UnitControl
 from .watches import NEAR_S, PlatformWatches
 
 __all__ = ["LATE", "PlatformSim"]
@@ -21,7 +22,7 @@ LATE = NORMAL + 1  # after every normal event of the same instant
 class PlatformSim(PlatformWatches):
     """The shared physical state of one device: node temperatures, leakage, fan, ambient, platform loads and battery."""
 
-    def __init__(self, env: simpy.Environment, model: PlatformModel, units: list[UnitSim], end_s: float, interval_s: float,
+    def __init__(self, env: simpy.Environment, model: PlatformModel, units: Sequence[UnitControl], end_s: float, interval_s: float,
                  n_bins: int):
         super().__init__(env, model, units, end_s, interval_s, n_bins)
         for u in units:

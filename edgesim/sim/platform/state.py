@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -14,7 +15,7 @@ from ...physics.battery import battery_draw_w
 from ...physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
 from ...physics.throttle import ThrottleLadder
 from ..events import scheduler_of
-from ..unit import UnitSim
+from ..ports import UnitControl
 
 __all__ = ["PlatformEdge", "PlatformState", "TripLadder"]
 
@@ -51,7 +52,7 @@ class PlatformState:
     change to now (:meth:`advance`); what happens at a temperature or a charge is
     :class:`~edgesim.sim.platform.watches.PlatformWatches`, the events :class:`~edgesim.sim.platform.PlatformSim`."""
 
-    def __init__(self, env: simpy.Environment, model: PlatformModel, units: list[UnitSim], end_s: float, interval_s: float,
+    def __init__(self, env: simpy.Environment, model: PlatformModel, units: Sequence[UnitControl], end_s: float, interval_s: float,
                  n_bins: int):
         self.env = env
         self.schedule = scheduler_of(env)
