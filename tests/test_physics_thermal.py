@@ -9,13 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad, solve_ivp
 
-from edgesim.physics.thermal import (
-    ClampedLeakageNetwork,
-    LinearLeakage,
-    ThermalNetwork,
-    rc_step_temp_c,
-    rc_time_to_reach_s,
-)
+from edgesim.physics.clamped_leakage import ClampedLeakageNetwork, LinearLeakage
+from edgesim.physics.thermal import ThermalNetwork, rc_step_temp_c, rc_time_to_reach_s
 
 AMBIENT_C = 25.0
 # Junction -> case -> ambient: a small die on a big case (time constants ~0.7 s and ~140 s).

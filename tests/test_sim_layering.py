@@ -129,3 +129,20 @@ def test_unit_module_sizes(path: Path) -> None:
         if isinstance(node, ast.ClassDef):
             methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
             assert len(methods) <= MAX_CLASS_METHODS, f"{path.name}: class {node.name} has {len(methods)} methods"
+
+
+PACKAGE_FILES = sorted((ROOT / "edgesim").rglob("*.py"))
+MAX_CLI_MODULE_LINES = 300
+
+
+@pytest.mark.parametrize("path", PACKAGE_FILES, ids=[str(p.relative_to(ROOT / "edgesim")) for p in PACKAGE_FILES])
+def test_every_module_is_a_room_to_read_in_one_sitting(path: Path) -> None:
+    """The whole package: no module over 600 lines (300 in edgesim/cli), no class statement with over 30 methods
+    (counted as in :func:`test_unit_module_sizes`)."""
+    text = path.read_text(encoding="utf-8")
+    limit = MAX_CLI_MODULE_LINES if path.parent.name == "cli" else MAX_MODULE_LINES
+    assert len(text.splitlines()) <= limit, f"{path.name}: {len(text.splitlines())} lines (limit {limit})"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            assert len(methods) <= MAX_CLASS_METHODS, f"{path.name}: class {node.name} has {len(methods)} methods"

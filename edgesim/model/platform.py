@@ -10,10 +10,11 @@ from ..catalog.cells import load_cell
 from ..errors import ScenarioError
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BATTERY_MODELS, BatteryModel, IdealBattery, KiBaMBattery, LiIonSupply, PeukertBattery
+from ..physics.clamped_leakage import ClampedLeakageNetwork, LinearLeakage
 from ..physics.fan import FanCooling, FanCurve, raspberry_pi5_fan_curve
 from ..physics.leakage import ExpLeakageNode, ExpLeakageSystem
 from ..physics.liion import LiIonPack
-from ..physics.thermal import ClampedLeakageNetwork, LinearLeakage, ThermalNetwork, ThermalSystem
+from ..physics.thermal import ThermalNetwork, ThermalSystem
 from ..spec.schema import BatterySpec, ScenarioSpec, ScheduleSpec, ThermalSpec
 from .records import (
     AmbientModel,

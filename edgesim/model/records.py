@@ -14,12 +14,13 @@ from typing import Any
 
 from ..physics.ambient import DailySineAmbient, PiecewiseLinearAmbient, SolarLoad
 from ..physics.battery import BatteryModel
+from ..physics.clamped_leakage import ClampedLeakageNetwork
 from ..physics.dvfs import Transition
 from ..physics.fan import FanCurve
 from ..physics.leakage import ExpLeakageNode
 from ..physics.power import PowerModel
 from ..physics.sleep import SleepState
-from ..physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
+from ..physics.thermal import ThermalNetwork, ThermalSystem
 from ..physics.throttle import StepController, ThrottleLadder, TripPoint
 
 __all__ = [

@@ -10,7 +10,7 @@ module keeps the state, the recording bins and the crossing events:
   critical temperature, a fan step, a leakage term's reference temperature, and when the battery reaches its
   cut-off; it schedules that instant as an event. A later power change makes a new check and voids the old
   events (a token), so every crossing is found at its exact time, never by polling.
-* linear leakage is clamped, P_leak = b max(0, T - T_ref) (``physics.thermal.ClampedLeakageNetwork``): in each
+* linear leakage is clamped, P_leak = b max(0, T - T_ref) (``physics.clamped_leakage.ClampedLeakageNetwork``): in each
   region (fixed set of terms above T_ref) it folds into the conductance matrix and stays exact; the instant a
   term crosses its T_ref is itself a watched crossing. Exponential leakage on a one-node network
   (``physics.leakage.ExpLeakageNode``) is integrated with a rigorous error bound (1e-6 K) per interval.

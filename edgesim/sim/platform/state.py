@@ -12,7 +12,8 @@ import simpy
 
 from ...model.records import PlatformModel, ThrottleStepsModel
 from ...physics.battery import battery_draw_w
-from ...physics.thermal import ClampedLeakageNetwork, ThermalNetwork, ThermalSystem
+from ...physics.clamped_leakage import ClampedLeakageNetwork
+from ...physics.thermal import ThermalNetwork, ThermalSystem
 from ...physics.throttle import ThrottleLadder
 from ..events import scheduler_of
 from ..ports import UnitControl
