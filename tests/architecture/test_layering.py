@@ -13,7 +13,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "edgesim"
+PACKAGE = Path(__file__).resolve().parents[2] / "edgesim"
 OPTIONAL_DEPENDENCIES = {"onnx", "pybamm", "distributed", "dask", "pyarrow", "jsonschema"}
 
 

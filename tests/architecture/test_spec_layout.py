@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-SPEC = Path(__file__).resolve().parents[1] / "edgesim" / "spec"
+SPEC = Path(__file__).resolve().parents[2] / "edgesim" / "spec"
 MAX_LINES = 600
 ALLOWED_EDGESIM = ("edgesim.spec", "edgesim.errors", "edgesim.yamlio", "edgesim.textfile")
 NOT_SCHEMA = {"__init__", "schema", "load", "names"}  # the package, the re-export, loading and name checks

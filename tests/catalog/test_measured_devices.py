@@ -24,7 +24,7 @@ from edgesim.errors import EdgesimError
 from edgesim.profiles import load_profiles, mac_class_ops
 
 CATALOG = load_catalog()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
 
 # The catalog as it stood before issue 16 (15 units on 14 devices), and the parts that are not edge devices.

@@ -7,7 +7,7 @@ import pytest
 
 from edgesim.yamlio import load_packaged, safe_load
 
-DATA = Path(__file__).resolve().parents[1] / "edgesim" / "catalog" / "data"
+DATA = Path(__file__).resolve().parents[2] / "edgesim" / "catalog" / "data"
 
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("*.yaml")), ids=lambda p: p.name)

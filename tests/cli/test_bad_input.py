@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 
 from edgesim.cli import main
 

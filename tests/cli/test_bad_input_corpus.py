@@ -583,7 +583,7 @@ def test_bad_input_in_a_real_process(tmp_path: Path, case_id: str, text: str | N
     else:
         path = write_yaml(tmp_path, text)
     proc = subprocess.run([sys.executable, "-m", "edgesim.cli", "run", str(path), *extra], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "MPLBACKEND": "Agg"}, cwd=Path(__file__).resolve().parents[1])
+                          timeout=60, env={**os.environ, "MPLBACKEND": "Agg"}, cwd=Path(__file__).resolve().parents[2])
     assert_one_line_error(proc.returncode, proc.stderr, needle)
     assert proc.stdout == ""
 

@@ -13,7 +13,7 @@ import json
 
 import pytest
 import yaml
-from conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main

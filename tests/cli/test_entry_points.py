@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 import edgesim
 from edgesim.budget import scenario_report

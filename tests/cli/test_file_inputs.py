@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 
 from edgesim.calibration.measurements import shipped_measurements_path
 from edgesim.cli import main
 from edgesim.textfile import MAX_INPUT_BYTES, InputFileError, read_input_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def edgesim_cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:

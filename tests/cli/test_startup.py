@@ -15,7 +15,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 from edgesim.cli import COMMANDS, build_parser, command_in, main
 

@@ -16,7 +16,7 @@ nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("ipykernel")
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "accelerator_whatif.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "accelerator_whatif.ipynb"
 
 CHECKS = """
 assert system["achieved_tops"] < system["required_tops"] == 12.4416

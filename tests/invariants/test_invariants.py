@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import single_queue
+from tests.helpers import single_queue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ import yaml
 
 from edgesim.physics.liion import LiIonCell, LiIonPack, OcvCurve, RcPair, terminal_current_a
 
-CATALOG = Path(__file__).resolve().parents[1] / "edgesim" / "catalog" / "data" / "batteries.yaml"
+CATALOG = Path(__file__).resolve().parents[2] / "edgesim" / "catalog" / "data" / "batteries.yaml"
 
 
 def catalog_cell(name: str) -> LiIonCell:

@@ -16,7 +16,7 @@ from edgesim.catalog.cells import load_cell
 from edgesim.cli import main
 from edgesim.physics.liion import LiIonPack, LiIonStep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAPTOP = ROOT / "scenarios" / "laptop_battery_liion.yaml"
 CELL = "lg_m50_nmc811"
 

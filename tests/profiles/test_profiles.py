@@ -15,7 +15,7 @@ from edgesim.physics.profile import OP_CLASSES
 from edgesim.profiles import LayerList, Tensor, counting, load_profiles, mac_class_ops, profile_for
 from edgesim.profiles.catalog_profiles import ProfileError, profile_from_mapping
 
-EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D

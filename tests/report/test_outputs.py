@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main

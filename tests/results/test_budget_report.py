@@ -9,7 +9,7 @@ import pytest
 import edgesim
 from edgesim.budget import scenario_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("stem", ["intersection_3cam", "cascade_detector_classifier", "mlperf_resnet50_hailo8"])

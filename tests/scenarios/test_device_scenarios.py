@@ -12,7 +12,7 @@ import json
 import time
 
 import pytest
-from conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main

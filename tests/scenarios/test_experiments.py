@@ -15,7 +15,7 @@ import pytest
 from edgesim.calibration.predict import load_calibrated
 from edgesim.catalog import load_catalog
 
-EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 
 
 def _load(name: str):

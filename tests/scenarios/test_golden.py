@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from golden.record_golden import golden_runs, summary_of
+from tests.scenarios.golden.record_golden import golden_runs, summary_of
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REL_TOL = 1e-9

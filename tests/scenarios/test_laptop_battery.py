@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 import edgesim
 

@@ -5,7 +5,7 @@ import json
 import math
 
 import pytest
-from conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main

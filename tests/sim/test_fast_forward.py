@@ -23,7 +23,7 @@ from edgesim.errors import ScenarioError
 from edgesim.model.compile import compile_system
 from edgesim.model.cycles import fast_forward_period_s
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scenario(name: str) -> dict[str, Any]:

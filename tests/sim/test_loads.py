@@ -145,7 +145,7 @@ def test_bad_loads_exit_2(tmp_path, capsys, load, field, words):
 
 
 def test_mlperf_example_scenario_reports_each_metric():
-    from conftest import SCENARIOS
+    from tests.helpers import SCENARIOS
 
     summary = edgesim.simulate(edgesim.load_scenario(SCENARIOS / "mlperf_resnet50_hailo8.yaml"), duration_s=5.0).summary
     loads = {load["scenario"]: load for load in summary["loads"]}

@@ -392,7 +392,7 @@ def test_successor_on_the_same_unit_queues_behind_waiting_jobs():
 
 @pytest.mark.parametrize("name", ["intersection_pipeline_pcie", "soc_heterogeneous", "cascade_detector_classifier"])
 def test_scenarios_run_and_keep_their_invariants(name):
-    from conftest import SCENARIOS
+    from tests.helpers import SCENARIOS
 
     spec = edgesim.load_scenario(SCENARIOS / f"{name}.yaml")
     state = run_simulation(compile_system(spec, duration_s=4.0, trace=True))

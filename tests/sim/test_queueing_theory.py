@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import single_queue
+from tests.helpers import single_queue
 
 import edgesim
 

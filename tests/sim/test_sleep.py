@@ -17,7 +17,7 @@ import edgesim
 from edgesim.errors import ScenarioError
 from edgesim.physics.sleep import SleepState
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SERVICE_S = 0.010  # 100 inferences/s measured
 IDLE_W, BUSY_W = 0.5, 2.0
 SLEEP = {"power_w": 0.05, "timeout_s": 0.020, "entry_latency_s": 0.004, "entry_energy_j": 0.0012,

@@ -10,7 +10,7 @@ import pytest
 import edgesim
 from edgesim.errors import EdgesimError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bad_copy(tmp_path: Path, field: str, value: str) -> Path:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 
 import edgesim
 from edgesim.cli import main as cli_main

@@ -5,7 +5,7 @@ import pickle
 
 import pandas as pd
 import pytest
-from conftest import single_queue
+from tests.helpers import single_queue
 
 from edgesim.sweeps import sweep
 

@@ -11,7 +11,7 @@ import pytest
 from edgesim.cli import main as cli_main
 from edgesim.sweeps.base import MAX_FILE_BYTES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLAIN = (f"scenario: {ROOT / 'scenarios' / 'intersection_3cam.yaml'}\nduration_s: 2\n"
          "parameters:\n  cameras.cam.fps: [15, 30]\n  compute_units.npu.device: [hailo8, hailo8l]\n")
 

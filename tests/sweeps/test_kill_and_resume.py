@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 
 from edgesim.cli import main as cli_main
 from edgesim.sweeps import SweepError, sweep

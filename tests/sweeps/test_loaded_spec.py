@@ -60,7 +60,7 @@ def test_spec_without_its_document_and_with_catalog_references_is_refused():
 
 
 def test_spec_made_by_hand_without_catalog_references_sweeps_from_its_own_fields(tmp_path):
-    from conftest import single_queue
+    from tests.helpers import single_queue
 
     data = single_queue(fps=20, service_s=0.01, duration_s=2)
     spec = ScenarioSpec.model_validate({**data, "source": "<hand>"})

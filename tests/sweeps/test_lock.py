@@ -12,14 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 
 from edgesim.cli import main as cli_main
 from edgesim.sweeps import sweep
 from edgesim.sweeps.store import LOCK, ResultStore, StoreError
 
 IDLE_W = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scenario(tmp_path: Path, duration_s: float = 2.0) -> Path:

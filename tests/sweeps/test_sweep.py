@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import single_queue
+from tests.helpers import single_queue
 from scipy import stats
 
 from edgesim.calibration.predict import load_calibrated
@@ -441,7 +441,7 @@ def test_progress_bar_counts_and_eta():
 def test_accelerator_whatif_experiment_fast(tmp_path):
     import importlib.util
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "accelerator_whatif.py"
+    path = Path(__file__).resolve().parents[2] / "experiments" / "accelerator_whatif.py"
     spec = importlib.util.spec_from_file_location("edgesim_experiment_accelerator_whatif", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -57,7 +57,7 @@ def test_every_constraint_function_takes_text():
 
 
 def test_sweep_and_fit_take_text_constraints():
-    from conftest import single_queue
+    from tests.helpers import single_queue
 
     from edgesim.sweeps import fit, sweep
 

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 GOLDEN = Path(__file__).resolve().parent
 # simulated seconds per scenario: short, but long enough for each scenario's feature to act
 DURATION_S = {"passive_box_45c": 900.0, "laptop_battery_cpu_gpu": None, "laptop_battery_npu": None}
