@@ -7,9 +7,9 @@ import sys
 
 import pytest
 import yaml
-from tests.helpers import single_queue
 
 from edgesim.cli import main
+from tests.helpers import single_queue
 
 
 def write(tmp_path, data, name="bad.yaml"):

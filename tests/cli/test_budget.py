@@ -13,10 +13,10 @@ import json
 
 import pytest
 import yaml
-from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
+from tests.helpers import SCENARIOS
 
 TOPS = 1e12
 

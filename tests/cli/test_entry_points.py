@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import yaml
-from tests.helpers import ROOT, SCENARIOS
 
 import edgesim
 from edgesim.budget import scenario_report
@@ -17,6 +16,7 @@ from edgesim.cli import COMMAND_MODULES, build_parser, main
 from edgesim.cli.run import expand_assignment, load_with_overrides, parse_sets
 from edgesim.cli.schema import check_files, schema_text
 from edgesim.errors import ScenarioError
+from tests.helpers import ROOT, SCENARIOS
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
 SCHEMA_HINT = "# yaml-language-server: $schema=../docs/scenario.schema.json"

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.helpers import single_queue
 
 from edgesim.calibration.measurements import shipped_measurements_path
 from edgesim.cli import main
 from edgesim.textfile import MAX_INPUT_BYTES, InputFileError, read_input_text
+from tests.helpers import single_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 

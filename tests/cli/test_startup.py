@@ -15,9 +15,9 @@ import sys
 
 import pytest
 import yaml
-from tests.helpers import ROOT, SCENARIOS
 
 from edgesim.cli import COMMANDS, build_parser, command_in, main
+from tests.helpers import ROOT, SCENARIOS
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
 HEAVY = ("pandas", "matplotlib", "pyarrow", "scipy.optimize", "scipy.stats", "dask", "edgesim.calibration.calibrate",

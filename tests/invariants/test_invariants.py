@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from tests.helpers import single_queue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import edgesim
+from tests.helpers import single_queue
 
 
 def two_unit_scenario(fps_a: float, fps_b: float, service_a_s: float, service_b_s: float, arrival: str, policy: str,

@@ -16,7 +16,6 @@ import re
 
 import numpy as np
 import pytest
-from tests.helpers import SCENARIOS
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -27,6 +26,7 @@ from edgesim.report.cdf import cdf_points, empirical_cdf, latency_cdf_curves, la
 from edgesim.report.device import battery_figure, has_battery, power_temperature_figure
 from edgesim.report.timeline import drops_per_interval, stream_labels, timeline_figure
 from edgesim.results.latency import weighted_latencies_s
+from tests.helpers import SCENARIOS
 
 PASSIVE = SCENARIOS / "passive_box_45c.yaml"
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"

@@ -10,7 +10,6 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
@@ -18,6 +17,7 @@ from edgesim.report import write_outputs
 from edgesim.report.cdf import empirical_cdf
 from edgesim.report.perfetto import PID_STREAMS, PID_UNITS, Slice, assign_lanes, started, trace_events
 from edgesim.report.timeline import drops_per_interval
+from tests.helpers import SCENARIOS
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

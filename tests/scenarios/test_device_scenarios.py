@@ -12,12 +12,12 @@ import json
 import time
 
 import pytest
-from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
 from edgesim.model.compile import compile_system
 from edgesim.spec.load import read_scenario_dict
+from tests.helpers import SCENARIOS
 
 IP_CAMERA = SCENARIOS / "ip_camera_4w.yaml"
 POE_CAMERA = SCENARIOS / "poe_camera_class3.yaml"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.scenarios.golden.record_golden import golden_runs, summary_of
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 import pytest
-from tests.helpers import ROOT, SCENARIOS
 
 import edgesim
+from tests.helpers import ROOT, SCENARIOS
 
 sys.path.insert(0, str(ROOT / "experiments"))
 

@@ -5,11 +5,11 @@ import json
 import math
 
 import pytest
-from tests.helpers import SCENARIOS
 
 import edgesim
 from edgesim.cli import main
 from edgesim.physics.whitepaper import required_capacity_ops_per_s
+from tests.helpers import SCENARIOS
 
 ALL = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.helpers import single_queue
 
 import edgesim
+from tests.helpers import single_queue
 
 SERVICE_S = 1e-3
 

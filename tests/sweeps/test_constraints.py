@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from tests.helpers import single_queue
 
 import edgesim
 from edgesim.cli import main as cli_main
@@ -16,6 +15,7 @@ from edgesim.sweeps import REL_TOL, SweepError, fit, pareto_front, parse_constra
 from edgesim.sweeps.paths import format_assignment, parse_assignment, set_path
 from edgesim.sweeps.plot import axis_label
 from edgesim.sweeps.summary import DETERMINISTIC_NOTE, QUEUE_CAP_NOTE
+from tests.helpers import single_queue
 
 
 def test_pareto_compares_within_a_relative_tolerance():

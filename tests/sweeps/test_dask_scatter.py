@@ -5,9 +5,9 @@ import pickle
 
 import pandas as pd
 import pytest
-from tests.helpers import single_queue
 
 from edgesim.sweeps import sweep
+from tests.helpers import single_queue
 
 pytest.importorskip("distributed")
 

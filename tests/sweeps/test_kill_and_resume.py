@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from tests.helpers import single_queue
 
 from edgesim.cli import main as cli_main
 from edgesim.sweeps import SweepError, sweep
 from edgesim.sweeps.identity import content_hash, expanded_size
 from edgesim.sweeps.store import ResultStore
+from tests.helpers import single_queue
 
 IDLE_W = [round(0.1 * i, 1) for i in range(1, 13)]
 

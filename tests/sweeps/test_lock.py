@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from tests.helpers import single_queue
 
 from edgesim.cli import main as cli_main
 from edgesim.sweeps import sweep
 from edgesim.sweeps.store import LOCK, ResultStore, StoreError
+from tests.helpers import single_queue
 
 IDLE_W = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,10 +6,10 @@ import re
 
 import pandas as pd
 import yaml
-from tests.helpers import single_queue
 
 from edgesim.cli import main as cli_main
 from edgesim.sweeps.plot import axis_label, pareto_figure, short_names, sweep_title, varying_columns
+from tests.helpers import single_queue
 
 
 def _texts(fig) -> list[str]:

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from tests.helpers import single_queue
 from scipy import stats
 
 from edgesim.calibration.predict import load_calibrated
@@ -34,6 +33,7 @@ from edgesim.sweeps.errors import SweepError
 from edgesim.sweeps.paths import parse_assignment, parse_path
 from edgesim.sweeps.plan import SweepSpec
 from edgesim.sweeps.store import ResultStore
+from tests.helpers import single_queue
 
 GRID = {"cameras.cam.fps": [20, 50], "compute_units.unit.idle_power_w": [0.5, 1.0]}
 

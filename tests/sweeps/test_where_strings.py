@@ -57,9 +57,8 @@ def test_every_constraint_function_takes_text():
 
 
 def test_sweep_and_fit_take_text_constraints():
-    from tests.helpers import single_queue
-
     from edgesim.sweeps import fit, sweep
+    from tests.helpers import single_queue
 
     data = single_queue(fps=50, service_s=0.01, duration_s=2, arrival="periodic", drop_policy="drop_oldest")
     df = sweep(data, {"cameras.cam.fps": [50, 200]}, jobs=1, where="drop_rate<=0.01")
