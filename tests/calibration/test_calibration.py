@@ -94,7 +94,7 @@ def test_every_catalog_unit_predicts_every_catalog_model():
     from edgesim.catalog import load_catalog
 
     cat = load_catalog()
-    covered = set(load_calibrated()["units"])  # units added after calibrated.json was generated: test_catalog_breadth.py
+    covered = set(load_calibrated()["units"])  # units added after calibrated.json was generated: tests/catalog/test_measured_devices.py
     for mn, m in cat.models.items():
         prof = profile_from_counts(mn, mn, m.ops_per_inference, float(m.params or 0), m.ref_width_px, m.ref_height_px, "catalog")
         for dn, d in cat.devices.items():
@@ -192,7 +192,7 @@ def test_leave_one_out_does_not_see_the_held_out_value(tmp_path):
 
 
 def test_calibrate_a_device_the_catalog_lacks_and_use_it_in_a_scenario(tmp_path, capsys):
-    # issue 16: datasheet fields in a --devices file, your points in a CSV; --out is a catalog file a scenario loads
+    # datasheet fields in a --devices file, your points in a CSV; --out is a catalog file a scenario loads
     import yaml
 
     import edgesim

@@ -1,4 +1,4 @@
-"""Catalog breadth (issue 16, item 6): the measured devices as cited catalog devices, a profile for every network with
+"""Catalog breadth: the measured devices as cited catalog devices, a profile for every network with
 at least two points in the shipped measurements file, and the points each device is fitted on.
 
 The counts below are recomputed here from the CSV and from the loader's own rules, never copied from an output.
@@ -27,13 +27,13 @@ CATALOG = load_catalog()
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
 
-# The catalog as it stood before issue 16 (15 units on 14 devices), and the parts that are not edge devices.
+# The catalog as it stood before the breadth work (15 units on 14 devices), and the parts that are not edge devices.
 BEFORE = {"hailo8", "hailo8l", "jetson_nano", "jetson_xavier_nx", "jetson_agx_xavier", "jetson_orin_nano",
           "jetson_orin_nano_super", "jetson_agx_orin", "coral_edgetpu", "myriad_x", "rpi5_cpu", "laptop_cpu", "laptop_igpu",
           "h100"}
 HAND_MODELS = {"centerpose_regnetx_800mf", "deeplabv3_mobilenet_v2", "deeplabv3_mobilenet_v3_large", "efficientnet_b0",
                "efficientnet_lite0", "mobilenet_v2", "resnet18", "resnet50", "ssd_mobilenet_v2", "yolov5s", "yolov8n",
-               "yolov8n_pose", "yolov8s", "yolov8s_pose"}  # the models.yaml entries written by hand before issue 16
+               "yolov8n_pose", "yolov8s", "yolov8s_pose"}  # the models.yaml entries written by hand before the breadth work
 NOT_EDGE = {"h100", "nvidia_t4", "nvidia_a2", "nvidia_l4"}  # data-center / edge-server cards
 CLASS_ENTRIES = {"laptop_cpu", "laptop_igpu"}  # a family of parts, not one part
 NEW = sorted(set(CATALOG.devices) - BEFORE)

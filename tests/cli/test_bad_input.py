@@ -101,7 +101,7 @@ def test_warmup_not_below_duration(tmp_path, capsys):
 
 
 def test_a_datasheet_only_unit_runs_from_its_kinds_prior(tmp_path, capsys):
-    # issue 16: no efficiency and no point is no longer an error: the unit predicts from its datasheet
+    # no efficiency and no point is no longer an error: the unit predicts from its datasheet
     data = base()
     unit = data["compute_units"][0]
     unit["measured"] = []

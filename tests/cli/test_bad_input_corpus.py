@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from edgesim.cli import build_parser, main
+from edgesim.cli import main
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.model.run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from edgesim.spec.names import check_names
@@ -305,22 +305,7 @@ SCHEMA_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("nothing to run", both(put("streams", []), put("pipelines", []), put("loads", [])), "nothing to run"),
 ]
 
-# The cases below need the lead's wiring of ``edgesim.spec.names.check_names`` into the loader's reference checks
-# (edgesim/model/checks.py, scenario_errors) and of ``edgesim.model.run_budget.check_run_budget`` into ``edgesim run``;
-# the physics ones (thermal network, leakage runaway) come from the compile step.
-def _command_has_option(command: str, option: str) -> bool:
-    """Whether ``edgesim COMMAND`` accepts ``option`` (how the tests tell that the run budget is wired in)."""
-    for action in build_parser()._actions:
-        choices = getattr(action, "choices", None)
-        if isinstance(choices, dict) and command in choices:
-            return option in choices[command]._option_string_actions
-    return False
-
-
-# Unwired, a budget case would really simulate 1e8 s: it is not run then (the budget itself is tested directly below).
-NEEDS_BUDGET = pytest.mark.xfail(not _command_has_option("run", "--max-events"), run=False, strict=True,
-                                 reason="needs check_run_budget() called by edgesim run (and --max-events)")
-
+# references, the run budget (edgesim run refuses a run too large to finish, naming the field) and the compile's physics
 WIRED_CASES = [
     pytest.param("measured point names unknown model", put(f"{U0}.measured[0].model", "nosuch"), f"{U0}.measured[0].model",
                  id="measured point names unknown model"),
@@ -336,17 +321,17 @@ WIRED_CASES = [
                  id="duplicate memory bus"),
     pytest.param("catalog file missing, catalog unused", put("catalog_files", ["missing_catalog.yaml"]), "catalog_files[0]",
                  id="catalog file missing, catalog unused"),
-    pytest.param("budget: duration 1e8", put("duration_s", 1e8), "duration_s", marks=NEEDS_BUDGET, id="budget: duration 1e8"),
+    pytest.param("budget: duration 1e8", put("duration_s", 1e8), "duration_s", id="budget: duration 1e8"),
     pytest.param("budget: fps 1e6", both(put("cameras[0].fps", 1e6), put("cameras[0].arrival", {"kind": "poisson"}),
-                                         put("duration_s", 1000.0)), "cameras[0].fps", marks=NEEDS_BUDGET, id="budget: fps 1e6"),
+                                         put("duration_s", 1000.0)), "cameras[0].fps", id="budget: fps 1e6"),
     pytest.param("budget: 10,000 cameras", both(put("cameras[0].count", 10_000), put("duration_s", 3600.0)), "cameras[0].count",
-                 marks=NEEDS_BUDGET, id="budget: 10,000 cameras"),
+                 id="budget: 10,000 cameras"),
     pytest.param("budget: record interval 1e-6", both(put("record.interval_s", 1e-6), put("duration_s", 1000.0)), "record.interval_s",
-                 marks=NEEDS_BUDGET, id="budget: record interval 1e-6"),
+                 id="budget: record interval 1e-6"),
     pytest.param("budget: fan-out mean 1e4", both(put(f"{S2}.count.mean", 1e4), put("duration_s", 3600.0)), f"{S2}.count.mean",
-                 marks=NEEDS_BUDGET, id="budget: fan-out mean 1e4"),
+                 id="budget: fan-out mean 1e4"),
     pytest.param("budget: target qps 1e6", both(put("loads[0].target_qps", 1e6), put("duration_s", 1000.0)), "loads[0].target_qps",
-                 marks=NEEDS_BUDGET, id="budget: target qps 1e6"),
+                 id="budget: target qps 1e6"),
     pytest.param("thermal node with no path to ambient", append("thermal.nodes", {"name": "island", "capacity_j_per_k": 1.0}),
                  "thermal", id="thermal node with no path to ambient"),
     pytest.param("leakage runaway", put(f"{U0}.leakage_w_per_k", 1.0), "leakage_w_per_k", id="leakage runaway"),

@@ -1,4 +1,4 @@
-"""Start-up and "never silently wrong" on the command line (issue 17).
+"""Start-up and "never silently wrong" on the command line.
 
 * ``edgesim --version`` / ``--help`` import no command, and ``edgesim run`` none of the heavy modules it does not
   use: asserted on ``sys.modules`` in a fresh interpreter (a timing test would be flaky on a shared machine;

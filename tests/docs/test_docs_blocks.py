@@ -38,13 +38,13 @@ SKIP: dict[str, str] = {
     "python3 -m venv .venv": "installs the package into a new virtual environment (network, minutes)",
     ".venv/bin/python -m pytest": "the whole test suite, of which this file is part",
     "source .venv/bin/activate": "a shell built-in; these tests call the interpreter directly",
-    "edgesim calibrate my_measurements.csv": "needs the reader's own measurements file (the command: tests/test_calibration.py)",
-    "edgesim model import mynet.onnx": "needs the reader's ONNX file (the command: tests/test_profiles.py)",
-    "edgesim catalog show mydev --catalog mine.yaml": "needs the reader's catalog file (the option: tests/test_catalog_cli.py)",
+    "edgesim calibrate my_measurements.csv": "needs the reader's own measurements file (the command: tests/calibration/test_calibration.py)",
+    "edgesim model import mynet.onnx": "needs the reader's ONNX file (the command: tests/profiles/test_profiles.py)",
+    "edgesim catalog show mydev --catalog mine.yaml": "needs the reader's catalog file (the option: tests/cli/test_catalog.py)",
     "edgesim budget scenario scenarios/poe_camera_class3.yaml [": "a usage line ([...] marks optional arguments); its forms run above",
     "python experiments/bench_engine.py": "a benchmark: minutes of CPU (run it by hand)",
-    "python experiments/accelerator_whatif.py --fast": "minutes of CPU; checked by tests/test_sweep.py (test_accelerator_whatif_experiment_fast)",
-    "python experiments/outdoor_day.py": "a simulated day (about a minute); the scenario is checked by tests/test_outdoor_day.py",
+    "python experiments/accelerator_whatif.py --fast": "minutes of CPU; checked by tests/sweeps/test_sweep.py (test_accelerator_whatif_experiment_fast)",
+    "python experiments/outdoor_day.py": "a simulated day (about a minute); the scenario is checked by tests/scenarios/test_outdoor_day.py",
     "python experiments/rpi5_fan_vs_passive.py": "two 30-minute thermal runs and a figure; the scenario runs in the rpi5_fan block",
 }
 """Commands (by how they start, comments dropped) that are not run here, and why."""

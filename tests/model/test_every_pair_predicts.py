@@ -1,4 +1,4 @@
-"""Every catalog compute unit runs every catalog model with no efficiency given (issue 10): a measured point where one
+"""Every catalog compute unit runs every catalog model with no efficiency given: a measured point where one
 is published, else the calibrated performance model, with an 80% interval around its estimate."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from edgesim.profiles import load_profiles
 
 CATALOG = load_catalog()
 # Units: those the shipped calibration (data/calibrated.json, one entry per catalog unit when it was generated) covers;
-# a catalog unit added after it (issue 16 breadth) is checked by tests/test_catalog_breadth.py until it is regenerated.
+# a catalog unit added after it (the breadth work) is checked by tests/catalog/test_measured_devices.py until it is regenerated.
 # Models: every one counted layer by layer (the 190 measured networks x 71 units would be 13 000 simulations).
 _CALIBRATED = set(load_calibrated()["units"])
 _COUNTED = [m for m in CATALOG.models if load_profiles()[m].extra.get("method") == "layer_by_layer"]

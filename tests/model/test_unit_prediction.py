@@ -1,4 +1,4 @@
-"""Issue 16: one performance model for every unit. A datasheet-only unit predicts every catalog model with an
+"""One performance model for every unit. A datasheet-only unit predicts every catalog model with an
 interval; its own measured points condition it for all its networks (the interval narrows with 0, 1, 3 points and
 an exact point is reproduced); the same op count gets the same power with or without a model label; a part
 without INT8 says it ran a wider precision."""

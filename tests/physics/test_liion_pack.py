@@ -1,4 +1,4 @@
-"""Li-ion packs of series and parallel cells (issue 17): an ``s x p`` pack against the theory of identical, balanced
+"""Li-ion packs of series and parallel cells: an ``s x p`` pack against the theory of identical, balanced
 cells (the ``p`` cells of a group share the current equally), in physics, the schema and the command line."""
 from __future__ import annotations
 

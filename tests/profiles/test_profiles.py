@@ -106,7 +106,7 @@ def test_shipped_profiles_are_what_the_script_builds():
 def test_per_layer_rows_sum_to_the_profile(catalog_models):
     from edgesim.profiles import layers_for
 
-    # every profile counted layer by layer ships its rows; a family-template profile (issue 16 breadth) does not
+    # every profile counted layer by layer ships its rows; a family-template profile does not
     counted = [name for name in catalog_models if profile_for(name).extra["method"] == "layer_by_layer"]
     assert len(counted) >= 13
     for name in counted:

@@ -1,4 +1,4 @@
-"""Issue 17, figures: never silently wrong, and they show what a reviewer needs to see.
+"""Figures: never silently wrong, and they show what a reviewer needs to see.
 
 * The latency CDF comes from every completed frame's latency, with or without ``--trace``: on
   ``passive_box_45c.yaml`` about a third of the frames (those before the box throttles) take the 80 ms service

@@ -237,7 +237,7 @@ def test_thermal_resistance_consistent_with_power(thermal, catalog):
     assert all(not math.isnan(r["r_k_per_w"]) for r in rows)
     # every catalog unit runs the intersection now (measured, or predicted by the calibrated model): none skipped
     assert not thermal["skipped"]
-    # (every unit the shipped calibration covers: experiments/common.catalog_units; test_catalog_breadth.py the others)
+    # (every unit the shipped calibration covers: experiments/common.catalog_units; tests/catalog/test_measured_devices.py the others)
     covered = set(load_calibrated()["units"])
     assert {(r["device"], r["unit"]) for r in rows if r["n_units"] == 1} == {
         (d, u) for d, dev in catalog.devices.items() for u in dev.units if f"{d}/{u}" in covered}

@@ -1,8 +1,8 @@
 """Golden outputs: every scenario's summary JSON (fixed seed, short run) matches the recorded one.
 
 Numbers must agree to 1e-9 relative; keys may be added but not removed; free-text ``*detail`` strings may be
-reworded. Recorded by ``tests/golden/record_golden.py`` (exact runs); re-recorded only for a change meant to move
-numbers, with the reasons in the commit (the last: the one performance model, issue 16).
+reworded. Recorded by ``tests/scenarios/golden/record_golden.py`` (exact runs); re-recorded only for a change meant to move
+numbers, with the reasons in the commit (the last: the one performance model).
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ RECORDED = golden_runs()
 
 def test_every_shipped_scenario_has_a_golden_file() -> None:
     missing = [stem for stem, _ in golden_runs() if not (GOLDEN / f"{stem}.json").exists()]
-    assert not missing, f"record them with python tests/golden/record_golden.py: {missing}"
+    assert not missing, f"record them with python tests/scenarios/golden/record_golden.py: {missing}"
 
 
 @pytest.mark.parametrize("stem,duration_s", RECORDED, ids=[s for s, _ in RECORDED])

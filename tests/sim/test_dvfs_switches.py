@@ -1,4 +1,4 @@
-"""Issue 12, item 7: DRAM energy per byte on a memory bus, and DVFS transition latency and energy.
+"""DRAM energy per byte on a memory bus, and DVFS transition latency and energy.
 
 DRAM: a job moving ``memory_bytes`` over a bus with ``energy_j_per_byte`` adds exactly their product to its unit's
 energy, drawn as power while it runs (so the power trace integrates to the unit's energy). DVFS transition: a

@@ -192,7 +192,7 @@ def test_battery_camera_week_runs_to_cutoff_in_days() -> None:
 
 
 def test_ip_camera_on_200wh_lasts_energy_over_exact_power() -> None:
-    """Issue 18: ip_camera_sleep.yaml on an ideal 200 Wh battery runs to cut-off (days, forwarded), and its life is
+    """ip_camera_sleep.yaml on an ideal 200 Wh battery runs to cut-off (days, forwarded), and its life is
     within 0.5% of 200 Wh over the average device power of a 1-h exact run."""
     data = _scenario("ip_camera_sleep")
     data["battery"] = {"model": "ideal", "capacity_wh": 200.0}

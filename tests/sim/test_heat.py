@@ -1,4 +1,4 @@
-"""Issue 12 in the simulator: Li-ion pack, fan, clamped leakage, multi-step throttle, exponential leakage."""
+"""In the simulator: Li-ion pack, fan, clamped leakage, multi-step throttle, exponential leakage."""
 from __future__ import annotations
 
 import copy

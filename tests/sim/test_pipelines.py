@@ -327,7 +327,7 @@ def test_stage_on_both_unit_and_link_exits_2(tmp_path, capsys):
 
 
 def test_a_stage_on_a_unit_with_no_efficiency_runs_from_its_datasheet(tmp_path, capsys):
-    # issue 16: a unit known by its datasheet alone predicts (its kind's prior), ops-costed stages included
+    # a unit known by its datasheet alone predicts (its kind's prior), ops-costed stages included
     d = base()
     d["compute_units"][0].pop("efficiency")
     code, err = run_cli(capsys, write(tmp_path, d))

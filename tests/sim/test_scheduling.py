@@ -1,4 +1,4 @@
-"""Issue 4 on a unit: roofline and shared memory bandwidth, priority and EDF scheduling, dynamic batching."""
+"""On a unit: roofline and shared memory bandwidth, priority and EDF scheduling, dynamic batching."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Sleep states and camera power reached from a scenario (issue 12 items 4 and 7).
+"""Sleep states and camera power reached from a scenario.
 
 Sleep: the simulator's energy, latency and sleep time against the closed form of
 :meth:`edgesim.physics.sleep.SleepState.idle_gap`; energy conserved against the power trace and the battery.

@@ -1,4 +1,4 @@
-"""Issue 3 in the simulator: throttling at the exact crossing time, shutdown, battery life, conservation."""
+"""In the simulator: throttling at the exact crossing time, shutdown, battery life, conservation."""
 from __future__ import annotations
 
 import math

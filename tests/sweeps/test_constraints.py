@@ -1,4 +1,4 @@
-"""Sweeps, issue 13: Pareto with a stated tolerance, --where constraints, fit in either direction, the one-line
+"""Sweeps: Pareto with a stated tolerance, --where constraints, fit in either direction, the one-line
 command that reproduces a row, paired --set values, notes on +/- 0 and on p99 under overload, report.html."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dask sweeps send the base scenario to each worker once, not with every run (issue 17)."""
+"""Dask sweeps send the base scenario to each worker once, not with every run."""
 from __future__ import annotations
 
 import pickle

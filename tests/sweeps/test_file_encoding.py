@@ -1,5 +1,5 @@
 """Sweep files that are not small UTF-8 text give one line naming the file and exit 2; a BOM or CRLF line ends
-read as the text they are (issue 17)."""
+read as the text they are."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Sweeps, issue 11: a sweep killed with SIGKILL at random moments (also while a row is written) and rerun keeps
+"""Sweeps: a sweep killed with SIGKILL at random moments (also while a row is written) and rerun keeps
 exactly one complete row per run, with the numbers of a serial sweep; alias bombs are refused, not expanded."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sweeps and searches on a loaded spec apply their overrides exactly as on its file (issue 17).
+"""Sweeps and searches on a loaded spec apply their overrides exactly as on its file.
 
 A spec from ``edgesim.load_scenario`` has its catalog fields inline; sweeping ``compute_units.npu.device`` over it
 used to keep the first device's fields under the new name (two "ok" rows labelled hailo8 and jetson_orin_nano,

@@ -1,4 +1,4 @@
-"""One writer per results folder (issue 17): a second sweep into a folder being written stops with exit 2 naming
+"""One writer per results folder: a second sweep into a folder being written stops with exit 2 naming
 the lock, and no run ever appears twice in results.csv, concurrent or resumed."""
 from __future__ import annotations
 

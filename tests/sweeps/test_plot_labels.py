@@ -1,5 +1,5 @@
 """The sweep's Pareto plot names only what the sweep varies, with units on both axes and a title saying what is
-compared (issue 17)."""
+compared."""
 from __future__ import annotations
 
 import re

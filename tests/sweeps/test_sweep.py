@@ -255,7 +255,7 @@ def test_an_invalid_plan_is_refused_before_any_run(tmp_path, capsys):
     assert swap.loc[1, "streams.cam/net.service_source"] in ("calibrated", "prior")
     # a unit that cannot run the model is not a plan error: recorded as a failed run, the sweep goes on
     inline = {"name": "unit", "kind": "npu", "idle_power_w": 1.0, "max_power_w": 2.0, "peak_ops_per_s": {"int8": 1e12}}
-    # issue 16: a unit known only by its datasheet now runs, from its kind's prior
+    # a unit known only by its datasheet now runs, from its kind's prior
     runs = sweep(d, {"compute_units.unit": [{"name": "unit", "device": "hailo8"}, inline]}, executor="serial")
     assert runs["status"].tolist() == ["ok", "ok"] and runs.loc[1, "streams.cam/net.service_source"] == "prior"
     failing = sweep(d, {"compute_units.unit": [{"name": "unit", "device": "hailo8"}, {**inline, "efficiency": 0.5,
@@ -450,7 +450,7 @@ def test_accelerator_whatif_experiment_fast(tmp_path):
         assert Path(f).is_file() and Path(f).stat().st_size > 0
     rows = {r["case"]: r for r in result["rows"]}
     # every catalog unit runs, with no assumed efficiency (every unit the shipped calibration covers:
-    # experiments/common.catalog_units; a unit added after it is checked in tests/test_catalog_breadth.py)
+    # experiments/common.catalog_units; a unit added after it is checked in tests/catalog/test_measured_devices.py)
     covered = set(load_calibrated()["units"])
     catalog_units = {f"{d}.{u}" for d, dev in module.common.catalog().devices.items() for u in dev.units
                      if f"{d}/{u}" in covered}

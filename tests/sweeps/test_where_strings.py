@@ -1,4 +1,4 @@
-"""Constraints given as text work everywhere a constraint is accepted (issue 17).
+"""Constraints given as text work everywhere a constraint is accepted.
 
 ``pareto_front(df, objectives, where=["drop_rate<=0.01"])``, as docs/sweeps.md writes it, used to raise
 ``AttributeError: 'str' object has no attribute 'column'``.

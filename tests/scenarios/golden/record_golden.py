@@ -1,6 +1,6 @@
 """Record the summary JSON of every scenario in ``scenarios/`` (fixed seed, short run) as golden test data.
 
-Run from the repository root: ``python tests/golden/record_golden.py``. ``tests/test_golden.py`` checks that
+Run from the repository root: ``python tests/scenarios/golden/record_golden.py``. ``tests/scenarios/test_golden.py`` checks that
 every number still matches to 1e-9 relative. Re-record only for a change that is meant to move numbers, and
 say which and why in the commit.
 """
@@ -25,7 +25,7 @@ def golden_runs() -> list[tuple[str, float | None]]:
 def summary_of(stem: str, duration_s: float | None) -> dict:
     import edgesim
 
-    # exact: every event, as recorded (the default fast-forward agrees within its stated bounds: tests/test_fast_forward.py)
+    # exact: every event, as recorded (the default fast-forward agrees within its stated bounds: tests/sim/test_fast_forward.py)
     result = edgesim.simulate(str(ROOT / "scenarios" / f"{stem}.yaml"), duration_s=duration_s, seed=SEED, exact=True)
     return json.loads(result.to_json())
 
