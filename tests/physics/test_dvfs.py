@@ -1,11 +1,8 @@
-"""DVFS with voltage scaling and transitions; camera and DRAM energy."""
+"""DVFS with voltage scaling (energy per inference) and the Burd-Brodersen transition latency and energy."""
 from __future__ import annotations
-
-import math
 
 import pytest
 
-from edgesim.physics.camera_power import PI_CAMERA_MODULE_TOTAL_W, CameraPowerModel, CameraStage, dram_energy_j
 from edgesim.physics.dvfs import DvfsEnergyModel, VfPoint, VoltageRegulator, most_efficient_state
 
 # Illustrative V(f) table (not a catalog part's): 0.6 V at 0.6 GHz up to 1.0 V at 1.8 GHz.
@@ -46,26 +43,3 @@ def test_transition_latency_and_energy_burd_brodersen():
     # Symmetric in direction.
     back = reg.transition(TABLE[0], TABLE[3])
     assert (back.latency_s, back.energy_j) == pytest.approx((tr.latency_s, tr.energy_j))
-
-
-def test_camera_power_affine_in_pixel_rate():
-    sensor = CameraStage.from_total("sensor", PI_CAMERA_MODULE_TOTAL_W, 1920, 1080, 30.0, static_fraction=0.4)
-    assert sensor.power_w(1920, 1080, 30.0) == pytest.approx(1.25, rel=1e-14)
-    # Half the pixel rate: static share unchanged, dynamic share halved.
-    assert sensor.power_w(1920, 1080, 15.0) == pytest.approx(0.5 + 0.75 / 2.0, rel=1e-14)
-    cam = CameraPowerModel((sensor, CameraStage("isp", 0.1, 1e-10), CameraStage("encoder", 0.2, 2e-10)))
-    rate = 1280 * 720 * 30.0
-    expected = 0.5 + 0.75 * rate / (1920 * 1080 * 30.0) + 0.1 + 1e-10 * rate + 0.2 + 2e-10 * rate
-    assert cam.power_w(1280, 720, 30.0) == pytest.approx(expected, rel=1e-14)
-    assert sum(cam.power_by_stage_w(1280, 720, 30.0).values()) == pytest.approx(expected, rel=1e-14)
-    assert cam.energy_per_frame_j(1280, 720, 30.0) == pytest.approx(expected / 30.0, rel=1e-14)
-    with pytest.raises(ValueError, match="fps"):
-        cam.power_w(1280, 720, 0.0)
-
-
-def test_dram_energy_per_byte():
-    assert dram_energy_j(1_000_000, 5e-12) == pytest.approx(8e6 * 5e-12, rel=1e-15)
-    assert dram_energy_j([1000, 3000], 5e-12) == pytest.approx(8 * 4000 * 5e-12, rel=1e-15)
-    assert math.isclose(dram_energy_j(0, 5e-12), 0.0)
-    with pytest.raises(ValueError, match="energy_per_bit_j"):
-        dram_energy_j(10, -1.0)

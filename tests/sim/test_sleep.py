@@ -1,8 +1,7 @@
-"""Sleep states and camera power reached from a scenario.
+"""Sleep states reached from a scenario.
 
 Sleep: the simulator's energy, latency and sleep time against the closed form of
 :meth:`edgesim.physics.sleep.SleepState.idle_gap`; energy conserved against the power trace and the battery.
-Camera power: ``P = static_w + energy_per_pixel_j W H fps`` as a platform load, in the device power and the battery.
 """
 from __future__ import annotations
 
@@ -155,22 +154,6 @@ def test_energy_is_conserved_against_the_trace_and_the_battery_with_random_arriv
     assert s["offered"] == s["completed"] + s["dropped"] + s["in_flight"]
 
 
-def test_camera_power_scales_with_pixel_rate_and_joins_the_device_power() -> None:
-    data = scenario(fps=20.0, sleep=None, duration_s=1.0)
-    data["cameras"][0].update({"width_px": 100, "height_px": 50, "count": 2,
-                               "power": {"static_w": 0.1, "energy_per_pixel_j": 2e-6, "source": "ILLUSTRATIVE"}})
-    data["compute_units"][0]["measured"][0].update({"width_px": 100, "height_px": 50})
-    summary = run(data).summary
-    per_camera_w = 0.1 + 2e-6 * 100 * 50 * 20.0
-    system = summary["system"]
-    assert system["camera_power_w"] == {"cam_0": pytest.approx(per_camera_w), "cam_1": pytest.approx(per_camera_w)}
-    assert system["platform_load_w"] == pytest.approx(2 * per_camera_w, rel=1e-12)
-    assert system["device_avg_power_w"] == pytest.approx(system["avg_power_w"] + 2 * per_camera_w, rel=1e-12)
-    total = dict(data)
-    total["cameras"] = [dict(data["cameras"][0], power={"power_w": 1.25, "source": "Pi camera module 250 mA at 5 V"})]
-    assert run(total).summary["system"]["camera_power_w"]["cam_0"] == 1.25
-
-
 @pytest.mark.parametrize("change,message", [
     ({"power_w": 0.9}, "must not exceed idle_power_w"),
     ({"wake_latency_s": 0.0}, "wake_energy_j > 0 needs wake_latency_s > 0"),
@@ -180,19 +163,6 @@ def test_camera_power_scales_with_pixel_rate_and_joins_the_device_power() -> Non
 def test_bad_sleep_blocks_are_refused(change: dict[str, Any], message: str) -> None:
     with pytest.raises((ScenarioError, ValueError), match=message):
         edgesim.scenario_from_dict(scenario(sleep=dict(SLEEP, **change)))
-
-
-def test_camera_power_needs_one_form_and_a_known_node() -> None:
-    for power in ({"power_w": 1.0, "static_w": 0.1, "energy_per_pixel_j": 1e-9, "source": "x"},
-                  {"static_w": 0.1, "source": "x"}, {"power_w": 1.0}):
-        data = scenario(sleep=None)
-        data["cameras"][0]["power"] = power
-        with pytest.raises((ScenarioError, ValueError)):
-            edgesim.scenario_from_dict(data)
-    data = scenario(sleep=None)
-    data["cameras"][0]["power"] = {"power_w": 1.0, "thermal_node": "nowhere", "source": "x"}
-    with pytest.raises(ScenarioError, match="nowhere"):
-        run(data)
 
 
 def test_shipped_scenario_saves_power_at_low_fps_and_pays_the_wake_in_latency(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
-"""In the simulator: throttling at the exact crossing time, shutdown, battery life, conservation."""
+"""Throttling in the simulator: at the exact crossing time, release at threshold minus hysteresis, the critical
+shutdown, throttle steps that never shut down without a critical trip, and the passive box."""
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -103,55 +105,6 @@ def constant_load(capacity_wh=0.01, model="ideal", efficiency=0.8, platform_w=2.
     return data
 
 
-def test_ideal_battery_life_is_usable_energy_over_power():
-    result = edgesim.simulate(edgesim.scenario_from_dict(constant_load()))
-    system = result.summary["system"]
-    # 0.01 Wh = 36 J at (5 + 2) W / 0.8 = 8.75 W -> 4.114285... s; the unit is busy from t = 0
-    assert system["battery_life_is_projection"] is False
-    assert system["battery_life_h"] * 3600 == pytest.approx(36.0 / 8.75, rel=1e-9)
-    assert result.summary["duration_s"] == pytest.approx(36.0 / 8.75, rel=1e-9)
-    assert system["final_soc"] == pytest.approx(0.0, abs=1e-9)
-
-
-def test_battery_that_outlasts_the_run_is_projected_and_says_so():
-    result = edgesim.simulate(edgesim.scenario_from_dict(constant_load(capacity_wh=50.0, duration_s=10.0, cutoff_soc=0.1)))
-    system = result.summary["system"]
-    assert system["battery_life_is_projection"] is True
-    assert system["battery_life_h"] == pytest.approx(50.0 * 0.9 / 8.75, rel=1e-6)
-
-
-def test_energy_conservation_battery_times_efficiency_equals_loads():
-    data = constant_load(capacity_wh=50.0, duration_s=20.0)
-    data["cameras"][0]["fps"] = 300.0  # busy 30%: the power switches often
-    data["cameras"][0]["arrival"] = {"kind": "poisson"}
-    result = edgesim.simulate(edgesim.scenario_from_dict(data))
-    system = result.summary["system"]
-    units_j = sum(u["energy_j"] for u in result.summary["units"])
-    platform_j = 2.0 * 20.0
-    assert system["battery_energy_j"] * 0.8 == pytest.approx(units_j + platform_j, rel=1e-12)
-    assert system["load_energy_j"] == pytest.approx(units_j + platform_j, rel=1e-12)
-
-
-def test_peukert_exponent_one_equals_ideal_and_above_one_shortens_life_at_high_current():
-    ideal = edgesim.simulate(edgesim.scenario_from_dict(constant_load(model="ideal"))).summary["system"]["battery_life_h"]
-    peukert1 = edgesim.simulate(edgesim.scenario_from_dict(constant_load(model="peukert", peukert_exponent=1.0))).summary["system"]["battery_life_h"]
-    assert peukert1 == pytest.approx(ideal, rel=1e-12)
-    # Peukert's law: life = H (P_rated / P)^k with P_rated = capacity / H, for a draw of 8.75 W
-    for rated_hours in (1e-4, 0.01):  # rated at 100 W (we draw less: longer life), at 1 W (we draw more: shorter)
-        spec = edgesim.scenario_from_dict(constant_load(model="peukert", peukert_exponent=1.2, rated_hours=rated_hours))
-        life = edgesim.simulate(spec).summary["system"]["battery_life_h"]
-        assert life == pytest.approx(rated_hours * (0.01 / rated_hours / 8.75) ** 1.2, rel=1e-9)
-        assert (life > ideal) == (rated_hours == 1e-4)
-
-
-def test_kibam_battery_dies_earlier_than_ideal_under_heavy_load():
-    ideal = edgesim.simulate(edgesim.scenario_from_dict(constant_load(model="ideal"))).summary["system"]
-    kibam = edgesim.simulate(edgesim.scenario_from_dict(constant_load(model="kibam", kibam_c=0.5, kibam_k_per_s=0.01))).summary["system"]
-    assert kibam["battery_life_is_projection"] is False
-    assert kibam["battery_life_h"] < ideal["battery_life_h"]
-    assert kibam["final_soc"] > 0.0  # bound charge is left behind: the rate-capacity effect
-
-
 def test_dvfs_initial_slow_state_halves_throughput_and_uses_mode_power():
     data = hot_box(duration_s=10.0)
     unit = data["compute_units"][0]
@@ -160,24 +113,6 @@ def test_dvfs_initial_slow_state_halves_throughput_and_uses_mode_power():
     result = edgesim.simulate(edgesim.scenario_from_dict(data))
     assert result.summary["streams"][0]["achieved_fps"] == pytest.approx(500.0, rel=1e-3)
     assert result.summary["units"][0]["avg_power_w"] == pytest.approx(4.0, rel=1e-6)
-
-
-def test_linear_leakage_shifts_steady_state_exactly():
-    # P = P0 + b (T - Tref) on a single node: steady state T = Ta + R (P0 + b (Ta - Tref)) / (1 - b R)
-    data = hot_box(duration_s=2000.0, service_s=0.1, fps=20.0)
-    unit = data["compute_units"][0]
-    for key in ("dvfs_states", "throttle"):
-        unit.pop(key)
-    unit.update(leakage_w_per_k=0.02, leakage_ref_temp_c=45.0)
-    result = edgesim.simulate(edgesim.scenario_from_dict(data))
-    final = result.summary["units"][0]["final_temp_c"]
-    r = 5.0
-    steady_c = 45.0 + r * 10.0 / (1 - 0.02 * r)
-    tau_s = r * 20.0 / (1 - 0.02 * r)  # leakage slows the approach: RC / (1 - bR)
-    expected = steady_c - (steady_c - 45.0) * math.exp(-2000.0 / tau_s)
-    assert final == pytest.approx(expected, rel=1e-9)
-    # leakage energy is in the unit's energy: average power above the 10 W of dynamic+static
-    assert result.summary["units"][0]["avg_power_w"] > 10.0
 
 
 BAD = [
@@ -233,3 +168,50 @@ def test_trace_records_every_power_change_and_the_device_state_then():
     t = np.append(power["time_s"].to_numpy(), 200.0)
     energy_j = float(np.sum(power["power_w"].to_numpy() * np.diff(t)))
     assert energy_j == pytest.approx(result.summary["units"][0]["energy_j"], rel=1e-9)
+
+
+def _box(**unit_extra) -> dict:
+    """One saturated unit (5 W busy, 1 W idle; fast 1 GHz / slow 0.5 GHz at 2 W) on a two-node network: steady
+    state fast 30 + 5 x 10 = 80 C, slow 30 + 2 x 10 = 50 C."""
+    unit = {"name": "npu", "kind": "npu", "idle_power_w": 1.0, "max_power_w": 5.0,
+            "measured": [{"model": "net", "fps": 10.0, "power_w": 5.0, "width_px": 10, "height_px": 10, "source": "test"}],
+            "dvfs_states": [{"name": "fast", "frequency_hz": 1.0e9, "power_w": 5.0},
+                            {"name": "slow", "frequency_hz": 0.5e9, "power_w": 2.0}],
+            "thermal_node": "junction"}
+    unit.update(unit_extra)
+    return {
+        "name": "box", "duration_s": 600.0, "seed": 0,
+        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": 20.0}],  # saturates the unit
+        "models": [{"name": "net", "ops_per_pixel": 1.0}],
+        "compute_units": [unit],
+        "streams": [{"camera": "cam", "model": "net", "unit": "npu", "queue_capacity": 1, "drop_policy": "drop_newest"}],
+        "thermal": {"ambient_c": 30.0, "nodes": [{"name": "junction", "capacity_j_per_k": 5.0},
+                                                 {"name": "sink", "capacity_j_per_k": 40.0}],
+                    "links": [{"between": ["junction", "sink"], "resistance_k_per_w": 2.0},
+                              {"between": ["sink", "ambient"], "resistance_k_per_w": 8.0}]},
+        "record": {"interval_s": 10.0},
+    }
+
+
+def test_throttle_steps_climb_and_never_shut_down_without_a_critical_trip():
+    # steady state fast: 30 + 5 x 10 = 80 C; slow (2 W): 30 + 2 x 10 = 50 C
+    data = _box(throttle_steps={"steps": [{"threshold_c": 60.0, "hysteresis_c": 5.0, "state": "slow"},
+                                          {"threshold_c": 65.0, "hysteresis_c": 5.0, "state": "slow"}]})
+    result = edgesim.simulate(edgesim.scenario_from_dict(data))
+    unit = result.summary["units"][0]
+    assert unit["shutdown_at_s"] is None and unit["throttle_count"] >= 1
+    assert unit["max_temp_c"] <= 60.0 + 1e-6  # the first step holds it: the second is never needed
+    crit = copy.deepcopy(data)
+    crit["compute_units"][0]["throttle_steps"]["steps"][0]["state"] = "fast"  # a useless first step
+    crit["compute_units"][0]["throttle_steps"]["steps"][1]["threshold_c"] = 75.0
+    crit["compute_units"][0]["throttle_steps"]["steps"][1]["state"] = "fast"
+    crit["compute_units"][0]["throttle_steps"]["critical_c"] = 78.0
+    crit["duration_s"] = 3000.0  # the sink's 320 s time constant: 78 C is reached after ~15 minutes
+    unit = edgesim.simulate(edgesim.scenario_from_dict(crit)).summary["units"][0]
+    assert unit["shutdown_at_s"] is not None  # only the true critical trip shuts down
+    assert unit["max_temp_c"] == pytest.approx(78.0, abs=1e-6)
+
+
+def test_passive_box_throttles_and_never_shuts_down():
+    unit = edgesim.simulate(edgesim.load_scenario("scenarios/passive_box_45c.yaml")).summary["units"][0]
+    assert unit["throttle_count"] >= 1 and unit["shutdown_at_s"] is None
