@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import edgesim
+from edgesim.budget import scenario_report
 from edgesim.cli import main
 from tests.helpers import SCENARIOS
 
@@ -223,3 +224,31 @@ def test_missing_scenario_file_exits_2_naming_it(capsys, tmp_path):
     missing = tmp_path / "nope.yaml"
     code, out, err = run(capsys, "budget", "scenario", missing)
     assert code == 2 and str(missing) in err and "file not found" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["cascade_detector_classifier.yaml", "mlperf_resnet50_hailo8.yaml", "intersection_3cam.yaml"])
+def test_budget_units_add_up_to_the_system(name):
+    report = scenario_report(SCENARIOS / name, duration_s=2.0)
+    achieved = sum(u["achieved_capacity_ops_per_s"] for u in report["units"])
+    assert achieved == pytest.approx(report["achieved_tops"] * 1e12, rel=1e-9)
+    busy = [u for u in report["units"] if u["utilization"] > 0 and u["kind"] != "link"]
+    assert busy and all(u["achieved_tops"] > 0 for u in busy)
+
+
+def test_budget_cascade_required_per_unit_sums_to_the_system():
+    report = scenario_report(SCENARIOS / "cascade_detector_classifier.yaml", duration_s=2.0)
+    system = edgesim.simulate(SCENARIOS / "cascade_detector_classifier.yaml", duration_s=2.0).summary["system"]
+    units = {u["name"]: u for u in report["units"]}
+    assert units["npu"]["required_tops"] > 1.0 and units["cpu"]["required_tops"] > 0
+    assert sum(u["required_tops"] for u in report["units"]) == pytest.approx(system["required_tops"], rel=1e-12)
+
+
+def test_budget_mlperf_requires_the_server_rate(capsys):
+    spec = edgesim.load_scenario(SCENARIOS / "mlperf_resnet50_hailo8.yaml")
+    server = next(load for load in spec.loads if load.scenario == "server")
+    ops = spec.model(server.model).ops_for(server.width_px * server.height_px)
+    report = scenario_report(spec, duration_s=2.0)
+    assert report["required_tops"] == pytest.approx(server.target_qps * ops / 1e12, rel=1e-12)
+    assert set(report["closed_loop_loads"]) == {"single_stream", "multi_stream", "offline"}
+    code, out, _ = run(capsys, "budget", "scenario", SCENARIOS / "mlperf_resnet50_hailo8.yaml", "--duration", 2)
+    assert code == 0 and "required 0 TOPS" not in out and "closed loop" in out

@@ -1,22 +1,19 @@
-"""Start-up and "never silently wrong" on the command line.
+"""Start-up of the command line.
 
 * ``edgesim --version`` / ``--help`` import no command, and ``edgesim run`` none of the heavy modules it does not
   use: asserted on ``sys.modules`` in a fresh interpreter (a timing test would be flaky on a shared machine;
   ``experiments/bench_startup.py`` measures the times).
 * The lazy parser (one command imported) says the same as the full one (every command imported).
-* A bad value in the file is an error even where ``--duration``, ``--seed`` or ``--set`` replaces it.
-* ``battery_life_days`` beside ``battery_life_h``, and in the text output when the life exceeds 48 h.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from edgesim.cli import COMMANDS, build_parser, command_in, main
+from edgesim.cli import COMMANDS, build_parser, command_in
 from tests.helpers import ROOT, SCENARIOS
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
@@ -102,109 +99,4 @@ def test_command_in_reads_the_first_argument_only():
 # -- the file as written, before the overrides ---------------------------------------------------------------
 
 
-def write_scenario(tmp_path, **changes):
-    data = yaml.safe_load(INTERSECTION.read_text())
-    data.update(changes)
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.mark.parametrize("bad", [-5, float("nan"), "10 s", 0])
-def test_bad_duration_in_the_file_is_an_error_under_duration(tmp_path, capsys, bad):
-    path = write_scenario(tmp_path, duration_s=bad)
-    code, out, err = run_cli(capsys, "run", path, "--duration", 5)
-    assert code == 2 and out == ""
-    assert err.startswith(f"edgesim: error: {path}: duration_s: ") and err.rstrip().endswith("(in the file, before --duration)"), err
-    assert len(err.strip().splitlines()) == 1
-
-
-def test_the_documented_message(tmp_path, capsys):
-    path = write_scenario(tmp_path, duration_s=-5)
-    _, _, err = run_cli(capsys, "run", path, "--duration", 5)
-    assert err.strip() == f"edgesim: error: {path}: duration_s: Input should be greater than 0 (got -5) (in the file, before --duration)"
-
-
-def test_bad_seed_in_the_file_is_an_error_under_seed(tmp_path, capsys):
-    path = write_scenario(tmp_path, seed=-1)
-    code, _, err = run_cli(capsys, "run", path, "--seed", 3, "--duration", 2)
-    assert code == 2 and "seed" in err and err.rstrip().endswith("(in the file, before --seed)"), err
-
-
-def test_bad_field_in_the_file_is_an_error_under_set(tmp_path, capsys):
-    data = yaml.safe_load(INTERSECTION.read_text())
-    data["cameras"][0]["fps"] = -3
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(data))
-    code, _, err = run_cli(capsys, "run", path, "--set", "cameras.cam.fps=15", "--duration", 2)
-    assert code == 2 and "cameras[0].fps" in err and "(in the file, before --set cameras.cam.fps)" in err, err
-
-
-def test_unknown_device_in_the_file_is_an_error_under_set(tmp_path, capsys):
-    data = yaml.safe_load(INTERSECTION.read_text())
-    data["compute_units"][0]["device"] = "nosuch"
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(data))
-    code, _, err = run_cli(capsys, "run", path, "--set", "compute_units.npu.device=hailo8", "--duration", 2)
-    assert code == 2 and "compute_units[0].device" in err and "before --set compute_units.npu.device" in err, err
-
-
-def test_a_missing_duration_is_still_supplied_by_duration(tmp_path, capsys):
-    data = yaml.safe_load(INTERSECTION.read_text())
-    del data["duration_s"]
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(data))
-    code, out, err = run_cli(capsys, "run", path, "--duration", 2, "--json")
-    assert code == 0, err
-    assert json.loads(out)["duration_s"] == 2.0
-
-
-def test_a_valid_file_with_overrides_runs_with_the_overrides(capsys):
-    code, out, err = run_cli(capsys, "run", INTERSECTION, "--duration", 2, "--seed", 7, "--set", "cameras.cam.fps=15", "--json")
-    assert code == 0, err
-    summary = json.loads(out)
-    assert summary["duration_s"] == 2.0 and summary["seed"] == 7
-    assert all(s["nominal_fps"] == 15.0 for s in summary["streams"])
-
-
-def test_library_overrides_check_the_file_too(tmp_path):
-    import edgesim
-    from edgesim.errors import ScenarioError
-
-    path = write_scenario(tmp_path, duration_s=-5)
-    with pytest.raises(ScenarioError, match=r"duration_s: .*\(in the file, before the override\)"):
-        edgesim.load_scenario(path, overrides={"duration_s": 5})
-
-
 # -- battery life in days ------------------------------------------------------------------------------------
-
-
-def test_battery_life_days_beside_hours_and_in_the_text_above_48_h(capsys):
-    battery = SCENARIOS / "battery_camera_yolov8n.yaml"
-    code, out, err = run_cli(capsys, "run", battery, "--set", "battery.capacity_wh=500", "--duration", 20, "--json")
-    assert code == 0, err
-    system = json.loads(out)["system"]
-    assert system["battery_life_h"] > 48
-    assert system["battery_life_days"] == pytest.approx(system["battery_life_h"] / 24.0, rel=1e-12)
-    code, out, err = run_cli(capsys, "run", battery, "--set", "battery.capacity_wh=500", "--duration", 20)
-    line = next(x for x in out.splitlines() if x.startswith("battery:"))
-    assert f"({system['battery_life_days']:.2f} days)" in line, line
-
-
-def test_battery_life_under_48_h_stays_in_hours(capsys):
-    code, out, err = run_cli(capsys, "run", SCENARIOS / "battery_camera_yolov8n.yaml", "--duration", 20)
-    assert code == 0, err
-    line = next(x for x in out.splitlines() if x.startswith("battery:"))
-    assert " h," in line and "days" not in line
-
-
-def test_no_battery_no_battery_life_days(capsys):
-    code, out, _ = run_cli(capsys, "run", INTERSECTION, "--duration", 2, "--json")
-    system = json.loads(out)["system"]
-    assert system["battery_life_h"] is None and system["battery_life_days"] is None
