@@ -1,23 +1,17 @@
 """Li-ion packs of series and parallel cells: an ``s x p`` pack against the theory of identical, balanced
-cells (the ``p`` cells of a group share the current equally), in physics, the schema and the command line."""
+cells (the ``p`` cells of a group share the current equally), in physics and the schema (in a run:
+tests/sim/test_battery.py; on the command line: tests/cli/test_battery_pack.py)."""
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from scipy.integrate import quad
 
-import edgesim
 from edgesim.catalog.cells import load_cell
-from edgesim.cli import main
 from edgesim.physics.liion import LiIonPack, LiIonStep
 
-ROOT = Path(__file__).resolve().parents[2]
-LAPTOP = ROOT / "scenarios" / "laptop_battery_liion.yaml"
 CELL = "lg_m50_nmc811"
 
 
@@ -162,99 +156,3 @@ def test_life_at_small_load_approaches_the_ideal_battery_with_the_shortfall_from
     assert fractions[2] < 1e-3  # the life at 1.25 W is within 0.1 % of E / P
     # and the shortfall is linear in P at small load: halving the load halves it
     assert fractions[1] / fractions[0] == pytest.approx(0.5, rel=2e-3)
-
-
-# ------------------------------------------------------------------------------------- simulator and CLI
-def _constant_power(series: int, parallel: int, load_w: float) -> dict:
-    """One unit drawing a constant 2 W and a constant platform load: the pack sees one constant power."""
-    return {
-        "name": "pack_const", "duration_s": 40000.0, "seed": 0,
-        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": 1.0}],
-        "models": [{"name": "net", "ops_per_pixel": 1.0}],
-        "compute_units": [{"name": "npu", "kind": "npu", "idle_power_w": 2.0, "max_power_w": 2.0,
-                           "measured": [{"model": "net", "fps": 100.0, "power_w": 2.0, "width_px": 10,
-                                         "height_px": 10, "source": "test"}]}],
-        "streams": [{"camera": "cam", "model": "net", "unit": "npu"}],
-        "platform_loads": [{"name": "rest", "power_w": load_w - 2.0}],
-        "battery": {"model": "liion", "cell": CELL, "series": series, "parallel": parallel,
-                    "capacity_wh": round(_pack(series, parallel).energy_wh(), 1)},
-        "record": {"interval_s": 600.0},
-    }
-
-
-def test_simulated_3s2p_lasts_as_long_as_3s1p_at_half_the_power():
-    two = edgesim.simulate(edgesim.scenario_from_dict(_constant_power(3, 2, 40.0))).summary["system"]
-    one = edgesim.simulate(edgesim.scenario_from_dict(_constant_power(3, 1, 20.0))).summary["system"]
-    assert two["battery_life_is_projection"] is False and one["battery_life_is_projection"] is False
-    assert two["battery_life_h"] == pytest.approx(one["battery_life_h"], rel=1e-7)
-    assert two["battery_life_h"] * 3600.0 == pytest.approx(_pack(3, 2).time_to_cutoff_s(_pack(3, 2).initial_state(), 40.0),
-                                                          rel=1e-7)
-    assert two["final_voltage_v"] == pytest.approx(one["final_voltage_v"], abs=1e-6)
-    assert two["final_soc"] == pytest.approx(one["final_soc"], rel=1e-5)
-    for key in ("battery_heat_j", "battery_ocv_energy_j", "battery_energy_wh_at_ocv", "battery_capacity_ah"):
-        assert two[key] == pytest.approx(2.0 * one[key], rel=1e-6), key
-    assert (two["battery_series"], two["battery_parallel"]) == (3, 2)
-    assert (one["battery_series"], one["battery_parallel"]) == (3, 1)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_cli_runs_the_laptop_on_a_3s2p_pack_and_shows_it(capsys: pytest.CaptureFixture[str]):
-    sets = ("--set", "battery.parallel=2", "--set", "battery.capacity_wh=111.5", "--duration", "120")
-    code, out, err = _run(capsys, "run", str(LAPTOP), *sets)
-    assert code == 0, err
-    assert "battery pack: Li-ion 3s2p (6 cells), 10 Ah, 111.5 Wh at open circuit" in out
-    assert "battery: projected life" in out
-    code, out, err = _run(capsys, "run", str(LAPTOP), *sets, "--json")
-    assert code == 0, err
-    system = json.loads(out)["system"]
-    cell = load_cell(CELL)
-    assert (system["battery_series"], system["battery_parallel"]) == (3, 2)
-    assert system["battery_capacity_ah"] == pytest.approx(2 * cell.capacity_ah)
-    assert system["battery_energy_wh_at_ocv"] == pytest.approx(6 * _pack(1, 1).energy_wh(), rel=1e-12)
-    # near the ideal battery of the same open-circuit energy, and a little below it (R and the OCV curve)
-    ideal_h = system["battery_energy_wh_at_ocv"] / system["device_avg_power_w"]
-    assert 0.98 * ideal_h < system["battery_life_h"] < ideal_h
-
-
-@pytest.mark.parametrize("battery, field", [
-    ({"model": "ideal", "capacity_wh": 50.0, "parallel": 2}, "battery.parallel"),
-    ({"model": "kibam", "capacity_wh": 50.0, "kibam_k_per_s": 1e-4, "series": 3}, "battery.series"),
-    ({"model": "peukert", "capacity_wh": 50.0, "cell": CELL}, "battery.cell"),
-    ({"model": "liion", "cell": CELL, "series": 3, "parallel": 0, "capacity_wh": 55.8}, "battery.parallel"),
-    ({"model": "liion", "cell": CELL, "series": 3, "parallel": 1.5, "capacity_wh": 55.8}, "battery.parallel"),
-    ({"model": "liion", "cell": CELL, "series": 3, "parallel": True, "capacity_wh": 55.8}, "battery.parallel"),
-    ({"model": "liion", "cell": CELL, "series": 3, "parallel": 10_001, "capacity_wh": 55.8}, "battery.parallel"),
-    ({"model": "liion", "cell": CELL, "series": 3, "parallel": 2, "capacity_wh": 55.8}, "battery.capacity_wh"),
-])
-def test_bad_pack_is_one_line_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str], battery, field):
-    data = yaml.safe_load(LAPTOP.read_text())
-    data["battery"] = battery
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    code, _, err = _run(capsys, "run", str(path), "--duration", "1")
-    assert code == 2, err
-    assert "Traceback" not in err and err.count("\n") == 1 and err.startswith("edgesim: error: "), err
-    assert f"{field}:" in err, err
-    if field == "battery.capacity_wh":  # the message says what the cells hold and how many would fit
-        assert "3s2p" in err and "111.5 Wh" in err
-    elif battery["model"] != "liion":
-        assert "only for model liion" in err
-
-
-def test_a_20_wh_pack_of_18_6_wh_cells_is_refused_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    # the issue's example: no whole number of 18.59 Wh cells makes 20 Wh within the 3 % check
-    data = yaml.safe_load(LAPTOP.read_text())
-    data["battery"].update({"series": 1, "parallel": 1, "capacity_wh": 20.0})
-    path = tmp_path / "pack20.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    code, _, err = _run(capsys, "run", str(path), "--duration", "1")
-    assert code == 2 and "battery.capacity_wh:" in err and "no whole number of cells" in err, err
-    assert f"{_pack(1, 1).energy_wh():.4g} Wh a cell" in err

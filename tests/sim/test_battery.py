@@ -143,3 +143,43 @@ def test_liion_capacity_must_match_the_pack():
     data["battery"]["capacity_wh"] = 50.0
     with pytest.raises((ScenarioError, ScenarioErrors), match="capacity_wh"):
         edgesim.simulate(edgesim.scenario_from_dict(data))
+
+
+CELL = "lg_m50_nmc811"
+
+
+def _pack(series: int, parallel: int, **kw: float) -> LiIonPack:
+    return LiIonPack(load_cell(CELL), series, parallel, **kw)
+
+
+# ------------------------------------------------------------------------------------- simulator and CLI
+def _constant_power(series: int, parallel: int, load_w: float) -> dict:
+    """One unit drawing a constant 2 W and a constant platform load: the pack sees one constant power."""
+    return {
+        "name": "pack_const", "duration_s": 40000.0, "seed": 0,
+        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": 1.0}],
+        "models": [{"name": "net", "ops_per_pixel": 1.0}],
+        "compute_units": [{"name": "npu", "kind": "npu", "idle_power_w": 2.0, "max_power_w": 2.0,
+                           "measured": [{"model": "net", "fps": 100.0, "power_w": 2.0, "width_px": 10,
+                                         "height_px": 10, "source": "test"}]}],
+        "streams": [{"camera": "cam", "model": "net", "unit": "npu"}],
+        "platform_loads": [{"name": "rest", "power_w": load_w - 2.0}],
+        "battery": {"model": "liion", "cell": CELL, "series": series, "parallel": parallel,
+                    "capacity_wh": round(_pack(series, parallel).energy_wh(), 1)},
+        "record": {"interval_s": 600.0},
+    }
+
+
+def test_simulated_3s2p_lasts_as_long_as_3s1p_at_half_the_power():
+    two = edgesim.simulate(edgesim.scenario_from_dict(_constant_power(3, 2, 40.0))).summary["system"]
+    one = edgesim.simulate(edgesim.scenario_from_dict(_constant_power(3, 1, 20.0))).summary["system"]
+    assert two["battery_life_is_projection"] is False and one["battery_life_is_projection"] is False
+    assert two["battery_life_h"] == pytest.approx(one["battery_life_h"], rel=1e-7)
+    assert two["battery_life_h"] * 3600.0 == pytest.approx(_pack(3, 2).time_to_cutoff_s(_pack(3, 2).initial_state(), 40.0),
+                                                          rel=1e-7)
+    assert two["final_voltage_v"] == pytest.approx(one["final_voltage_v"], abs=1e-6)
+    assert two["final_soc"] == pytest.approx(one["final_soc"], rel=1e-5)
+    for key in ("battery_heat_j", "battery_ocv_energy_j", "battery_energy_wh_at_ocv", "battery_capacity_ah"):
+        assert two[key] == pytest.approx(2.0 * one[key], rel=1e-6), key
+    assert (two["battery_series"], two["battery_parallel"]) == (3, 2)
+    assert (one["battery_series"], one["battery_parallel"]) == (3, 1)
