@@ -2,7 +2,7 @@
 
 Every experiment script in this folder RUNS THE SIMULATOR (``edgesim.simulate``) and writes a PNG figure and
 a CSV + Markdown table to ``experiments/out/`` (or ``--out DIR``). ``--fast`` shortens the simulated
-durations; ``tests/test_experiments.py`` runs every script in that mode and checks its numbers.
+durations; ``tests/scenarios/test_experiments.py`` runs every script in that mode and checks its numbers.
 
 The one scenario shape most experiments need is *maximum throughput*: one camera whose frames arrive far
 faster than the unit can serve them (periodic, ``overload`` x the unit's capacity), a queue of one job and
@@ -84,7 +84,7 @@ def catalog_units(cat: Catalog | None = None) -> list[tuple[str, str]]:
 
     A unit added to the catalog after ``data/calibrated.json`` was generated (``experiments/calibrate_catalog.py``
     writes one entry per catalog unit) has no parameters to predict from yet and is left out; what the existing path
-    does with such a unit is checked in ``tests/test_catalog_breadth.py``.
+    does with such a unit is checked in ``tests/catalog/test_measured_devices.py``.
     """
     cat = cat or catalog()
     covered = set(load_calibrated()["units"])

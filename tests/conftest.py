@@ -1,4 +1,7 @@
-"""Shared helpers: small scenarios built as dicts, so each test states exactly what it simulates."""
+"""The test suite's shared setup: the hypothesis profile, a marker per folder, and the ``make_scenario`` fixture.
+
+The helpers tests import (``ROOT``, ``SCENARIOS``, ``single_queue``) live in ``tests/helpers.py``.
+"""
 from __future__ import annotations
 
 import copy
@@ -7,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.helpers import single_queue
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -24,29 +29,26 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("EDGESIM_HYPOTHESIS", "deterministic"))
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+
+TESTS = Path(__file__).resolve().parent
 
 
-def single_queue(fps: float, service_s: float, arrival: str = "poisson", distribution: str = "deterministic",
-                 duration_s: float = 100.0, warmup_s: float = 0.0, seed: int = 0, queue_capacity: int = 4,
-                 drop_policy: str = "never_drop", idle_power_w: float = 1.0, active_power_w: float = 5.0) -> dict:
-    """One camera -> one model -> one unit whose service time is exactly ``service_s`` (a measured point)."""
-    return {
-        "name": "single_queue",
-        "duration_s": duration_s,
-        "warmup_s": warmup_s,
-        "seed": seed,
-        "cameras": [{"name": "cam", "width_px": 100, "height_px": 100, "fps": fps, "arrival": {"kind": arrival}}],
-        "models": [{"name": "net", "ops_per_pixel": 1000.0}],
-        "compute_units": [{
-            "name": "unit", "kind": "npu", "idle_power_w": idle_power_w, "max_power_w": active_power_w,
-            "service_time_distribution": distribution,
-            "measured": [{"model": "net", "fps": 1.0 / service_s, "power_w": active_power_w, "width_px": 100, "height_px": 100,
-                          "source": "test fixture"}],
-        }],
-        "streams": [{"camera": "cam", "model": "net", "unit": "unit", "queue_capacity": queue_capacity, "drop_policy": drop_policy}],
-    }
+def folder_marker(path: Path) -> str | None:
+    """The marker of a test file: the name of its folder directly under ``tests/`` (``tests/physics/x.py``: physics)."""
+    parts = path.resolve().relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by its folder, as PyBaMM does, so ``pytest -m physics`` selects what ``pytest tests/physics`` runs.
+
+    The markers are registered in pyproject.toml (an unregistered one warns); tests/architecture/test_tests_layout.py
+    checks that every folder has one.
+    """
+    for item in items:
+        name = folder_marker(Path(str(item.path)))
+        if name is not None:
+            item.add_marker(getattr(pytest.mark, name))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ A network ``C dT/dt = -G (T - T_amb0) + P`` with a varying ambient ``T_amb(t)`` 
 the heat put in over every step is exact and every solution between events stays the closed form of the linear
 network. The temperature error against the exactly forced response (``physics.ambient.step_with_forcing``) is
 at most about ``max|d(forcing)/dt| x step_s / 2`` times the network's DC gain: ~0.02 K for a 10 K daily swing
-with 60 s steps (see tests/test_outdoor_day.py).
+with 60 s steps (see tests/scenarios/test_outdoor_day.py).
 """
 from __future__ import annotations
 

@@ -1,0 +1,103 @@
+"""DRAM energy per byte on a memory bus: one job alone, jobs sharing the bus, the trace conserving energy."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import edgesim
+from edgesim.errors import ScenarioError
+from edgesim.physics.camera_power import dram_energy_j
+
+E_BYTE = 2.5e-11  # J/byte (ILLUSTRATIVE: about 3 pJ/bit)
+
+
+WEIGHT_BYTES = 1.0e6  # each job moves 1 MB: 1 ms alone on the 1 GB/s bus
+
+
+def unit(name: str, **kw: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "npu", "idle_power_w": 0.5, "max_power_w": 2.0, "peak_ops_per_s": {"int8": 1.0e9},
+            "efficiency": 1.0, **kw}
+
+
+def bus_scenario(both: bool, energy: float | None = E_BYTE, duration_s: float = 1.0, fps: float = 1.0,
+                 phase_b_s: float = 0.0) -> dict[str, Any]:
+    """Units a and b on one 1 GB/s bus; a memory-bound 1 MB job per frame on a (and on b when ``both``)."""
+    bus: dict[str, Any] = {"name": "dram", "bandwidth_bytes_per_s": 1.0e9}
+    if energy is not None:
+        bus.update(energy_j_per_byte=energy, source="ILLUSTRATIVE")
+    streams = [{"camera": "c", "model": "mem_net", "unit": "a"}]
+    if both:
+        streams.append({"camera": "d", "model": "mem_net", "unit": "b"})
+    return {"name": "dram", "duration_s": duration_s, "seed": 0,
+            "cameras": [{"name": "c", "width_px": 10, "height_px": 10, "fps": fps},
+                        {"name": "d", "width_px": 10, "height_px": 10, "fps": fps, "arrival": {"phase_s": phase_b_s}}],
+            "models": [{"name": "mem_net", "ops_per_pixel": 1.0, "weight_bytes": WEIGHT_BYTES, "input_bytes_per_pixel": 0.0}],
+            "compute_units": [unit("a", memory_bus="dram"), unit("b", memory_bus="dram")],
+            "streams": streams, "memory_buses": [bus]}
+
+
+def run(data: dict[str, Any], trace: bool = False) -> edgesim.SimulationResult:
+    return edgesim.simulate(edgesim.scenario_from_dict(data), trace=trace)
+
+
+def trace_energy_j(trace: Any, unit_name: str, end_s: float) -> float:
+    rows = trace[trace["unit"] == unit_name]
+    times = np.append(rows["time_s"].to_numpy(), end_s)
+    return float(np.sum(rows["power_w"].to_numpy() * np.diff(times)))
+
+
+def units_by_name(result: edgesim.SimulationResult) -> dict[str, dict[str, Any]]:
+    return {u["name"]: u for u in result.summary["units"]}
+
+
+def test_one_job_alone_on_the_bus_adds_exactly_bytes_times_energy_per_byte() -> None:
+    with_dram, without = units_by_name(run(bus_scenario(False))), units_by_name(run(bus_scenario(False, energy=None)))
+    expected_j = WEIGHT_BYTES * E_BYTE
+    assert expected_j == pytest.approx(dram_energy_j(WEIGHT_BYTES, E_BYTE / 8.0), rel=1e-15)
+    assert with_dram["a"]["dram_energy_j"] == pytest.approx(expected_j, rel=1e-12)
+    assert with_dram["a"]["energy_j"] - without["a"]["energy_j"] == pytest.approx(expected_j, rel=1e-9)
+    assert with_dram["b"]["dram_energy_j"] == 0.0 and without["a"]["dram_energy_j"] is None
+
+
+@pytest.mark.parametrize("phase_b_s", [0.0, 0.0005])
+def test_two_jobs_sharing_the_bus_add_the_sum_and_the_trace_conserves_energy(phase_b_s: float) -> None:
+    # with phase 0.5 ms, b joins while a is half done: both rates change mid-job, and each unit's DRAM power with them
+    result = run(bus_scenario(True, phase_b_s=phase_b_s), trace=True)
+    ref = units_by_name(run(bus_scenario(True, energy=None, phase_b_s=phase_b_s)))
+    units = units_by_name(result)
+    for name in ("a", "b"):
+        assert units[name]["dram_energy_j"] == pytest.approx(WEIGHT_BYTES * E_BYTE, rel=1e-9)
+        assert units[name]["energy_j"] - ref[name]["energy_j"] == pytest.approx(WEIGHT_BYTES * E_BYTE, rel=1e-9)
+        end_s = result.summary["duration_s"]
+        assert units[name]["energy_j"] == pytest.approx(trace_energy_j(result.extra["power_trace"], name, end_s), rel=1e-9)
+    (bus,) = result.summary["memory_buses"]
+    assert bus["name"] == "dram" and bus["peak_sharers"] == 2
+    assert bus["dram_energy_j"] == pytest.approx(2 * WEIGHT_BYTES * E_BYTE, rel=1e-9)
+    # while both share the bus each moves 0.5 GB/s: DRAM power 0.5e9 x E_BYTE on top of the busy power
+    trace = result.extra["power_trace"]
+    a_rows = trace[(trace["unit"] == "a") & (trace["time_s"] == phase_b_s)]
+    assert a_rows["power_w"].iloc[-1] == pytest.approx(2.0 + 0.5e9 * E_BYTE, rel=1e-12)
+
+
+def test_many_overlapping_jobs_conserve_energy_with_a_warmup() -> None:
+    data = bus_scenario(True, duration_s=3.0, fps=97.0, phase_b_s=0.0013)
+    data["warmup_s"] = 0.5
+    data["cameras"][0]["arrival"] = {"kind": "poisson"}
+    result = run(data)
+    units = units_by_name(result)
+    completed = sum(u["inferences"] for u in units.values())
+    # bytes moved in the window: whole jobs, plus or minus the partial ones at the window's edges (< 2 per unit)
+    total_j = result.summary["memory_buses"][0]["dram_energy_j"]
+    assert abs(total_j - completed * WEIGHT_BYTES * E_BYTE) < 4 * WEIGHT_BYTES * E_BYTE
+    assert total_j == pytest.approx(units["a"]["dram_energy_j"] + units["b"]["dram_energy_j"], rel=1e-12)
+
+
+def test_a_bus_without_energy_reports_none_and_energy_needs_a_source() -> None:
+    result = run(bus_scenario(True, energy=None))
+    assert result.summary["memory_buses"][0]["dram_energy_j"] is None
+    data = bus_scenario(False)
+    data["memory_buses"][0]["source"] = ""
+    with pytest.raises((ScenarioError, ValueError), match="source"):
+        edgesim.scenario_from_dict(data)
