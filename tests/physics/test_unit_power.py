@@ -1,11 +1,13 @@
 """physics.power.unit_power_w: the power law of a unit with several servers, checked against PowerModel.power_w."""
 from __future__ import annotations
 
+import ast
 import math
 
 import pytest
 
 from edgesim.physics.power import DvfsState, PowerModel, UtilizationCurve, unit_power_w
+from tests.helpers import ROOT
 
 CURVES = [UtilizationCurve(), UtilizationCurve("power_law", 1.7), UtilizationCurve("power_law", 0.6)]
 
@@ -46,12 +48,13 @@ def test_power_law_uses_the_mean_dynamic_power_of_the_running_jobs() -> None:
     assert math.isclose(got, 0.5 + 6.0 * (2 / 4) ** 2, rel_tol=1e-12)
 
 
-def test_the_units_inlined_linear_power_is_the_physics_function() -> None:
-    # UnitCore._update_power inlines the linear branch for speed: the same expression, so the same float
-    import inspect
-
-    from edgesim.sim.unit.core import UnitCore
-
-    source = inspect.getsource(UnitCore._update_power)
-    assert "self.static_power_w + self.dyn_scale * self.dyn_sum_w / self.servers" in source
-    assert "return static_w + dyn_scale * running_dyn_w_sum / servers" in inspect.getsource(unit_power_w)
+def test_the_sim_calls_the_one_power_law_and_recodes_none() -> None:
+    # no copy of P = static + s * dyn * g(u) in the simulator: the unit and the energy meter call unit_power_w
+    sim = ROOT / "edgesim" / "sim"
+    for path in sorted(sim.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                names = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+                assert not {"static_power_w", "dyn_scale"} <= names, f"{path.name}:{node.lineno}: {ast.unparse(node)}"
+    callers = [p.name for p in sorted(sim.rglob("*.py")) if "unit_power_w(" in p.read_text(encoding="utf-8")]
+    assert {"core.py", "meter.py"} <= set(callers), callers

@@ -99,7 +99,6 @@ class UnitCore:
         self.power_model = model.power
         self.servers = model.servers
         self.curve = model.power.curve
-        self._linear = self.curve.kind == "linear"  # see _update_power
         self.static_power_w = model.static_power_w
         self.state: str | None = None
         self.speed = 1.0
@@ -161,7 +160,9 @@ class UnitCore:
 
     def worst_power_w(self) -> float:
         """The most this unit can draw: static plus its largest dynamic power in its hungriest DVFS state."""
-        return self.static_power_w + self._worst_dyn_scale * self.max_dynamic_w
+        # every server busy with the most demanding job, in the fastest state: the power law at full load
+        return unit_power_w(self.static_power_w, self._worst_dyn_scale, self.max_dynamic_w * self.servers, self.servers,
+                            self.servers, self.curve)
 
     def owner_joined(self, owner: JobSource) -> None:
         """A stream, stage or load driver will submit jobs here: bound the unit's dynamic power by its draw."""
@@ -260,10 +261,7 @@ class UnitCore:
         n = self.n_busy
         if n == 0:
             power_w = 0.0 if self.off else self.static_power_w
-        elif self._linear:  # unit_power_w's linear branch, inlined: the call per job start and finish cost ~5% of a
-            # multi-server pipeline run (cascade_detector_classifier, paired runs); the same expression, bit for bit
-            power_w = self.static_power_w + self.dyn_scale * self.dyn_sum_w / self.servers
-        else:
+        else:  # the one power law of a unit, in physics (called at job starts and finishes of a multi-server unit)
             power_w = unit_power_w(self.static_power_w, self.dyn_scale, self.dyn_sum_w, n, self.servers, self.curve)
         if self._extra_power:
             power_w = self._extra_power_w(now, power_w)
