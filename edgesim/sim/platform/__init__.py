@@ -23,7 +23,17 @@ module keeps the state, the recording bins and the crossing events:
 """
 from .core import LATE, PlatformSim
 from .state import PlatformEdge, PlatformState, TripLadder
-from .watches import CHATTER_MAX_PROJECTED, CHATTER_SWITCHES, ChatteringError, PlatformWatches, Watch
+from .watches import (
+    CHATTER_MAX_PROJECTED,
+    CHATTER_SWITCHES,
+    ChatteringError,
+    EmptyWatch,
+    FanWatch,
+    PlatformWatches,
+    RegimeWatch,
+    TripWatch,
+    Watch,
+)
 
-__all__ = ["CHATTER_MAX_PROJECTED", "CHATTER_SWITCHES", "LATE", "ChatteringError", "PlatformEdge", "PlatformSim",
-           "PlatformState", "PlatformWatches", "TripLadder", "Watch"]
+__all__ = ["CHATTER_MAX_PROJECTED", "CHATTER_SWITCHES", "LATE", "ChatteringError", "EmptyWatch", "FanWatch", "PlatformEdge",
+           "PlatformSim", "PlatformState", "PlatformWatches", "RegimeWatch", "TripLadder", "TripWatch", "Watch"]

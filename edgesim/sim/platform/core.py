@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 import simpy
-from simpy.core import NORMAL, StopSimulation
+from simpy.core import NORMAL
 
 from ...model.records import PlatformModel
 from ..ambient import step_means
@@ -62,15 +62,6 @@ class PlatformSim(PlatformWatches):
         self._ambient_step(now)
         self._replan_all(now)
 
-    def _replan_all(self, now: float) -> None:
-        self.refresh_powers()
-        if self.net is not None:
-            self._update_bounds()
-        for watch in self.watches:
-            watch.far_until_s = -math.inf
-        self._all_far_until_s = -math.inf
-        self.request_check(now)
-
     # -- events ---------------------------------------------------------------------------------
     def power_changed(self, now: float) -> None:
         """A unit's power changed at ``now`` (integrals already advanced): re-plan crossings once this instant."""
@@ -95,7 +86,7 @@ class PlatformSim(PlatformWatches):
         until that time (one wake then re-checks). The bound is exact-safe: the thermal network is cooperative
         (heat only flows down temperature differences), so node temperatures under any powers between the
         all-off and all-at-worst-case powers stay between the trajectories under those two (comparison
-        principle; with clamped leakage, a fan or an ambient profile see :meth:`_bound`); a battery drains no
+        principle; with clamped leakage, a fan or an ambient profile see :meth:`~edgesim.sim.platform.watches.Watch.bound`); a battery drains no
         faster than at the worst-case draw.
         """
         now = self.env._now
@@ -109,19 +100,19 @@ class PlatformSim(PlatformWatches):
         for watch in self.watches:
             if watch.far_until_s > now:
                 continue
-            planned = self._plan(watch, horizon_s)
+            planned = watch.plan(self, horizon_s)
             if planned is None:
                 continue
             t_exact, kind = planned
             if t_exact > NEAR_S:
-                t_bound = self._bound(watch, kind, horizon_s, t_exact)
+                t_bound = watch.bound(self, kind, horizon_s, t_exact)
                 if t_bound > NEAR_S:  # far: nothing can happen before the bound; look again then
                     watch.far_until_s = now + t_bound
                     if t_bound <= horizon_s:
                         self.schedule(Wake(self._far_wake), NORMAL, t_bound)
                     continue
             if t_exact <= horizon_s:
-                self.schedule(Wake(self._on_crossing, (token, kind, watch.unit)), NORMAL, t_exact)
+                self.schedule(Wake(self._on_crossing, (token, kind, watch)), NORMAL, t_exact)
         self._all_far_until_s = min((w.far_until_s for w in self.watches), default=math.inf)
 
     def forward_to(self, t_s: float) -> None:
@@ -164,44 +155,9 @@ class PlatformSim(PlatformWatches):
         self.request_check(self.env._now)
 
     def _on_crossing(self, event: Wake) -> None:
-        token, kind, i = event.value
+        token, kind, watch = event.value
         if token != self.token:
             return  # powers changed since this was planned: a newer check replaced it
         now = self.env._now
         self.advance(now)
-        if kind == "empty":
-            self.settle_battery()
-            self.battery_empty_s = now
-            raise StopSimulation(now)
-        if kind in ("fan_up", "fan_down"):
-            assert self.fan is not None
-            self._check_chatter("fan", -1, now)
-            up_c, down_c = self.fan.curve.thresholds_c(self.fan_level)
-            level = self.fan.curve.level_for(self.fan_level, up_c if kind == "fan_up" else down_c)
-            self._set_fan_level(level)
-            self.level_events.append((now, self.fan.name, level))
-            self._update_forcing()
-            self._replan_all(now)
-            return
-        if kind == "regime":
-            self._replan_all(now)
-            return
-        self._check_chatter("unit", i, now)
-        unit = self.units[i]
-        unit.advance(now)
-        ladder = self.ladders[i]
-        up_c, down_c = ladder.watch_c()
-        step = ladder.ladder.next_level(ladder.level, up_c if kind == "trip_up" else down_c)
-        if step is None:  # the critical trip
-            unit.shut_down(now)
-        else:
-            ladder.level = step
-            state = ladder.model.steps[step - 1].state if step > 0 else None
-            unit.set_throttle_state(step > 0, state, now)
-            self.level_events.append((now, unit.name, step))
-        for watch in self.watches:  # the direction of this unit's throttle watch changed: plan it anew
-            if watch.unit == i:
-                watch.far_until_s = -math.inf
-        self._all_far_until_s = -math.inf
-        self.refresh_powers()
-        self.request_check(now)
+        watch.fire(self, kind, now)
