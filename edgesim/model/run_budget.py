@@ -30,9 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import ScenarioError
-from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LoadSpec, ModelSpec, ScenarioSpec
+from ..spec.schema import CameraSpec, ComputeUnitSpec, LoadSpec, ModelSpec, ScenarioSpec
 from .cycles import auto_interval_s
 from .service import ServiceTimeError, service_time
+from .stages import count_mean
 
 __all__ = [
     "BYTES_PER_EVENT_LIMIT",
@@ -234,7 +235,7 @@ def _camera_source(spec: ScenarioSpec, index: int, camera: CameraSpec, duration_
         if pipe.camera != camera.name:
             continue
         for s, stage in enumerate(pipe.stages):
-            mean = _mean_count(stage.count)
+            mean = count_mean(stage.count)
             jobs_per_frame += mean
             if stage.count.kind == "uniform":
                 factors.append((f"pipelines[{p}].stages[{s}].count.high", stage.count.high, mean / _TYPICAL["mean"]))
@@ -244,13 +245,6 @@ def _camera_source(spec: ScenarioSpec, index: int, camera: CameraSpec, duration_
     description = (f"{camera.fps:g} fps x {camera.count} cameras x (1 arrival + {jobs_per_frame:g} jobs) per frame "
                    f"x {duration_s:g} s")
     return _Source(events_per_s * duration_s, frames_per_s * jobs_per_frame * duration_s, events_per_s, tuple(factors), description)
-
-
-def _mean_count(count: CountSpec) -> float:
-    """Mean jobs per frame of a stage's ``count``."""
-    if count.kind == "uniform":
-        return (count.low + count.high) / 2.0
-    return float(count.mean)
 
 
 def _load_source(spec: ScenarioSpec, index: int, load: LoadSpec, duration_s: float) -> _Source:

@@ -142,7 +142,6 @@ class ComputeUnitSpec(Spec):
     efficiency: Fraction | None = None
     efficiency_by_model: dict[RefName, Fraction] = {}
     efficiency_from_measured: str | None = None
-    catalog_efficiency: Fraction | None = None  # set by the catalog resolver: the catalog's own point / peak (fallback)
     power_modes: dict[Name, PowerModeSpec] = {}  # named modes (nvpmodel...): from the catalog, or given here
     power_mode: Name | None = None  # the selected mode: its power_w is the budget at full load, its clock scales the time
     measured: tuple[MeasuredPoint, ...] = ()
