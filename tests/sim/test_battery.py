@@ -8,46 +8,7 @@ import edgesim
 from edgesim.catalog.cells import load_cell
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.physics.liion import LiIonPack
-
-SERVICE_S = 1e-3  # at the reference (fast) state
-
-
-def hot_box(p_high_w=10.0, p_low_w=4.0, idle_w=1.0, r_k_per_w=5.0, c_j_per_k=20.0, ambient_c=45.0, threshold_c=80.0,
-            hysteresis_c=5.0, critical_c=120.0, duration_s=600.0, fps=2000.0, service_s=SERVICE_S) -> dict:
-    """A unit kept saturated (camera far faster than the unit), one RC node to ambient.
-
-    Full-load power: 10 W at 1 GHz (fast), 4 W at 0.5 GHz (slow; half speed). Steady state at full speed:
-    45 + 10 x 5 = 95 C > threshold 80 C; at half speed 45 + 4 x 5 = 65 C < 75 C release point.
-    """
-    return {
-        "name": "hot_box", "duration_s": duration_s, "seed": 0,
-        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": fps}],
-        "models": [{"name": "net", "ops_per_pixel": 1.0}],
-        "compute_units": [{
-            "name": "npu", "kind": "npu", "idle_power_w": idle_w, "max_power_w": p_high_w,
-            "measured": [{"model": "net", "fps": 1.0 / service_s, "power_w": p_high_w, "width_px": 10, "height_px": 10, "source": "test"}],
-            "dvfs_states": [{"name": "fast", "frequency_hz": 1.0e9, "power_w": p_high_w},
-                            {"name": "slow", "frequency_hz": 0.5e9, "power_w": p_low_w}],
-            "thermal_node": "junction",
-            "throttle": {"threshold_c": threshold_c, "hysteresis_c": hysteresis_c, "critical_c": critical_c},
-        }],
-        "streams": [{"camera": "cam", "model": "net", "unit": "npu", "queue_capacity": 1, "drop_policy": "drop_newest"}],
-        "thermal": {"ambient_c": ambient_c, "nodes": [{"name": "junction", "capacity_j_per_k": c_j_per_k}],
-                    "links": [{"between": ["junction", "ambient"], "resistance_k_per_w": r_k_per_w}]},
-        "record": {"interval_s": 1.0},
-    }
-
-
-def constant_load(capacity_wh=0.01, model="ideal", efficiency=0.8, platform_w=2.0, duration_s=100.0, **battery) -> dict:
-    """A saturated unit at a constant 5 W plus a 2 W platform load on a battery."""
-    data = hot_box(p_high_w=5.0, idle_w=1.0, duration_s=duration_s)
-    unit = data["compute_units"][0]
-    for key in ("dvfs_states", "throttle", "thermal_node"):
-        unit.pop(key)
-    del data["thermal"]
-    data["platform_loads"] = [{"name": "display", "power_w": platform_w, "source": "test"}]
-    data["battery"] = {"model": model, "capacity_wh": capacity_wh, "dcdc_efficiency": efficiency, "nominal_voltage_v": 3.7, **battery}
-    return data
+from tests.sim.builders import constant_load
 
 
 def test_ideal_battery_life_is_usable_energy_over_power():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
 import edgesim
@@ -15,46 +14,7 @@ from edgesim.model.compile import compile_system
 from edgesim.results.result import build_result
 from edgesim.sim.engine import RunState, run_simulation
 from edgesim.sim.events import Wake, scheduler_of
-
-E_BYTE = 2.5e-11  # J/byte (ILLUSTRATIVE: about 3 pJ/bit)
-WEIGHT_BYTES = 1.0e6  # each job moves 1 MB: 1 ms alone on the 1 GB/s bus
-
-
-def unit(name: str, **kw: Any) -> dict[str, Any]:
-    return {"name": name, "kind": "npu", "idle_power_w": 0.5, "max_power_w": 2.0, "peak_ops_per_s": {"int8": 1.0e9},
-            "efficiency": 1.0, **kw}
-
-
-def bus_scenario(both: bool, energy: float | None = E_BYTE, duration_s: float = 1.0, fps: float = 1.0,
-                 phase_b_s: float = 0.0) -> dict[str, Any]:
-    """Units a and b on one 1 GB/s bus; a memory-bound 1 MB job per frame on a (and on b when ``both``)."""
-    bus: dict[str, Any] = {"name": "dram", "bandwidth_bytes_per_s": 1.0e9}
-    if energy is not None:
-        bus.update(energy_j_per_byte=energy, source="ILLUSTRATIVE")
-    streams = [{"camera": "c", "model": "mem_net", "unit": "a"}]
-    if both:
-        streams.append({"camera": "d", "model": "mem_net", "unit": "b"})
-    return {"name": "dram", "duration_s": duration_s, "seed": 0,
-            "cameras": [{"name": "c", "width_px": 10, "height_px": 10, "fps": fps},
-                        {"name": "d", "width_px": 10, "height_px": 10, "fps": fps, "arrival": {"phase_s": phase_b_s}}],
-            "models": [{"name": "mem_net", "ops_per_pixel": 1.0, "weight_bytes": WEIGHT_BYTES, "input_bytes_per_pixel": 0.0}],
-            "compute_units": [unit("a", memory_bus="dram"), unit("b", memory_bus="dram")],
-            "streams": streams, "memory_buses": [bus]}
-
-
-def run(data: dict[str, Any], trace: bool = False) -> edgesim.SimulationResult:
-    return edgesim.simulate(edgesim.scenario_from_dict(data), trace=trace)
-
-
-def trace_energy_j(trace: Any, unit_name: str, end_s: float) -> float:
-    rows = trace[trace["unit"] == unit_name]
-    times = np.append(rows["time_s"].to_numpy(), end_s)
-    return float(np.sum(rows["power_w"].to_numpy() * np.diff(times)))
-
-
-def units_by_name(result: edgesim.SimulationResult) -> dict[str, dict[str, Any]]:
-    return {u["name"]: u for u in result.summary["units"]}
-
+from tests.sim.builders import bus_scenario, run, trace_energy_j, units_by_name
 
 # -- DVFS transitions ------------------------------------------------------------------------------------------
 SERVICE_S = 0.010  # at the fast state

@@ -12,29 +12,8 @@ from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.model.compile import compile_system
 from edgesim.physics.battery import LiIonSupply
 from edgesim.sim.engine import RunState, run_simulation
-
-
-def _box(**unit_extra) -> dict:
-    """One saturated unit (5 W busy, 1 W idle; fast 1 GHz / slow 0.5 GHz at 2 W) on a two-node network: steady
-    state fast 30 + 5 x 10 = 80 C, slow 30 + 2 x 10 = 50 C."""
-    unit = {"name": "npu", "kind": "npu", "idle_power_w": 1.0, "max_power_w": 5.0,
-            "measured": [{"model": "net", "fps": 10.0, "power_w": 5.0, "width_px": 10, "height_px": 10, "source": "test"}],
-            "dvfs_states": [{"name": "fast", "frequency_hz": 1.0e9, "power_w": 5.0},
-                            {"name": "slow", "frequency_hz": 0.5e9, "power_w": 2.0}],
-            "thermal_node": "junction"}
-    unit.update(unit_extra)
-    return {
-        "name": "box", "duration_s": 600.0, "seed": 0,
-        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": 20.0}],  # saturates the unit
-        "models": [{"name": "net", "ops_per_pixel": 1.0}],
-        "compute_units": [unit],
-        "streams": [{"camera": "cam", "model": "net", "unit": "npu", "queue_capacity": 1, "drop_policy": "drop_newest"}],
-        "thermal": {"ambient_c": 30.0, "nodes": [{"name": "junction", "capacity_j_per_k": 5.0},
-                                                 {"name": "sink", "capacity_j_per_k": 40.0}],
-                    "links": [{"between": ["junction", "sink"], "resistance_k_per_w": 2.0},
-                              {"between": ["sink", "ambient"], "resistance_k_per_w": 8.0}]},
-        "record": {"interval_s": 10.0},
-    }
+from tests.sim.builders import hot_box
+from tests.sim.builders import two_node_box as _box
 
 
 def _everything_on() -> dict:
@@ -142,33 +121,7 @@ def test_exponential_leakage_energy_follows_the_node():
     assert not math.isnan(p.leak_energy_j[0])
 
 
-SERVICE_S = 1e-3  # at the reference (fast) state
 
-
-def hot_box(p_high_w=10.0, p_low_w=4.0, idle_w=1.0, r_k_per_w=5.0, c_j_per_k=20.0, ambient_c=45.0, threshold_c=80.0,
-            hysteresis_c=5.0, critical_c=120.0, duration_s=600.0, fps=2000.0, service_s=SERVICE_S) -> dict:
-    """A unit kept saturated (camera far faster than the unit), one RC node to ambient.
-
-    Full-load power: 10 W at 1 GHz (fast), 4 W at 0.5 GHz (slow; half speed). Steady state at full speed:
-    45 + 10 x 5 = 95 C > threshold 80 C; at half speed 45 + 4 x 5 = 65 C < 75 C release point.
-    """
-    return {
-        "name": "hot_box", "duration_s": duration_s, "seed": 0,
-        "cameras": [{"name": "cam", "width_px": 10, "height_px": 10, "fps": fps}],
-        "models": [{"name": "net", "ops_per_pixel": 1.0}],
-        "compute_units": [{
-            "name": "npu", "kind": "npu", "idle_power_w": idle_w, "max_power_w": p_high_w,
-            "measured": [{"model": "net", "fps": 1.0 / service_s, "power_w": p_high_w, "width_px": 10, "height_px": 10, "source": "test"}],
-            "dvfs_states": [{"name": "fast", "frequency_hz": 1.0e9, "power_w": p_high_w},
-                            {"name": "slow", "frequency_hz": 0.5e9, "power_w": p_low_w}],
-            "thermal_node": "junction",
-            "throttle": {"threshold_c": threshold_c, "hysteresis_c": hysteresis_c, "critical_c": critical_c},
-        }],
-        "streams": [{"camera": "cam", "model": "net", "unit": "npu", "queue_capacity": 1, "drop_policy": "drop_newest"}],
-        "thermal": {"ambient_c": ambient_c, "nodes": [{"name": "junction", "capacity_j_per_k": c_j_per_k}],
-                    "links": [{"between": ["junction", "ambient"], "resistance_k_per_w": r_k_per_w}]},
-        "record": {"interval_s": 1.0},
-    }
 
 
 def test_linear_leakage_shifts_steady_state_exactly():

@@ -15,31 +15,12 @@ import yaml
 import edgesim
 from edgesim.errors import ScenarioError
 from edgesim.physics.sleep import SleepState
+from tests.sim.builders import BUSY_W, IDLE_W, SLEEP
+from tests.sim.builders import SLEEPY_SERVICE_S as SERVICE_S
+from tests.sim.builders import sleepy_scenario as scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_S = 0.010  # 100 inferences/s measured
-IDLE_W, BUSY_W = 0.5, 2.0
-SLEEP = {"power_w": 0.05, "timeout_s": 0.020, "entry_latency_s": 0.004, "entry_energy_j": 0.0012,
-         "wake_latency_s": 0.006, "wake_energy_j": 0.0036, "source": "test"}  # pulses 0.3 W, 0.6 W
 
-
-def scenario(fps: float = 10.0, phase_s: float = 0.0, duration_s: float = 2.0, sleep: dict[str, Any] | None = SLEEP,
-             arrival: str = "periodic", **extra: Any) -> dict[str, Any]:
-    """One camera, one unit with a measured service time (SERVICE_S) and busy power (BUSY_W), no warm-up."""
-    unit: dict[str, Any] = {
-        "name": "npu", "kind": "npu", "idle_power_w": IDLE_W, "max_power_w": BUSY_W,
-        "measured": [{"model": "net", "fps": 1.0 / SERVICE_S, "power_w": BUSY_W, "width_px": 8, "height_px": 8, "source": "test"}]}
-    if sleep is not None:
-        unit["sleep"] = sleep
-    data: dict[str, Any] = {
-        "name": "sleepy", "duration_s": duration_s, "seed": 3,
-        "cameras": [{"name": "cam", "width_px": 8, "height_px": 8, "fps": fps, "arrival": {"kind": arrival, "phase_s": phase_s}}],
-        "models": [{"name": "net", "ops_per_pixel": 1.0}],
-        "compute_units": [unit],
-        "streams": [{"camera": "cam", "model": "net", "unit": "npu", "queue_capacity": 8, "drop_policy": "drop_newest"}],
-    }
-    data.update(extra)
-    return data
 
 
 def state_of(data: dict[str, Any]) -> SleepState:
