@@ -43,7 +43,7 @@ SKIP: dict[str, str] = {
     "edgesim catalog show mydev --catalog mine.yaml": "needs the reader's catalog file (the option: tests/cli/test_catalog.py)",
     "edgesim budget scenario scenarios/poe_camera_class3.yaml [": "a usage line ([...] marks optional arguments); its forms run above",
     "python experiments/bench_engine.py": "a benchmark: minutes of CPU (run it by hand)",
-    "python experiments/accelerator_whatif.py --fast": "minutes of CPU; checked by tests/sweeps/test_sweep.py (test_accelerator_whatif_experiment_fast)",
+    "python experiments/accelerator_whatif.py --fast": "minutes of CPU; checked by tests/sweeps/test_whatif_experiment.py (test_accelerator_whatif_experiment_fast)",
     "python experiments/outdoor_day.py": "a simulated day (about a minute); the scenario is checked by tests/scenarios/test_outdoor_day.py",
     "python experiments/rpi5_fan_vs_passive.py": "two 30-minute thermal runs and a figure; the scenario runs in the rpi5_fan block",
 }
