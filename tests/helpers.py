@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ROOT", "SCENARIOS", "single_queue"]
+import pytest
+
+from edgesim.cli import main
+
+__all__ = ["ROOT", "SCENARIOS", "run_cli", "run_cli_catching_exit", "single_queue"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -28,3 +32,19 @@ def single_queue(fps: float, service_s: float, arrival: str = "poisson", distrib
         }],
         "streams": [{"camera": "cam", "model": "net", "unit": "unit", "queue_capacity": queue_capacity, "drop_policy": drop_policy}],
     }
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    """``edgesim.cli.main(argv)`` in-process, arguments as strings: (exit code, stdout, stderr)."""
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_cli_catching_exit(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    """As :func:`run_cli`, a ``SystemExit`` (argparse's own errors) counting as its code."""
+    try:
+        return run_cli(capsys, *argv)
+    except SystemExit as exc:
+        captured = capsys.readouterr()
+        return (exc.code if isinstance(exc.code, int) else 1), captured.out, captured.err

@@ -8,8 +8,7 @@ import sys
 import pytest
 import yaml
 
-from edgesim.cli import main
-from tests.helpers import single_queue
+from tests.helpers import run_cli, single_queue
 
 
 def write(tmp_path, data, name="bad.yaml"):
@@ -17,11 +16,6 @@ def write(tmp_path, data, name="bad.yaml"):
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
     return path
 
-
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def base():

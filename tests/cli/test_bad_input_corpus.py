@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 import yaml
 
-from edgesim.cli import main
 from edgesim.errors import ScenarioError, ScenarioErrors
 from edgesim.model.run_budget import DEFAULT_MAX_EVENTS, check_run_budget, estimate_run
 from edgesim.spec.names import check_names
 from edgesim.spec.schema import ScenarioSpec
 from edgesim.yamlio import YamlInputError, format_yaml_error, safe_load
+from tests.helpers import run_cli_catching_exit as run_cli
 
 # ------------------------------------------------------------------------------------------------------------
 # the valid scenario every case breaks in one place
@@ -342,15 +342,6 @@ WIRED_CASES = [
 # running the CLI and judging its answer
 # ------------------------------------------------------------------------------------------------------------
 
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """``edgesim.cli.main(argv)`` in-process: (exit code, stdout, stderr). A ``SystemExit`` counts as its code."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def assert_one_line_error(code: int, err: str, *needles: str) -> None:

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from edgesim.catalog.cells import load_cell
-from edgesim.cli import main
 from edgesim.physics.liion import LiIonPack
+from tests.helpers import run_cli_catching_exit as _run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,14 +23,6 @@ CELL = "lg_m50_nmc811"
 def _pack(series: int, parallel: int, **kw: float) -> LiIonPack:
     return LiIonPack(load_cell(CELL), series, parallel, **kw)
 
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_cli_runs_the_laptop_on_a_3s2p_pack_and_shows_it(capsys: pytest.CaptureFixture[str]):

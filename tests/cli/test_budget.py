@@ -16,16 +16,11 @@ import yaml
 
 import edgesim
 from edgesim.budget import scenario_report
-from edgesim.cli import main
 from tests.helpers import SCENARIOS
+from tests.helpers import run_cli as run
 
 TOPS = 1e12
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv) -> dict:

@@ -8,8 +8,8 @@ import pytest
 
 from edgesim.catalog import load_catalog
 from edgesim.catalog.loader import ENV_VAR
-from edgesim.cli import main
 from edgesim.cli.catalog import format_quantity
+from tests.helpers import run_cli as run
 
 USER_CATALOG = textwrap.dedent("""\
     devices:
@@ -47,11 +47,6 @@ USER_CATALOG = textwrap.dedent("""\
 def _no_env_catalog(monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_devices_lists_every_unit_with_power_and_peak(capsys):

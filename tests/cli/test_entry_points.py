@@ -12,16 +12,12 @@ import pytest
 import yaml
 
 import edgesim
-from edgesim.cli import COMMAND_MODULES, build_parser, main
+from edgesim.cli import COMMAND_MODULES, build_parser
 from tests.helpers import ROOT, SCENARIOS
+from tests.helpers import run_cli as run
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- entry points ---------------------------------------------------------------------------------------------

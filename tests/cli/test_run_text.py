@@ -7,15 +7,10 @@ import re
 import pytest
 
 from edgesim.cli import main
-from tests.helpers import SCENARIOS
+from tests.helpers import SCENARIOS, run_cli
 
 INTERSECTION = SCENARIOS / "intersection_3cam.yaml"
 
-
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_battery_life_days_beside_hours_and_in_the_text_above_48_h(capsys):
