@@ -51,6 +51,7 @@ from edgesim.calibration.fit import (
     log_predict,
     log_predict_jacobian,
 )
+from edgesim.calibration.floor import ServiceFloor
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
 from edgesim.calibration.prior import PARAM_NAMES, Prior, prior_kind
 from edgesim.calibration.records import ModelSpread, ServicePrediction, Source, UnitDatasheet, UnitPoint, UnitPosterior
@@ -358,13 +359,13 @@ def _sigma(post: UnitPosterior, prof: ModelProfile, canonical: str, width_px: in
 
 
 def _floor_s(doc: Mapping[str, Any], post: UnitPosterior, width_px: int, height_px: int) -> float:
-    """The per-inference floor of a unit fitted on public points, seconds: the fastest inference its engine
-    group's published points reached, or its input pixels over their fastest input-pixel rate, whichever is
-    longer (``service_floor``; 0 where none)."""
+    """The per-inference floor of a unit fitted on public points, seconds: the lower envelope of its engine group's
+    published (input pixels, seconds per inference) points at this input (``service_floor``,
+    :class:`~edgesim.calibration.floor.ServiceFloor`; 0 where none)."""
     floor = doc.get("service_floor", {}).get(post.group) if post.group else None
     if not floor:
         return 0.0
-    return max(float(floor["min_s"]), float(width_px * height_px) / float(floor["px_per_s"]))
+    return ServiceFloor.from_json(floor).at(float(width_px * height_px))
 
 
 def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int, height_px: int, precision: str, batch: float = 1,
@@ -423,8 +424,8 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
         # sit at that floor, the high end keeps its ratio to the estimate
         high *= floor_s / service_s
         service_s, low = floor_s, floor_s
-        notes.append(f"per-inference floor {floor_s * 1e3:.3g} ms at {width_px} x {height_px} px: no network published for "
-                     "this engine ran faster or took its input pixels faster")
+        notes.append(f"per-inference floor {floor_s * 1e3:.3g} ms at {width_px} x {height_px} px: the lower envelope of the "
+                     "times this engine's published networks took at their input sizes")
     if exact is not None:
         source = "measured"
         if exact["quantity"] == "throughput":
