@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..physics.profile import ModelProfile
 from ..profiles.catalog_profiles import load_profiles
 from ..spec.schema import ModelSpec
+from .given_profile import given_profile
 
 __all__ = ["BYTES_PER_PARAM", "generic_profile", "model_profile"]
 
@@ -30,8 +31,11 @@ def generic_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelPro
 def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfile:
     """The counted catalog profile of the model's catalog identity, else :func:`generic_profile`.
 
-    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total.
+    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total. A model
+    with its own ``profile:`` (inline, or from a catalog file of ``edgesim model import``) runs with that one.
     """
+    if model.profile is not None:
+        return given_profile(model)
     profiles = load_profiles()
     if model.catalog is not None and model.catalog in profiles:
         profile = profiles[model.catalog]

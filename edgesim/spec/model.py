@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from .profile import ModelProfileSpec
 from .types import Bytes, Name, Ops, OpsPerPixel, Pixels, Precision, Spec, TimeS
 
 __all__ = ["ModelSpec"]
@@ -29,6 +30,7 @@ class ModelSpec(Spec):
     input_bytes_per_pixel: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 3.0  # uint8 RGB; scales with pixels
     overhead_s: TimeS = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
     sources: dict[str, str] = {}
+    profile: ModelProfileSpec | None = None  # ops by operator class at the ref resolution (edgesim model import)
 
     @model_validator(mode="after")
     def _one_cost(self) -> ModelSpec:
