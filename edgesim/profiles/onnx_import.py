@@ -438,10 +438,12 @@ def catalog_entry(profile: ModelProfile, onnx_label: str, sha256: str | None = N
         "pixel_scaled": bool(profile.pixel_scaled),
         "source": identified + ", counted by edgesim.profiles.onnx_import",
     }
-    sources["profile"] = (f"{by}, {per}: ops_by_class by operator class (counting_convention){not_counted}; params as "
-                          "'params'; activation_bytes_int8: every layer output read outside its fused group (an "
-                          "elementwise operator fed by one layer is fused into it) or a graph output, one byte per "
-                          "element; max_layer_activation_bytes_int8: the largest of them; n_layers: Conv, Gemm and "
-                          "MatMul nodes")
+    sources["profile.ops_by_class"] = f"{by}, {per}: ops by operator class as counting_convention says{not_counted}"
+    sources["profile.params"] = f"{by}: as 'params' (0: the graph has no constant weight tensors)"
+    sources["profile.activation_bytes_int8"] = (f"{by}: every layer output read outside its fused group (an elementwise "
+                                                "operator fed by one layer is fused into it) or a graph output, one byte "
+                                                "per element, " + per)
+    sources["profile.max_layer_activation_bytes_int8"] = f"{by}: the largest of the outputs activation_bytes_int8 sums"
+    sources["profile.n_layers"] = f"{by}: the Conv, ConvTranspose, Gemm and MatMul nodes"
     entry["sources"] = sources
     return entry

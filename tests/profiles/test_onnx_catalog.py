@@ -90,10 +90,11 @@ def test_import_writes_a_catalog_file_whose_every_number_names_the_onnx_file(tmp
     assert entry.ops_per_inference == conv + pointwise + relu == p.ops_by_class.total_ops()
     assert entry.params == p.params == 16 * 3 * 9 + 32 * 16 and entry.weight_bytes["fp32"] == 4 * entry.params
     assert (entry.ref_width_px, entry.ref_height_px, p.n_layers, p.pixel_scaled) == (32, 32, 2, True)
-    for key in ("ops_per_inference", "ref_width_px", "ref_height_px", "params", "profile"):
+    profile_keys = ("ops_by_class", "params", "activation_bytes_int8", "max_layer_activation_bytes_int8", "n_layers")
+    for key in ("ops_per_inference", "ref_width_px", "ref_height_px", "params", *(f"profile.{k}" for k in profile_keys)):
         assert str(src) in entry.sources[key], key
     # what is not counted is said where the op count is sourced
-    assert "LRN x1" in entry.sources["ops_per_inference"] and "LRN x1" in entry.sources["profile"]
+    assert "LRN x1" in entry.sources["ops_per_inference"] and "LRN x1" in entry.sources["profile.ops_by_class"]
 
 
 def test_the_scenario_runs_with_the_imported_class_split(tmp_path, capsys):
