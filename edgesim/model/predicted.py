@@ -17,6 +17,7 @@ from ..catalog.loader import load_catalog
 from ..physics.profile import ModelProfile
 from ..profiles.catalog_profiles import load_profiles
 from ..spec.schema import ModelSpec
+from .given_profile import given_profile
 
 __all__ = ["BYTES_PER_PARAM", "GENERIC", "generic_profile", "model_profile", "scaled_profile"]
 
@@ -57,13 +58,16 @@ def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfi
     """The counted catalog profile of the model's catalog identity, else that of the network it is ``like``, scaled
     to the model's op count (``like: generic``: :func:`generic_profile`).
 
-    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total.
+    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total. A model
+    with its own ``profile:`` (inline, or from a catalog file of ``edgesim model import``) runs with that one.
 
     Raises
     ------
     KeyError
         When ``like`` names no catalog profile (the compile checks report it as ``models[i].like``).
     """
+    if model.profile is not None:
+        return given_profile(model)
     profiles = load_profiles()
     if model.catalog is not None and model.catalog in profiles:
         profile = profiles[model.catalog]

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from .profile import ModelProfileSpec
 from .types import Bytes, Name, Ops, OpsPerPixel, Pixels, Precision, Spec, TimeS
 
 __all__ = ["ModelSpec"]
@@ -36,6 +37,7 @@ class ModelSpec(Spec):
     overhead_s: TimeS = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
     like: Name = "resnet50"  # the catalog network an op-count-only model is costed like (or "generic")
     sources: dict[str, str] = {}
+    profile: ModelProfileSpec | None = None  # ops by operator class at the ref resolution (edgesim model import)
 
     @model_validator(mode="after")
     def _one_cost(self) -> ModelSpec:
