@@ -35,7 +35,17 @@ from edgesim.calibration.floor import service_floor
 from edgesim.calibration.measurements import read_measurements
 from edgesim.calibration.predict import ModelSpread, load_calibrated
 from edgesim.calibration.prior import prior_kind
-from edgesim.calibration.validate import interval_quantiles, lodfo_scored, lodo, lodo_scored, loo, one_point_scored, z_quantiles
+from edgesim.calibration.validate import (
+    datasheet_prior_table,
+    interval_quantiles,
+    lodfo_scored,
+    lodo,
+    lodo_scored,
+    loo,
+    loso_scored,
+    one_point_scored,
+    z_quantiles,
+)
 from edgesim.catalog import load_catalog
 from edgesim.catalog.loader import is_published
 from edgesim.model.service import catalog_condition_solutions
@@ -146,12 +156,12 @@ def write_calibrated(out: Path, stride: int) -> None:
     doc = build_entries(cal, catalog, intervals)
     # the 80% interval of every prediction: z-quantiles of the standardized held-out residuals of the protocol
     # that matches the unit's state (edgesim.calibration.predict, "interval")
-    scored = {"lodo": lodo_scored(cal), "one_point": one_point_scored(cal), "calibrated": lodfo_scored(cal)}
+    scored = {"lodo": lodo_scored(cal), "loso": loso_scored(cal), "one_point": one_point_scored(cal), "calibrated": lodfo_scored(cal)}
     # each state's interval from the protocol that matches it (a datasheet unit: LODO; conditioned on its own points only:
     # one-point; fitted on public points: LODFO); their standardized residuals differ too much to pool (the datasheet
     # prior's spread is that of its rule's misses, so its z is below 1, a fitted unit's covariance is tight, so its z is
     # above 1). "all" (pooled) serves a state no protocol matches.
-    doc["interval_z"] = {"all": list(z_quantiles([s for v in scored.values() for s in v])),
+    doc["interval_z"] = {"all": list(z_quantiles([s for k, v in scored.items() if k != "loso" for s in v])),
                          **{k: list(z_quantiles(v)) for k, v in scored.items()}}
     doc["interval_z_by_protocol"] = {k: list(z_quantiles(v)) for k, v in scored.items()}
     spread = ModelSpread()
@@ -159,14 +169,20 @@ def write_calibrated(out: Path, stride: int) -> None:
     doc["peak_per_watt"] = peak_per_watt(catalog)
     doc["latent_trend"] = latent_trend(cal)
     doc["service_floor"] = service_floors(cal)
+    doc["datasheet_priors"] = datasheet_prior_table(list(cal.groups.values()))
+    doc["notes"]["datasheet_priors"] = ("per kind, per source family (the toolchain and timing protocol of the engines it is learnt "
+                                        "on) and '*' (family not given): the datasheet prior of a unit's log parameters, the rule "
+                                        "leave-one-device-out scores (edgesim.calibration.validate.datasheet_prior_of); "
+                                        "PER_PEAK_PARAMS per unit of peak (add log(peak / 1e13))")
     doc["notes"]["service_floor"] = ("per engine group: the lower convex hull of its published (input pixels, seconds per inference) "
                                      "points (px, s) and the fastest input-pixel rate (px_per_s); a network not measured on the "
                                      "unit is never predicted faster (edgesim.calibration.floor)")
     doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
                                     "a network with no factor of its own is given the line's value at its op count")
     doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma: per unit state, of the protocol "
-                                  "that matches it (lodo: datasheet only; one_point: own points only; calibrated: leave-one-(device, "
-                                  "family)-out), and pooled (all)")
+                                  "that matches it (lodo: datasheet only, its source family given; loso: datasheet only, no family; "
+                                  "one_point: own points only; calibrated: leave-one-(device, family)-out), and pooled over all but loso "
+                                  "(all)")
     doc["notes"]["peak_per_watt"] = "per kind: median and log spread of the catalog units' published peak / max power"
     doc = {"about": HEADER.split("\n"), **doc}
     out.write_text(json.dumps(doc, indent=0, allow_nan=False) + "\n", encoding="utf-8")

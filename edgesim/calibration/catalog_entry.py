@@ -23,7 +23,8 @@ from edgesim.calibration.calibrate import Calibration, EngineGroup, engine_conte
 from edgesim.calibration.fit import EngineContext
 from edgesim.calibration.measurements import Measurement
 from edgesim.calibration.predict import supported_precisions
-from edgesim.calibration.prior import PARAM_NAMES, prior_kind
+from edgesim.calibration.prior import PARAM_NAMES, per_peak_shift, prior_kind
+from edgesim.calibration.validate import datasheet_prior_of
 from edgesim.catalog.loader import Catalog, CatalogUnit, is_published
 
 __all__ = ["ACTIVE_FLOOR", "build_entries", "power_modes_of", "user_catalog"]
@@ -86,11 +87,12 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                 supported = sorted({m.precision for m in g.points} | set(unit.peak_ops_per_s))
                 ctx = g.ctx
             else:
-                prior = cal.prior_for(kind)
+                # the datasheet prior a run of an inline unit gets (its source family unknown: the kind's medians)
                 if ctx.peak_ops_per_s is None:
                     ctx = EngineContext(ctx.group, kind, _peak_from_power(catalog, unit), "int8", ctx.memory_bandwidth_bytes_per_s)
-                theta = list(prior.mean)
-                sd = list(prior.sd)
+                mean, spread = datasheet_prior_of(list(cal.groups.values()), kind, None)
+                theta = [float(x) for x in mean + per_peak_shift(ctx.peak_ops_per_s)]
+                sd = [float(x) for x in spread]
                 prior_used = list(PARAM_NAMES)
                 source, group, n, pts = "prior", "", 0, []
                 supported = sorted(set(unit.peak_ops_per_s))

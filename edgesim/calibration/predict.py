@@ -53,7 +53,7 @@ from edgesim.calibration.fit import (
 )
 from edgesim.calibration.floor import ServiceFloor
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
-from edgesim.calibration.prior import PARAM_NAMES, Prior, prior_kind
+from edgesim.calibration.prior import PARAM_NAMES, Prior, per_peak_shift, prior_kind
 from edgesim.calibration.records import ModelSpread, ServicePrediction, Source, UnitDatasheet, UnitPoint, UnitPosterior
 from edgesim.physics.performance import EngineParams, PowerMode, predict
 from edgesim.physics.profile import ModelProfile
@@ -144,13 +144,22 @@ def _prior_of(doc: Mapping[str, Any], kind: str) -> tuple[np.ndarray, np.ndarray
     return (np.array([pri["mean"][n] for n in PARAM_NAMES], float), np.array([pri["sd"][n] for n in PARAM_NAMES], float))
 
 
-def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | None, max_power_w: float) -> tuple[np.ndarray, np.ndarray, float, str]:
+def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | None, max_power_w: float,
+                    family: str | None = None) -> tuple[np.ndarray, np.ndarray, float, str]:
     """Prior mean and spread of a unit's log parameters from its datasheet, and the peak they are relative to.
 
-    The kind's prior (``priors``: learnt over every engine of the shared data, the efficiency over those with a
-    published peak), at the unit's datasheet peak. With no published peak the peak is ``max_power_w`` x the kind's
-    median peak per watt (``peak_per_watt``) and the spread of that ratio widens the efficiency's spread. (The 13
-    engines with a published peak show no clear trend of the efficiency in the peak per watt beyond the kind's.)
+    The datasheet prior the leave-one-device-out protocol scores (``datasheet_priors``: per kind, learnt over
+    every engine of the shared data, the medians of the engines of the same source family ``family`` where they
+    informed a parameter; ``family`` None: the kind's medians, the leave-one-source-out case), at the unit's
+    datasheet peak (on-chip memory per unit of peak). With no published peak the peak is ``max_power_w`` x the
+    kind's median peak per watt (``peak_per_watt``) and the spread of that ratio widens the efficiency's spread.
+    (The 13 engines with a published peak show no clear trend of the efficiency in the peak per watt beyond the
+    kind's.)
+
+    Raises
+    ------
+    KeyError
+        When ``family`` is not a source family of the kind's engines (the message lists them).
 
     Returns
     -------
@@ -158,9 +167,18 @@ def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | N
     peak_ops_per_s : float
     note : str
     """
-    mean, sd = _prior_of(doc, kind)
+    table = doc.get("datasheet_priors", {}).get(prior_kind(kind))
+    if table:
+        if family is not None and family not in table:
+            known = ", ".join(sorted(f for f in table if f != "*"))
+            raise KeyError(f"no {prior_kind(kind)} engine of the shared data is measured under source family {family!r} (known: {known})")
+        entry = table[family or "*"]
+        mean = np.array([entry["mean"][n] for n in PARAM_NAMES], float)
+        sd = np.array([entry["sd"][n] for n in PARAM_NAMES], float)
+    else:  # a calibrated file from before the datasheet prior table
+        mean, sd = _prior_of(doc, kind)
     ppw = doc.get("peak_per_watt", {}).get(prior_kind(kind)) or doc.get("peak_per_watt", {}).get("all") or {"median": 1e12, "log_sd": 1.5}
-    note = f"{prior_kind(kind)} prior"
+    note = f"{prior_kind(kind)} prior" + (f" of the {family} engines" if family else " over every source family")
     if peak_ops_per_s is None:
         peak = float(ppw["median"]) * max_power_w
         sd = sd.copy()
@@ -168,6 +186,8 @@ def datasheet_theta(doc: Mapping[str, Any], kind: str, peak_ops_per_s: float | N
         note += f"; peak not published: {peak / 1e12:.3g} Tops/s estimated from {max_power_w:g} W x the kind's median peak per watt"
     else:
         peak = peak_ops_per_s
+    if table:
+        mean = mean + per_peak_shift(peak)
     return mean, sd, peak, note
 
 
@@ -180,12 +200,13 @@ def datasheet_posterior(ds: UnitDatasheet, calibrated: str | None = None) -> Uni
     doc = load_calibrated(calibrated)
     peaks = dict(ds.peak_ops_per_s)
     ref = next((p for p in ("int8", "fp16", "fp32") if p in peaks), None)
-    mean, sd, peak, note = datasheet_theta(doc, ds.kind, peaks.get(ref) if ref else None, ds.max_power_w)
+    mean, sd, peak, note = datasheet_theta(doc, ds.kind, peaks.get(ref) if ref else None, ds.max_power_w, ds.prior_family)
     ctx = EngineContext(ds.name, ds.kind, peak, ref or "int8", ds.memory_bandwidth_bytes_per_s)
     supported = supported_precisions(ds.kind, list(peaks) or [ctx.reference_precision])
     eng = engine_params(mean, ctx, ds.name, supported, ds.idle_power_w, max(0.0, ds.max_power_w - ds.idle_power_w), ACTIVE_FLOOR,
                         _power_modes(ds.power_modes))
-    return UnitPosterior(ds.name, ctx, eng, mean, np.diag(sd ** 2), "prior", notes=(f"datasheet only ({note})",))
+    return UnitPosterior(ds.name, ctx, eng, mean, np.diag(sd ** 2), "prior", notes=(f"datasheet only ({note})",),
+                         protocol="lodo" if ds.prior_family else "loso")
 
 
 def catalog_posterior(device_name: str, unit_name: str | None, calibrated: str | None = None) -> UnitPosterior:
@@ -199,7 +220,8 @@ def catalog_posterior(device_name: str, unit_name: str | None, calibrated: str |
     where = entry["group"] or "kind prior: " + prior_kind(eng.kind)
     pts = tuple(dict(p) for p in entry.get("points", []))
     return UnitPosterior(eng.name, ctx, eng, theta, np.diag(sd ** 2), source, entry["group"], int(entry["n_points"]), 0, pts,
-                         notes=(f"{entry['source']} parameters ({where}, {entry['n_points']} public points)",))
+                         notes=(f"{entry['source']} parameters ({where}, {entry['n_points']} public points)",),
+                         protocol="" if source == "calibrated" else "loso")
 
 
 def identity_ops(profile: ModelProfile) -> float:
@@ -399,7 +421,9 @@ def _fallback_cost(doc: Mapping[str, Any], post: UnitPosterior, asked: str, ran:
 
 def _interval_z(doc: Mapping[str, Any], post: UnitPosterior) -> tuple[float, float, str]:
     z = doc.get("interval_z", {})
-    if post.source == "prior":
+    if post.protocol and post.n_own == 0 and post.n_public == 0:
+        key = post.protocol
+    elif post.source == "prior":
         key = "lodo"
     elif post.n_public == 0:
         key = "one_point"

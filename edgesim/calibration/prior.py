@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PARAM_NAMES", "PRIOR_KINDS", "TIMING_PARAMS", "Prior", "hyper_prior", "learn_priors", "prior_kind", "weighted_median", "with_timing_of"]
+__all__ = ["PARAM_NAMES", "PER_PEAK_PARAMS", "PRIOR_KINDS", "TIMING_PARAMS", "Prior", "hyper_prior", "learn_priors", "per_peak_shift",
+           "prior_kind", "weighted_median", "with_timing_of"]
 
 PARAM_NAMES: tuple[str, ...] = (
     "log_eff_conv",            # dense-conv rate / datasheet peak at the reference precision
@@ -161,3 +162,20 @@ def learn_priors(fits: Iterable[tuple[str, bool, np.ndarray, np.ndarray, np.ndar
                 learnt[name] = len(vals)
         out[kind] = Prior(kind, tuple(mean), tuple(sdv), learnt)
     return out
+
+
+PER_PEAK_PARAMS: tuple[str, ...] = ("log_on_chip_bytes",)
+"""Parameters whose prior is learnt per unit of datasheet peak (``log value - log(peak / 1e13)``): a part with
+twice the MAC arrays carries about twice the on-chip memory (Hailo-8 vs Hailo-8L fit 25 MB vs 8.5 MB at 26 vs
+13 TOPS); an engine without a published peak lends the absolute value."""
+
+_PEAK_UNIT = 1e13
+
+
+def per_peak_shift(peak_ops_per_s: float | None) -> np.ndarray:
+    """What :data:`PER_PEAK_PARAMS` are shifted by at a datasheet peak, ops/s (0 for the others, and with no peak)."""
+    shift = np.zeros(len(PARAM_NAMES))
+    if peak_ops_per_s:
+        for name in PER_PEAK_PARAMS:
+            shift[PARAM_NAMES.index(name)] = math.log(peak_ops_per_s / _PEAK_UNIT)
+    return shift

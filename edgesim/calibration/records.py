@@ -51,6 +51,9 @@ class UnitDatasheet:
         Watts.
     memory_bandwidth_bytes_per_s : float or None
     power_modes : tuple of PowerMode
+    prior_family : str or None
+        The source family (toolchain and timing protocol) of the engines whose prior the unit takes; None: the
+        kind's prior over every family.
     """
 
     name: str
@@ -60,6 +63,7 @@ class UnitDatasheet:
     max_power_w: float
     memory_bandwidth_bytes_per_s: float | None = None
     power_modes: tuple[PowerMode, ...] = ()
+    prior_family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class UnitPosterior:
         (above idle) over the model's at those points; the network's other conditions draw the model's dynamic
         power scaled by it.
     notes : tuple of str
+    protocol : str
+        The validation protocol whose standardized residuals calibrate this unit's 80% interval (``lodo``: a
+        datasheet prior with its source family, ``loso``: without; empty: by ``source``).
     """
 
     name: str
@@ -141,6 +148,7 @@ class UnitPosterior:
     anchors: Mapping[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     power_anchors: Mapping[str, float] = field(default_factory=dict)
+    protocol: str = ""
 
 
 @dataclass(frozen=True)

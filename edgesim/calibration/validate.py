@@ -29,9 +29,19 @@ from edgesim.calibration.devices import source_family
 from edgesim.calibration.fit import SIGMA_OBS, UPPER_BOUNDS, PointTerms, fit_group, log_predict_jacobian, point_terms
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
-from edgesim.calibration.prior import _INFORMED, PARAM_NAMES, TIMING_PARAMS, Prior, learn_priors, prior_kind
+from edgesim.calibration.prior import (
+    _INFORMED,
+    PARAM_NAMES,
+    PER_PEAK_PARAMS,
+    TIMING_PARAMS,
+    Prior,
+    learn_priors,
+    per_peak_shift,
+    prior_kind,
+)
 
-__all__ = ["PER_PEAK_PARAMS", "HeldOut", "Scored", "coverage_two_fold", "datasheet_prior", "interval_quantiles",
+__all__ = ["PER_PEAK_PARAMS", "HeldOut", "Scored", "coverage_two_fold", "datasheet_prior", "datasheet_prior_of",
+           "datasheet_prior_table", "interval_quantiles",
            "lodfo_scored", "lodo", "lodo_scored", "loo", "loso_scored",
            "one_point_scored", "two_fold_coverage", "z_quantiles"]
 
@@ -200,23 +210,6 @@ def _latents_without(cal: Calibration, keys: Sequence[str], terms: Mapping[str, 
     return {k: fit_latent(k, latent_points(cal, where_of[k], terms, skip_groups=skip), cal.latent_prior) for k in set(keys)}
 
 
-PER_PEAK_PARAMS: tuple[str, ...] = ("log_on_chip_bytes",)
-"""Parameters whose prior is learnt per unit of datasheet peak (``log value - log(peak / 1e13)``): a part with
-twice the MAC arrays carries about twice the on-chip memory (Hailo-8 vs Hailo-8L fit 25 MB vs 8.5 MB at 26 vs
-13 TOPS); an engine without a published peak lends the absolute value."""
-
-_PEAK_UNIT = 1e13
-
-
-def _per_peak_shift(peak_ops_per_s: float | None) -> np.ndarray:
-    """What :data:`PER_PEAK_PARAMS` are shifted by at a given peak (0 for the others, and with no peak)."""
-    shift = np.zeros(len(PARAM_NAMES))
-    if peak_ops_per_s:
-        for name in PER_PEAK_PARAMS:
-            shift[PARAM_NAMES.index(name)] = math.log(peak_ops_per_s / _PEAK_UNIT)
-    return shift
-
-
 def _per_peak_row(o: EngineGroup) -> tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]:
     """A fitted engine as a :func:`learn_priors` row, :data:`PER_PEAK_PARAMS` per unit of its peak (an engine
     with no published peak does not inform them: its posterior spread is set to its prior's)."""
@@ -230,7 +223,7 @@ def _per_peak_row(o: EngineGroup) -> tuple[str, bool, np.ndarray, np.ndarray, np
     if not o.ctx.peak_ops_per_s:
         for name in PER_PEAK_PARAMS:
             sd[PARAM_NAMES.index(name)] = o.fit.prior_sd[PARAM_NAMES.index(name)]
-    return o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta - _per_peak_shift(o.ctx.peak_ops_per_s), sd, o.fit.prior_sd
+    return o.kind, o.ctx.peak_ops_per_s is not None, o.fit.theta - per_peak_shift(o.ctx.peak_ops_per_s), sd, o.fit.prior_sd
 
 
 def datasheet_prior(groups: Sequence[EngineGroup], g: EngineGroup) -> tuple[np.ndarray, np.ndarray]:
@@ -248,28 +241,52 @@ def datasheet_prior(groups: Sequence[EngineGroup], g: EngineGroup) -> tuple[np.n
 
     Strictly out of sample when ``groups`` excludes ``g``'s device (leave-one-device-out) or source (LOSO).
     """
+    mean, sd = datasheet_prior_of(groups, g.kind, _family(g))
+    return mean + per_peak_shift(g.ctx.peak_ops_per_s), sd
+
+
+def datasheet_prior_of(groups: Sequence[EngineGroup], kind: str, family: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`datasheet_prior`'s rule for an engine of ``kind`` measured under ``family`` (None: unknown, so the
+    kind's medians alone), with :data:`PER_PEAK_PARAMS` per unit of peak (add :func:`per_peak_shift` at the
+    engine's peak): what a run of a datasheet-only unit uses (:func:`datasheet_prior_table`)."""
     fitted = [o for o in groups if o.fit is not None]
     rows = [_per_peak_row(o) for o in fitted]
-    family = g.name.rsplit("/", 1)[-1]
-    same = [r for o, r in zip(fitted, rows) if o.name.rsplit("/", 1)[-1] == family]
-    pk = prior_kind(g.kind)
+    same = [r for o, r in zip(fitted, rows) if family is not None and _family(o) == family]
+    pk = prior_kind(kind)
     base, fam = learn_priors(rows)[pk], learn_priors(same)[pk]
     mean, sd = base.arrays()
     for k, name in enumerate(PARAM_NAMES):
         if fam.learnt_from.get(name, 0) > 0:
             mean[k], sd[k] = fam.mean[k], fam.sd[k]
-    sd = np.maximum(sd, _rule_spread(fitted, rows, pk))
-    return mean + _per_peak_shift(g.ctx.peak_ops_per_s), sd
+    return mean, np.maximum(sd, _rule_spread(fitted, rows, pk, use_family=family is not None))
+
+
+def datasheet_prior_table(groups: Sequence[EngineGroup]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Per kind, per source family of its fitted engines, and ``"*"`` for a family not given: the prior mean and sd
+    of the log parameters by :func:`datasheet_prior_of` (learnt on all ``groups``), per unit of peak for
+    :data:`PER_PEAK_PARAMS`. The shipped calibration stores it, so a datasheet-only unit at run time gets the prior
+    the leave-one-device-out protocol scores (with its family) or the leave-one-source-out one (without)."""
+    fitted = [o for o in groups if o.fit is not None]
+    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for pk in sorted({prior_kind(o.kind) for o in fitted}):
+        families = sorted({_family(o) for o in fitted if prior_kind(o.kind) == pk})
+        entry = {}
+        for fam in [*families, None]:
+            mean, sd = datasheet_prior_of(groups, pk, fam)
+            entry[fam or "*"] = {"mean": dict(zip(PARAM_NAMES, map(float, mean))), "sd": dict(zip(PARAM_NAMES, map(float, sd)))}
+        out[pk] = entry
+    return out
 
 
 def _rule_spread(fitted: Sequence[EngineGroup], rows: Sequence[tuple[str, bool, np.ndarray, np.ndarray, np.ndarray]],
-                 kind: str) -> np.ndarray:
+                 kind: str, use_family: bool = True) -> np.ndarray:
     """Per parameter, how far the rule of :func:`datasheet_prior` misses on the training engines themselves.
 
     Each informed engine of the kind is predicted by the median of the *other devices'* informed engines of its
     source family (else of the kind) and the robust spread (1.4826 x MAD) of those misses is returned, where at
     least 3 engines give one (0 elsewhere): the spread of a median over two or three engines says little about how
-    far the next device lies from it (the RKNN NPUs fit at 0.4 to 1.0 of their peaks).
+    far the next device lies from it (the RKNN NPUs fit at 0.4 to 1.0 of their peaks). ``use_family`` False: the
+    rule without families (every engine predicted by the other devices' median of the kind).
     """
     out = np.zeros(len(PARAM_NAMES))
     mine = [(o, r) for o, r in zip(fitted, rows) if prior_kind(o.kind) == kind]
@@ -278,7 +295,7 @@ def _rule_spread(fitted: Sequence[EngineGroup], rows: Sequence[tuple[str, bool, 
         misses = []
         for o, r in informed:
             others = [x for x, _ in informed if x.device != o.device]
-            same = [y[2][k] for x, y in informed if x.device != o.device and _family(x) == _family(o)]
+            same = [y[2][k] for x, y in informed if use_family and x.device != o.device and _family(x) == _family(o)]
             pool = same or [y[2][k] for x, y in informed if x in others]
             if pool:
                 misses.append(r[2][k] - float(np.median(pool)))

@@ -145,7 +145,7 @@ def _point_profile(point: MeasuredPoint, models: Mapping[str, ModelSpec], width_
 
 def _key(unit: ComputeUnitSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int) -> str:
     fields = {"name", "kind", "device", "device_unit", "peak_ops_per_s", "idle_power_w", "max_power_w", "power_modes",
-              "measured", "memory_bandwidth_bytes_per_s"}
+              "measured", "memory_bandwidth_bytes_per_s", "prior_family"}
     used = sorted({p.model for p in unit.measured} & set(models))
     free_size = any(not (p.width_px and p.height_px) for p in unit.measured)
     return json.dumps([unit.model_dump(mode="json", include=fields), [models[m].model_dump(mode="json") for m in used],
@@ -183,11 +183,14 @@ def unconditioned_posterior(unit: ComputeUnitSpec, models: Mapping[str, ModelSpe
             post = catalog_posterior(unit.device, unit.device_unit, calibrated)
         except KeyError:
             post = None
-    if post is None or _peaks_differ(unit, post):
+    if post is None or _peaks_differ(unit, post) or (post.source == "prior" and unit.prior_family is not None):
         note = "" if post is None else " (peak_ops_per_s differs from the calibrated datasheet)"
         ds = UnitDatasheet(unit.name, unit.kind, tuple(sorted(unit.peak_ops_per_s.items())), unit.idle_power_w, unit.max_power_w,
-                           unit.memory_bandwidth_bytes_per_s, _power_modes(unit))
-        post = datasheet_posterior(ds, calibrated)
+                           unit.memory_bandwidth_bytes_per_s, _power_modes(unit), unit.prior_family)
+        try:
+            post = datasheet_posterior(ds, calibrated)
+        except KeyError as exc:
+            raise ServiceTimeError("prior_family", str(exc.args[0])) from None
         if note:
             post = replace(post, notes=post.notes + (note.strip(),))
     e = post.engine

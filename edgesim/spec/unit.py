@@ -145,6 +145,9 @@ class ComputeUnitSpec(Spec):
     power_modes: dict[Name, PowerModeSpec] = {}  # named modes (nvpmodel...): from the catalog, or given here
     power_mode: Name | None = None  # the selected mode: its power_w is the budget at full load, its clock scales the time
     measured: tuple[MeasuredPoint, ...] = ()
+    # the source family (toolchain and timing protocol: hailo_zoo, rknn_zoo, coral, mlperf...) whose engines a
+    # datasheet-only unit's prior is learnt on; None: the kind's prior over every family (a wider interval)
+    prior_family: str | None = None
     service_time_distribution: Literal["deterministic", "exponential"] = "deterministic"
     servers: Count = 1
     power_curve: PowerCurveSpec = PowerCurveSpec()
