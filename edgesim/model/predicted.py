@@ -2,9 +2,10 @@
 
 The model's counted profile when it names a catalog model (``catalog: yolov8n``). A model known only by its op
 count runs as a network like ``like`` (default ``resnet50``: the white paper's "ResNet-50-class"): that network's
-counted profile scaled to the model's op count, with its identity (so its latents and the unit's measured points
-of it apply, and the same op count gets the same answer with or without ``catalog: resnet50``), marked
-``extra["like"]`` and ``extra["ops_scale"]``. ``like: generic``: all dense convolution under the model's own name.
+counted profile scaled to the model's op count (its weights too, unless ``weight_bytes`` states them), with its
+identity (so its latents and the unit's measured points of it apply, and the same op count gets the same answer
+with or without ``catalog: resnet50``), marked ``extra["like"]`` and ``extra["ops_scale"]``. ``like: generic``:
+all dense convolution under the model's own name.
 The calibration's family heuristic splits any profile's ops over operator classes
 (:func:`edgesim.calibration.predict.features_of`).
 """
@@ -39,9 +40,11 @@ def generic_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelPro
                         extra={"canonical": model.name, "generic": "true"})
 
 
-def scaled_profile(profile: ModelProfile, total_ops: float, why: str, extra: dict[str, str] | None = None) -> ModelProfile:
-    """``profile`` with its operator classes scaled to ``total_ops`` at its reference input (its class split, weights
-    and identity kept); ``extra["ops_scale"]`` records the factor (a scaled profile is not the measured network)."""
+def scaled_profile(profile: ModelProfile, total_ops: float, why: str, extra: dict[str, str] | None = None,
+                   params: float | None = None) -> ModelProfile:
+    """``profile`` with its operator classes scaled to ``total_ops`` at its reference input (its class split and
+    identity kept; its weights ``params`` where given, else kept); ``extra["ops_scale"]`` records the factor (a
+    scaled profile is not the measured network)."""
     scale = total_ops / profile.total_ops if profile.total_ops > 0 else 1.0
     if abs(scale - 1.0) <= 1e-6 and not extra:
         return profile
@@ -49,7 +52,7 @@ def scaled_profile(profile: ModelProfile, total_ops: float, why: str, extra: dic
     if abs(scale - 1.0) > 1e-6:
         marks["ops_scale"] = f"{scale:.17g}"
     return ModelProfile(profile.name, profile.ref_width_px, profile.ref_height_px,
-                        {k: v * scale for k, v in profile.ops_by_class.items()}, profile.params,
+                        {k: v * scale for k, v in profile.ops_by_class.items()}, profile.params if params is None else params,
                         profile.activation_bytes_int8, profile.max_layer_activation_bytes_int8, profile.n_layers,
                         profile.source + f"; ops scaled x{scale:.4g} {why}", profile.pixel_scaled, marks)
 
@@ -82,5 +85,10 @@ def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfi
     if model.like == GENERIC:
         return generic_profile(model, width_px, height_px)
     like = profiles[model.like]
-    return scaled_profile(like, model.ops_for(like.ref_pixels), f"to {model.name}'s op count (a network like {model.like})",
-                          {"like": model.like, "own": model.name})
+    ops = model.ops_for(like.ref_pixels)
+    # a network of the class at another size carries weights in proportion to its ops (ResNet-18 / ResNet-50: 0.44x the
+    # ops, 0.46x the parameters), unless the scenario states its weights
+    params = (model.weight_bytes / BYTES_PER_PARAM.get(model.precision, 1.0) if model.weight_bytes is not None
+              else like.params * ops / like.total_ops)
+    return scaled_profile(like, ops, f"to {model.name}'s op count (a network like {model.like})",
+                          {"like": model.like, "own": model.name}, params)

@@ -251,17 +251,20 @@ def _flatten_into(out: dict[str, Any], prefix: str, obj: Any, skip: Sequence[str
 def flatten_summary(summary: Mapping[str, Any], per_stream: bool = True) -> dict[str, Any]:
     """The JSON summary as one flat row, plus system-wide aggregates.
 
-    Aggregates over streams and units (always kept, also with ``per_stream=False``): ``max_p99_latency_ms`` (and
-    p95, mean, max; ``inf`` when a stream was offered frames and completed none), ``offered``, ``completed``,
-    ``dropped``, ``drop_rate`` (dropped / offered, all streams), ``min_fps_ratio`` (min achieved / nominal fps),
-    ``max_utilization`` and, when units report it, ``max_temp_c``.
+    Aggregates over streams, pipelines (a pipeline's frames count as a stream's: offered, dropped, completed, and
+    its frame latency) and units (always kept, also with ``per_stream=False``): ``max_p99_latency_ms`` (and p95,
+    mean, max; ``inf`` when a stream or pipeline was offered frames and completed none), ``offered``,
+    ``completed``, ``dropped``, ``drop_rate`` (dropped / offered, all streams and pipelines), ``min_fps_ratio`` (min
+    achieved / nominal fps), ``max_utilization`` and, when units report it, ``max_temp_c``.
     """
     row: dict[str, Any] = {}
     for key, value in summary.items():
         if key in _SUMMARY_META or (key == "streams" and not per_stream):
             continue
         _flatten_into(row, key, value)
-    streams = list(summary.get("streams") or [])
+    # a pipeline's frames are offered, dropped and completed as a stream's are (without them a pipeline-only
+    # scenario would read drop_rate 0 and no latency however overloaded it is)
+    streams = list(summary.get("streams") or []) + list(summary.get("pipelines") or [])
     units = list(summary.get("units") or [])
     for stat, col in (("p99", "max_p99_latency_ms"), ("p95", "max_p95_latency_ms"), ("mean", "max_mean_latency_ms"),
                       ("max", "max_latency_ms")):
