@@ -168,3 +168,28 @@ def test_littles_law_holds_on_the_physics_and_on_the_estimates(device, unit):
             assert pred.throughput_fps * (pred.latency_s - result_delay_s(pred)) == pytest.approx(batch, rel=1e-9)
             checked += 1
     assert checked
+
+
+def test_mlperf_load_drivers_take_singlestream_multistream_and_offline_from_the_one_estimate():
+    def load(scenario: str, batching: dict | None = None, **extra: Any) -> tuple[ServiceEstimate, dict[str, Any]]:
+        gpu = {"name": "gpu", "device": DEVICE, **({"batching": batching} if batching else {})}
+        spec = edgesim.scenario_from_dict({
+            "name": "loads", "duration_s": 5.0, "warmup_s": 0.5, "seed": 1, "models": [{"name": "net", "catalog": "resnet18"}],
+            "compute_units": [gpu], "loads": [{"name": "l", "scenario": scenario, "model": "net", "unit": "gpu",
+                                               "width_px": 224, "height_px": 224, **extra}]})
+        return compile_system(spec).loads[0].estimate, edgesim.simulate(spec).summary["loads"][0]
+
+    estimate, single = load("single_stream")
+    assert estimate.result_delay_s > 0.0
+    assert single["latency_ms"]["p90"] == pytest.approx(estimate.latency_s * 1e3, rel=1e-6)
+    assert single["latency_model_ms"]["estimate"] == pytest.approx(estimate.latency_s * 1e3)
+    # the next query is issued when the result is out: one query per model latency, the unit idle during the delay
+    assert single["qps"] == pytest.approx(1.0 / estimate.latency_s, rel=1e-3)
+    _, multi = load("multi_stream", samples_per_query=4)  # four samples one after another on one server, then the delay
+    assert multi["latency_ms"]["p99"] == pytest.approx((4 * estimate.service_s + estimate.result_delay_s) * 1e3, rel=1e-6)
+    _, offline = load("offline", batching={"max_batch": 6, "max_wait_s": 0.01}, offline_samples=10**6)
+    spec = edgesim.scenario_from_dict(_scenario(5.0, "resnet18"))
+    models = {m.name: m for m in spec.models}
+    line = model_batch_line(spec.compute_units[0], spec.models[0], models, 224, 224)
+    assert line is not None
+    assert offline["value"] == pytest.approx(6 / (line[0] + 6 * line[1]), rel=2e-3)  # the delay holds no unit
