@@ -384,9 +384,6 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
                 detail += (f"; memory-bound on the model's declared bytes: {traffic.total_bytes:.4g} B / "
                            f"{unit.memory_bandwidth_bytes_per_s:.4g} B/s")
         stretch = total_s / (service_s + extra) if service_s + extra > 0 else 1.0
-        if delay_s > 0.0:
-            detail += (f"; result delay {delay_s * 1e3:.4g} ms after the unit is done (host round trip: in the latency, "
-                       "not the occupancy)")
         return ServiceEstimate(total_s, power_w, source, detail, compute_s=service_s,
                                memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=extra,
                                service_s_low=None if source == "measured" else (low + extra) * stretch,
