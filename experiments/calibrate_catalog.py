@@ -31,6 +31,7 @@ from edgesim.api import load_scenario
 from edgesim.calibration.calibrate import calibrate
 from edgesim.calibration.catalog_entry import build_entries
 from edgesim.calibration.conditioned import conditioned_path, write_conditioned
+from edgesim.calibration.floor import service_floor
 from edgesim.calibration.measurements import read_measurements
 from edgesim.calibration.predict import ModelSpread, load_calibrated
 from edgesim.calibration.prior import prior_kind
@@ -91,20 +92,20 @@ FLOOR_MIN_NETWORKS = 30
 (the Hailo model zoo: 187 on Hailo-8); an engine measured on a few large networks lends no floor."""
 
 
-def service_floor(cal) -> dict[str, dict[str, float]]:
-    """Per engine group, the fastest inference any of its published points reached (``min_s``: one over the
-    highest inferences/s, a latency point counted as one inference per latency) and the fastest input-pixel rate
-    (``px_per_s``: input pixels x inferences/s). No published network on the engine ran faster or streamed its
-    input faster, so a network never measured there is not predicted faster either (the per-inference floor: a
-    dataflow NPU's first layers take the frame at a bounded pixel rate, and each inference pays a fixed cost)."""
-    out = {}
+def service_floors(cal) -> dict[str, dict[str, object]]:
+    """Per engine group with many published networks, the lower envelope of its (input pixels, seconds per inference)
+    points (:func:`edgesim.calibration.floor.service_floor`; a latency point counts as one inference per latency):
+    no published network on the engine ran faster at its input size, so a network never measured there is not
+    predicted faster either (a dataflow NPU's first layers take the frame at a bounded pixel rate, and each inference
+    pays a fixed cost)."""
+    out: dict[str, dict[str, object]] = {}
     for g in cal.groups.values():
         if len(set(g.data.canonical)) < FLOOR_MIN_NETWORKS:
             continue
-        per_s = [(m.width_px * m.height_px, m.value if m.quantity == "throughput" else 1.0 / m.value)
+        per_s = [(m.width_px * m.height_px, 1.0 / m.value if m.quantity == "throughput" else m.value)
                  for m in g.points if m.quantity in ("throughput", "latency") and m.value > 0]
         if per_s:
-            out[g.name] = {"min_s": float(1.0 / max(r for _, r in per_s)), "px_per_s": float(max(px * r for px, r in per_s))}
+            out[g.name] = service_floor(per_s).to_json()
     return out
 
 
@@ -157,9 +158,10 @@ def write_calibrated(out: Path, stride: int) -> None:
     doc["model_spread"] = {"bare": spread.bare, "factor": spread.factor, "anchored": spread.anchored}
     doc["peak_per_watt"] = peak_per_watt(catalog)
     doc["latent_trend"] = latent_trend(cal)
-    doc["service_floor"] = service_floor(cal)
-    doc["notes"]["service_floor"] = ("per engine group: the fastest inference (min_s) and input-pixel rate (px_per_s) of its published "
-                                     "points; a network not measured on the unit is never predicted faster")
+    doc["service_floor"] = service_floors(cal)
+    doc["notes"]["service_floor"] = ("per engine group: the lower convex hull of its published (input pixels, seconds per inference) "
+                                     "points (px, s) and the fastest input-pixel rate (px_per_s); a network not measured on the "
+                                     "unit is never predicted faster (edgesim.calibration.floor)")
     doc["notes"]["latent_trend"] = ("per kind: the networks' log speed factor vs log ops (weighted, ridge-shrunk line); "
                                     "a network with no factor of its own is given the line's value at its op count")
     doc["notes"]["interval_z"] = ("10th/90th percentiles of held-out (log measured - log predicted) / sigma: per unit state, of the protocol "

@@ -51,6 +51,7 @@ from edgesim.calibration.fit import (
     log_predict,
     log_predict_jacobian,
 )
+from edgesim.calibration.floor import ServiceFloor
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
 from edgesim.calibration.prior import PARAM_NAMES, Prior, prior_kind
 from edgesim.calibration.records import ModelSpread, ServicePrediction, Source, UnitDatasheet, UnitPoint, UnitPosterior
@@ -209,18 +210,53 @@ def identity_ops(profile: ModelProfile) -> float:
     return profile.total_ops
 
 
-def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str, ops: float | None = None) -> tuple[float, float, str, int]:
+@dataclass(frozen=True)
+class _Identity:
+    """Who a profile is to the calibration: the network whose latents it takes (``canonical``), the key of the unit's
+    own points of it (``key``: the scenario model's own name where the unit measured that model, else
+    ``canonical``), the network it is costed like (``like``, empty: it is that network) and its op count relative
+    to that network's (``ops_scale``)."""
+
+    canonical: str
+    key: str
+    like: str
+    ops_scale: float
+
+    @property
+    def measured_itself(self) -> bool:
+        """Whether the unit's own points are of this very model (not of the network it is costed like)."""
+        return self.key != self.canonical or not self.like
+
+    @classmethod
+    def of(cls, profile: ModelProfile, anchors: Mapping[str, float] = {}) -> _Identity:
+        canonical = str(features_of(profile).extra.get("canonical", profile.name))
+        own = profile.extra.get("own")
+        key = own if own and own in anchors else canonical
+        like = "" if own == canonical else str(profile.extra.get("like", ""))  # a model named as the network it is like
+        return cls(canonical, key, like, float(profile.extra.get("ops_scale", 1.0)))
+
+    @classmethod
+    def point_key(cls, profile: ModelProfile) -> str:
+        """The key a measured point of ``profile`` is kept under: the scenario model's own name, else its network."""
+        return str(profile.extra.get("own") or features_of(profile).extra.get("canonical", profile.name))
+
+
+def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, ident: _Identity, ops: float | None = None
+                     ) -> tuple[float, float, str, int]:
     """A network's log speed and log footprint factors on this unit, its category and its latent point count.
 
     A network with no factor of its own (``bare``) takes its kind's trend at its op count ``ops`` (``latent_trend``:
-    small networks run below an engine's fitted efficiency), where the calibration has one, capped at 0."""
-    lat = _latent(doc, canonical, post.engine.kind)
+    small networks run below an engine's fitted efficiency), where the calibration has one, capped at 0. A network
+    at another op count than its counted profile's (``ops_scale``) moves along the same trend, never faster."""
+    lat = _latent(doc, ident.canonical, post.engine.kind)
     speed = float(lat.get("speed", 0.0))
     trend = doc.get("latent_trend", {}).get(prior_kind(post.engine.kind))
     if not lat and trend and ops:
         # never above the nominal rate: the trend lends small networks their slowdown, it does not push a large
         # network past the engine's fitted efficiency (which the datasheet peak bounds)
         speed = min(0.0, float(trend["intercept"]) + float(trend["slope"]) * (math.log(ops) - float(trend["center_log_ops"])))
+    elif lat and trend and ident.ops_scale != 1.0:
+        speed += min(0.0, float(trend["slope"]) * math.log(ident.ops_scale))
     footprint = float(lat.get("footprint", 0.0))
     n_lat = int(lat.get("n_points", 0))
     category = "factor" if n_lat else "bare"
@@ -228,8 +264,12 @@ def _speed_footprint(doc: Mapping[str, Any], post: UnitPosterior, canonical: str
     if post.group and post.group in group_speed:
         speed += float(group_speed[post.group])
         category = "anchored"
-    if canonical in post.anchors:
+    if ident.key in post.anchors:
         category = "anchored"  # its time is scaled by the anchor in predict_unit
+    if ident.like and not ident.measured_itself:
+        # costed like another network: that network's behaviour (its anchor included) is an assumption here, so the
+        # interval is that of a network known by its op count alone, and the engine's floor applies
+        category = "bare"
     return speed, footprint, category, n_lat
 
 
@@ -263,7 +303,7 @@ class _FitInputs:
 def _fit_inputs(post: UnitPosterior, points: Sequence[UnitPoint], doc: Mapping[str, Any]) -> _FitInputs:
     ok = tuple(p for p in points if p.precision in ("int8", "fp16", "fp32", "bf16", "int4"))
     data = _rows(post, ok)
-    offs = [_speed_footprint(doc, replace(post, anchors={}), c, identity_ops(p.profile)) for c, p in zip(data.canonical, ok)]
+    offs = [_speed_footprint(doc, replace(post, anchors={}), _Identity.of(p.profile), identity_ops(p.profile)) for p in ok]
     speed = np.array([o[0] for o in offs])
     foot = np.array([o[1] for o in offs])
     sd = np.sqrt(np.clip(np.diag(post.cov), 1e-8, None))
@@ -306,19 +346,39 @@ def condition(post: UnitPosterior, points: Sequence[UnitPoint], calibrated: str 
     w = 1.0 / np.sqrt(1.0 + (resid / obs_sd) ** 2)
     cov = np.linalg.inv(j.T @ (w[:, None] * j) + np.linalg.inv(post.cov))
     signed = np.where(data.is_latency, resid, -resid)  # log (measured time / the model's time)
+    keys = [_Identity.point_key(p.profile) for p in ok]
     anchors: dict[str, float] = dict(post.anchors)
-    for c in sorted(set(data.canonical)):
-        sel = np.array([x == c for x in data.canonical])
+    for c in sorted(set(keys)):
+        sel = np.array([x == c for x in keys])
         anchors[c] = float(np.mean(signed[sel]))
     e = post.engine
     supported = sorted(set(e.precision_speedup) | {p.precision for p in ok})
     eng = engine_params(theta, post.ctx, e.name, supported, e.idle_power_w, e.dynamic_power_w, e.active_floor, e.power_modes)
+    power_anchors = dict(post.power_anchors)
+    power_anchors.update(_power_anchors(eng, ok, keys, speed, foot))
     pts = post.points + tuple({"model": p.model, "canonical": c, "width_px": p.width_px, "height_px": p.height_px,
                                "precision": p.precision, "batch": p.batch, "quantity": p.quantity, "value": p.value,
-                               "power_w": p.power_w, "source": p.source or "measured"} for p, c in zip(ok, data.canonical))
+                               "power_w": p.power_w, "source": p.source or "measured"} for p, c in zip(ok, keys))
     note = f"conditioned on {len(ok)} own point(s) ({', '.join(sorted(set(p.model for p in ok)))})"
     return UnitPosterior(post.name, post.ctx, eng, theta, cov, "calibrated", post.group, post.n_public, post.n_own + len(ok), pts,
-                         anchors, post.notes + (note,))
+                         anchors, post.notes + (note,), power_anchors)
+
+
+def _power_anchors(eng: EngineParams, points: Sequence[UnitPoint], canonical: Sequence[str], speed: np.ndarray,
+                   foot: np.ndarray) -> dict[str, float]:
+    """Per network identity with measured power, the log of its measured dynamic power (above idle) over the model's
+    at those points (mean over them): the power a network was seen to draw on this unit carries to its other
+    conditions, as its measured time does (a point at or below idle power lends no anchor)."""
+    logs: dict[str, list[float]] = {}
+    for p, c, sp, fp in zip(points, canonical, speed, foot):
+        if not p.power_w or p.power_w <= eng.idle_power_w:
+            continue
+        pred = predict(eng, features_of(p.profile), p.width_px, p.height_px, max(1.0, p.batch), p.precision, None,
+                       math.exp(float(sp)), math.exp(float(fp)))
+        dyn_w = pred.power_w - eng.idle_power_w
+        if dyn_w > 0:
+            logs.setdefault(c, []).append(math.log((p.power_w - eng.idle_power_w) / dyn_w))
+    return {c: float(np.mean(v)) for c, v in logs.items()}
 
 
 def _fallback_cost(doc: Mapping[str, Any], post: UnitPosterior, asked: str, ran: str) -> str:
@@ -358,13 +418,13 @@ def _sigma(post: UnitPosterior, prof: ModelProfile, canonical: str, width_px: in
 
 
 def _floor_s(doc: Mapping[str, Any], post: UnitPosterior, width_px: int, height_px: int) -> float:
-    """The per-inference floor of a unit fitted on public points, seconds: the fastest inference its engine
-    group's published points reached, or its input pixels over their fastest input-pixel rate, whichever is
-    longer (``service_floor``; 0 where none)."""
+    """The per-inference floor of a unit fitted on public points, seconds: the lower envelope of its engine group's
+    published (input pixels, seconds per inference) points at this input (``service_floor``,
+    :class:`~edgesim.calibration.floor.ServiceFloor`; 0 where none)."""
     floor = doc.get("service_floor", {}).get(post.group) if post.group else None
     if not floor:
         return 0.0
-    return max(float(floor["min_s"]), float(width_px * height_px) / float(floor["px_per_s"]))
+    return ServiceFloor.from_json(floor).at(float(width_px * height_px))
 
 
 def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int, height_px: int, precision: str, batch: float = 1,
@@ -391,10 +451,14 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     doc = load_calibrated(calibrated)
     eng = post.engine
     prof = features_of(model_profile)
-    canonical = str(prof.extra.get("canonical", prof.name))
-    speed, footprint, category, n_lat = _speed_footprint(doc, post, canonical, identity_ops(model_profile))
-    pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
+    ident = _Identity.of(model_profile, post.anchors)
+    canonical = ident.canonical
+    speed, footprint, category, n_lat = _speed_footprint(doc, post, ident, identity_ops(model_profile))
     notes = list(post.notes)
+    if ident.like:
+        notes.append(f"costed as a network like {ident.like} (its operator mix, latents and measured behaviour), "
+                     f"ops x{ident.ops_scale:.4g}")
+    pred = predict(eng, prof, width_px, height_px, batch, precision, power_mode, math.exp(speed), math.exp(footprint))
     if pred.fallback:
         notes.append(pred.fallback + _fallback_cost(doc, post, precision, pred.precision))
     if n_lat:
@@ -407,14 +471,20 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     sigma = _sigma(post, prof, canonical, width_px, height_px, pred.precision, batch, speed, footprint, model_sd)
     z_lo, z_hi, z_key = _interval_z(doc, post)
     exact = None
-    for pt in reversed(post.points):  # the unit's own points (appended last) before the shared data's
-        if (pt["canonical"] == canonical and pt["width_px"] == width_px and pt["height_px"] == height_px
+    # the unit's own points (appended last) before the shared data's; a network costed like another, or at another
+    # op count than the measured one, has no exact point of its own
+    for pt in reversed(post.points if ident.measured_itself and (ident.ops_scale == 1.0 or ident.key != canonical) else ()):
+        if (pt["canonical"] == ident.key and pt["width_px"] == width_px and pt["height_px"] == height_px
                 and pt["precision"] == pred.precision and float(pt["batch"]) == float(batch) and pt["quantity"] in ("throughput", "latency")):
             exact = pt
             if pt["quantity"] == "throughput":
                 break
-    time_factor = math.exp(float(post.anchors.get(canonical, 0.0)))  # the unit's own points of this network
-    service_s, latency_s, power_w = pred.service_s * time_factor, pred.latency_s * time_factor, pred.power_w
+    time_factor = math.exp(float(post.anchors.get(ident.key, 0.0)))  # the unit's own points of this network
+    power_factor = math.exp(float(post.power_anchors.get(ident.key, 0.0)))  # and the power they drew
+    service_s, latency_s = pred.service_s * time_factor, pred.latency_s * time_factor
+    power_w = eng.idle_power_w + (pred.power_w - eng.idle_power_w) * power_factor
+    if ident.key in post.power_anchors:
+        notes.append(f"dynamic power x{power_factor:.3g}: this network's measured power on this unit")
     source: Source = post.source
     low, high = service_s * math.exp(-z_hi * sigma), service_s * math.exp(-z_lo * sigma)
     floor_s = _floor_s(doc, post, width_px, height_px)
@@ -423,8 +493,8 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
         # sit at that floor, the high end keeps its ratio to the estimate
         high *= floor_s / service_s
         service_s, low = floor_s, floor_s
-        notes.append(f"per-inference floor {floor_s * 1e3:.3g} ms at {width_px} x {height_px} px: no network published for "
-                     "this engine ran faster or took its input pixels faster")
+        notes.append(f"per-inference floor {floor_s * 1e3:.3g} ms at {width_px} x {height_px} px: the lower envelope of the "
+                     "times this engine's published networks took at their input sizes")
     if exact is not None:
         source = "measured"
         if exact["quantity"] == "throughput":

@@ -121,6 +121,10 @@ class UnitPosterior:
     anchors : mapping of str to float
         Per network identity measured by the unit itself: the log of its measured time over the model's (mean over
         its points); its other conditions are the model's times scaled by it, so its points are reproduced.
+    power_anchors : mapping of str to float
+        Per network identity measured with its power by the unit itself: the log of the measured dynamic power
+        (above idle) over the model's at those points; the network's other conditions draw the model's dynamic
+        power scaled by it.
     notes : tuple of str
     """
 
@@ -136,6 +140,7 @@ class UnitPosterior:
     points: tuple[Mapping[str, Any], ...] = ()
     anchors: Mapping[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    power_anchors: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

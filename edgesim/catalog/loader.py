@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edgesim.errors import ScenarioError, ScenarioErrors
-from edgesim.spec.schema import ComputeUnitSpec, MeasuredPoint, ModelSpec, Precision, UnitKind
+from edgesim.spec.schema import ComputeUnitSpec, MeasuredPoint, ModelProfileSpec, ModelSpec, Precision, UnitKind
 from edgesim.textfile import InputFileError, read_input_text
 from edgesim.yamlio import load_packaged, safe_load
 
@@ -167,7 +167,11 @@ class CatalogDevice(_Entry):
 
 
 class CatalogModel(_Entry):
-    """A neural model's cost and size (maps onto ModelSpec)."""
+    """A neural model's cost and size (maps onto ModelSpec).
+
+    ``profile`` (optional) is its operator-class profile at ``ref_width_px`` x ``ref_height_px``, as ``edgesim model
+    import`` counts it from an ONNX graph: the performance model runs the model with that class split.
+    """
 
     description: str = ""
     ops_per_inference: PositiveFloat
@@ -177,6 +181,7 @@ class CatalogModel(_Entry):
     params: PositiveInt | None = None
     weight_bytes: dict[Precision, PositiveFloat] = {}
     counting_convention: str = Field(min_length=1)
+    profile: ModelProfileSpec | None = None
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -362,6 +367,7 @@ class Catalog:
             "ref_height_px": entry.ref_height_px,
             "precision": prec,
             "weight_bytes": entry.weight_bytes.get(prec),  # type: ignore[arg-type]
+            "profile": entry.profile.model_dump() if entry.profile is not None else None,
             "sources": sources,
         }
         return {k: v for k, v in fields.items() if v is not None and k in ModelSpec.model_fields}
@@ -407,6 +413,18 @@ def _env_paths() -> list[Path]:
     return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
 
 
+def _problem(err: Mapping[str, Any]) -> str:
+    """A pydantic error's message, without pydantic's "Value error, " prefix and with the value it refused."""
+    problem = str(err["msg"])
+    if problem.startswith("Value error, "):
+        problem = problem[len("Value error, "):]
+    if err["type"] == "extra_forbidden":
+        problem = "unknown key"
+    elif "input" in err and not isinstance(err["input"], (dict, list)):
+        problem += f" (got {err['input']!r})"
+    return problem
+
+
 def _validate_entries(
     kind: str,
     raw: Any,
@@ -433,7 +451,7 @@ def _validate_entries(
             entry = cls.model_validate(body)
         except ValidationError as exc:
             for err in exc.errors():
-                errors.append(ScenarioError(source, _field_path(prefix, err["loc"]), err["msg"]))
+                errors.append(ScenarioError(source, _field_path(prefix, err["loc"]), _problem(err)))
             continue
         missing = [f"{prefix}.{p}" for p in unsourced(entry)]
         if isinstance(entry, CatalogDevice):

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ScenarioError, ScenarioErrors
+from ..profiles.catalog_profiles import load_profiles
 from ..spec.names import check_names
 from ..spec.schema import ScenarioSpec, StageSpec
 from .pipeline_checks import check_pipelines
+from .predicted import GENERIC
 from .service import ServiceTimeError, service_time
 from .stages import stage_estimate
 
@@ -36,6 +38,9 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
             if item.name in seen:
                 errors.append(ScenarioError(source, f"{key}[{i}].name", f"duplicate name {item.name!r} (also {key}[{seen[item.name]}])"))
             seen[item.name] = i
+    unknown_like = _unknown_like(spec)
+    errors.extend(ScenarioError(source, f"models[{i}].like", problem) for i, problem in unknown_like.items())
+    uncosted = {spec.models[i].name for i in unknown_like}
     cameras = {c.name: c for c in spec.cameras}
     models = {m.name: m for m in spec.models}
     units = {u.name: u for u in spec.compute_units}
@@ -60,7 +65,7 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
                     stage_estimate(resize, cameras[stream.camera], on, models)
                 except ServiceTimeError as exc:
                     errors.append(ScenarioError(source, f"streams[{i}].input", f"the resize on {on.name!r}: {exc}"))
-        if stream.camera in cameras and stream.model in models and stream.unit in units:
+        if stream.camera in cameras and stream.model in models and stream.unit in units and stream.model not in uncosted:
             unit = units[stream.unit]
             try:
                 cam = cameras[stream.camera]
@@ -80,6 +85,13 @@ def scenario_errors(spec: ScenarioSpec) -> list[ScenarioError]:
     errors.extend(_check_thermal_references(spec))
     errors.extend(check_names(spec))
     return errors
+
+
+def _unknown_like(spec: ScenarioSpec) -> dict[int, str]:
+    """Models whose ``like`` names no catalog profile (nor ``generic``), by index, with the problem."""
+    profiles = load_profiles()
+    return {i: f"no catalog profile named {m.like!r} to cost {m.name!r} like (known: {GENERIC}, {', '.join(sorted(profiles))})"
+            for i, m in enumerate(spec.models) if m.catalog is None and m.like != GENERIC and m.like not in profiles}
 
 
 def _check_thermal_references(spec: ScenarioSpec) -> list[ScenarioError]:

@@ -1,16 +1,28 @@
 """The cost profile a scenario's model runs with in the performance model (:mod:`edgesim.model.service`).
 
-The model's counted profile when it names a catalog model (``catalog: yolov8n``), else a profile built from its op
-count (stated in the detail): its identity is its name, and the calibration's family heuristic splits its ops
-over operator classes (:func:`edgesim.calibration.predict.features_of`).
+The model's counted profile when it names a catalog model (``catalog: yolov8n``). A model known only by its op
+count runs as a network like ``like`` (default ``resnet50``: the white paper's "ResNet-50-class"): that network's
+counted profile scaled to the model's op count, with its identity (so its latents and the unit's measured points
+of it apply, and the same op count gets the same answer with or without ``catalog: resnet50``), marked
+``extra["like"]`` and ``extra["ops_scale"]``. ``like: generic``: all dense convolution under the model's own name.
+The calibration's family heuristic splits any profile's ops over operator classes
+(:func:`edgesim.calibration.predict.features_of`).
 """
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
+from ..catalog.loader import load_catalog
 from ..physics.profile import ModelProfile
 from ..profiles.catalog_profiles import load_profiles
 from ..spec.schema import ModelSpec
+from .given_profile import given_profile
 
-__all__ = ["BYTES_PER_PARAM", "generic_profile", "model_profile"]
+__all__ = ["BYTES_PER_PARAM", "GENERIC", "generic_profile", "model_profile", "scaled_profile"]
+
+GENERIC = "generic"
+"""``like: generic``: the op count as dense convolution, with no network's measurements behind it."""
 
 BYTES_PER_PARAM = {"int4": 0.5, "int8": 1.0, "fp16": 2.0, "bf16": 2.0, "fp32": 4.0}
 
@@ -27,22 +39,48 @@ def generic_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelPro
                         extra={"canonical": model.name, "generic": "true"})
 
 
-def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfile:
-    """The counted catalog profile of the model's catalog identity, else :func:`generic_profile`.
+def scaled_profile(profile: ModelProfile, total_ops: float, why: str, extra: dict[str, str] | None = None) -> ModelProfile:
+    """``profile`` with its operator classes scaled to ``total_ops`` at its reference input (its class split, weights
+    and identity kept); ``extra["ops_scale"]`` records the factor (a scaled profile is not the measured network)."""
+    scale = total_ops / profile.total_ops if profile.total_ops > 0 else 1.0
+    if abs(scale - 1.0) <= 1e-6 and not extra:
+        return profile
+    marks = {**profile.extra, **(extra or {})}
+    if abs(scale - 1.0) > 1e-6:
+        marks["ops_scale"] = f"{scale:.17g}"
+    return ModelProfile(profile.name, profile.ref_width_px, profile.ref_height_px,
+                        {k: v * scale for k, v in profile.ops_by_class.items()}, profile.params,
+                        profile.activation_bytes_int8, profile.max_layer_activation_bytes_int8, profile.n_layers,
+                        profile.source + f"; ops scaled x{scale:.4g} {why}", profile.pixel_scaled, marks)
 
-    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total.
+
+def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfile:
+    """The counted catalog profile of the model's catalog identity, else that of the network it is ``like``, scaled
+    to the model's op count (``like: generic``: :func:`generic_profile`).
+
+    A scenario that overrides the catalog's op count keeps the counted class split, scaled to its total. A model
+    with its own ``profile:`` (inline, or from a catalog file of ``edgesim model import``) runs with that one.
+
+    Raises
+    ------
+    KeyError
+        When ``like`` names no catalog profile (the compile checks report it as ``models[i].like``).
     """
+    if model.profile is not None:
+        return given_profile(model)
     profiles = load_profiles()
     if model.catalog is not None and model.catalog in profiles:
         profile = profiles[model.catalog]
-        ref_px = profile.ref_pixels
-        given_ops = model.ops_for(ref_px)
-        if profile.total_ops > 0 and abs(given_ops / profile.total_ops - 1.0) > 1e-6:
-            scale = given_ops / profile.total_ops
-            profile = ModelProfile(profile.name, profile.ref_width_px, profile.ref_height_px,
-                                   {k: v * scale for k, v in profile.ops_by_class.items()}, profile.params,
-                                   profile.activation_bytes_int8, profile.max_layer_activation_bytes_int8, profile.n_layers,
-                                   profile.source + f"; ops scaled x{scale:.4g} to the scenario's count", profile.pixel_scaled,
-                                   profile.extra)
-        return profile
-    return generic_profile(model, width_px, height_px)
+        ops = model.ops_for(profile.ref_pixels)
+        stated = load_catalog().models.get(model.catalog)
+        if stated is not None and math.isclose(ops, stated.ops_per_inference * profile.ref_pixels
+                                                / (stated.ref_width_px * stated.ref_height_px), rel_tol=1e-9):
+            # the catalog's own count of the network (its published figure, which the counted profile may round
+            # differently): the counted class split at that total, still the measured network
+            return replace(profile, ops_by_class={k: v * ops / profile.total_ops for k, v in profile.ops_by_class.items()})
+        return scaled_profile(profile, ops, "to the scenario's count")
+    if model.like == GENERIC:
+        return generic_profile(model, width_px, height_px)
+    like = profiles[model.like]
+    return scaled_profile(like, model.ops_for(like.ref_pixels), f"to {model.name}'s op count (a network like {model.like})",
+                          {"like": model.like, "own": model.name})

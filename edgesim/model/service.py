@@ -265,7 +265,7 @@ def _predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[st
     profile = model_profile(model, width_px, height_px)
     pred = predict_unit(post, profile, width_px, height_px, model.precision, batch)  # the reference mode: see selected_mode
     power_w = min(max(pred.power_w, unit.idle_power_w), unit.max_power_w)
-    generic = " (generic profile: op count only)" if profile.extra.get("generic") else ""
+    generic = " (generic profile: op count only)" if profile.extra.get("generic") else profile.extra.get("service_note", "")
     return replace(pred, power_w=power_w, detail=f"predicted{generic}: {pred.detail}")
 
 

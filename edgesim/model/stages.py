@@ -10,6 +10,7 @@ from typing import Any
 
 from ..physics.roofline import roofline_service_s
 from ..spec.schema import CameraSpec, ComputeUnitSpec, CountSpec, LinkSpec, ModelSpec, StageSpec
+from .predicted import GENERIC
 from .records import ServiceEstimate
 from .service import ServiceTimeError, service_time
 
@@ -102,7 +103,8 @@ def stage_estimate(stage: StageSpec, camera: CameraSpec, unit: ComputeUnitSpec, 
     per_pixel = stage.ops_per_pixel is not None
     ops = stage.ops_per_pixel if per_pixel else stage.ops_per_item
     assert ops is not None
-    synthetic = ModelSpec(name=stage.name, ops_per_pixel=ops, precision=precision)  # type: ignore[arg-type]
+    # a pre- or post-processing stage (resize, NMS, tracking) is not a network: dense work, no network's measurements
+    synthetic = ModelSpec(name=stage.name, ops_per_pixel=ops, precision=precision, like=GENERIC)  # type: ignore[arg-type]
     # a measured point that happens to share the stage's name is not this stage's cost
     if unit.measured_point(stage.name) is not None:
         unit = unit.model_copy(update={"measured": tuple(p for p in unit.measured if p.model != stage.name)})

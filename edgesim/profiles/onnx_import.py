@@ -36,7 +36,17 @@ from edgesim.physics.profile import OP_CLASSES, ModelProfile, OpClass
 from edgesim.profiles import counting
 from edgesim.textfile import MAX_ONNX_BYTES
 
-__all__ = ["OnnxImportError", "profile_from_onnx"]
+__all__ = ["COUNTING_CONVENTION", "OnnxImportError", "catalog_entry", "profile_from_onnx"]
+
+COUNTING_CONVENTION = (
+    "edgesim.profiles.onnx_import: Conv / ConvTranspose / Gemm / MatMul ops = 2 x MACs (grouped -> depthwise, 1 x 1 -> "
+    "pointwise, else conv; a MatMul of two activations -> attention); elementwise, activation and normalisation "
+    "operators one op per output element, pooling one per window element per output, global pooling one per input "
+    "element, resize one per output element (this project's convention, counted by no published source); shape and "
+    "data-movement operators (Reshape, Concat, Transpose, QuantizeLinear ...) 0 ops; any other operator type is not "
+    "counted (listed in the sources)"
+)
+"""How :func:`profile_from_onnx` counts, as a catalog entry's ``counting_convention`` states it."""
 
 _DATA_MOVEMENT = frozenset({
     "Reshape", "Transpose", "Concat", "Split", "Slice", "Flatten", "Squeeze", "Unsqueeze", "Gather", "GatherElements",
@@ -359,3 +369,81 @@ def profile_from_onnx(path_or_model: str | Path | Any, name: str | None = None) 
                         ops_by_class={c: ops.get(c, 0.0) / batch for c in OP_CLASSES}, params=params,
                         activation_bytes_int8=activation, max_layer_activation_bytes_int8=max_activation, n_layers=n_layers,
                         source=f"ONNX graph {label}", pixel_scaled=pixel_scaled, extra=extra)
+
+
+def catalog_entry(profile: ModelProfile, onnx_label: str, sha256: str | None = None) -> dict[str, Any]:
+    """A catalog file's model entry (``models: {NAME: <this>}``) for a profile counted by :func:`profile_from_onnx`.
+
+    Every number names its source: the ONNX file (``onnx_label``, with its SHA-256 where given) and what this
+    module counts and does not (operator types it does not count are listed in ``sources.ops_per_inference``).
+    The entry reads back with :func:`edgesim.catalog.load_catalog`; a scenario's ``catalog: NAME`` then runs the
+    model with its operator-class profile.
+
+    Parameters
+    ----------
+    profile : ModelProfile
+        The counted profile (ops per inference at ``ref_width_px`` x ``ref_height_px``).
+    onnx_label : str
+        The ONNX file as the user named it.
+    sha256 : str, optional
+        Hex SHA-256 of the file's bytes.
+
+    Raises
+    ------
+    OnnxImportError
+        When the graph has no counted operations (a catalog model needs ``ops_per_inference`` > 0).
+    """
+    uncounted = profile.extra.get("uncounted_ops", "")
+    ops = {c: float(profile.ops_by_class.get(c, 0.0)) for c in OP_CLASSES}
+    total = math.fsum(ops.values())
+    if not total > 0:
+        raise OnnxImportError(f"{onnx_label}: no counted operations, nothing to write as a catalog model"
+                              + (f" (not counted: {uncounted})" if uncounted else ""))
+    graph = f"ONNX graph {onnx_label}"
+    identified = graph + (f" (sha256 {sha256})" if sha256 else "")
+    by = f"counted from {graph} by edgesim.profiles.onnx_import.profile_from_onnx"
+    batch = profile.extra.get("batch", "1")
+    per = f"per inference (graph batch {batch}: counts divided by it)" if batch != "1" else "per inference (batch 1)"
+    not_counted = f"; not counted (unknown operator types): {uncounted}" if uncounted else "; every operator type counted"
+    if profile.pixel_scaled:
+        ref = f"{graph}: the first rank-4 graph input ({profile.ref_width_px} x {profile.ref_height_px} px, NCHW or NHWC)"
+    else:
+        ref = f"{graph}: no rank-4 image input, so 1 x 1 and the counts do not scale with pixels (profile.pixel_scaled false)"
+    params = int(round(profile.params))
+    entry: dict[str, Any] = {
+        "description": f"imported from {identified} by edgesim model import",
+        "ops_per_inference": total,
+        "ref_width_px": int(profile.ref_width_px),
+        "ref_height_px": int(profile.ref_height_px),
+    }
+    sources = {
+        "ops_per_inference": f"{by}: the sum of profile.ops_by_class, {per}{not_counted}",
+        "ref_width_px": ref,
+        "ref_height_px": ref,
+    }
+    if params > 0:
+        entry["params"] = params
+        entry["weight_bytes"] = {"fp32": 4.0 * params, "fp16": 2.0 * params, "int8": float(params)}
+        sources["params"] = (f"{by}: elements of the constant floating-point and 8-bit tensors operators read as "
+                             "operands (initializers, Constant outputs, dequantised weights); shape operands and "
+                             "integer constants are not parameters")
+        sources["weight_bytes"] = "derived: params x 4 / 2 / 1 bytes (fp32 / fp16 / int8), the catalog's convention"
+    entry["counting_convention"] = COUNTING_CONVENTION
+    entry["profile"] = {
+        "ops_by_class": ops,
+        "params": float(profile.params),
+        "activation_bytes_int8": float(profile.activation_bytes_int8),
+        "max_layer_activation_bytes_int8": float(profile.max_layer_activation_bytes_int8),
+        "n_layers": int(profile.n_layers),
+        "pixel_scaled": bool(profile.pixel_scaled),
+        "source": identified + ", counted by edgesim.profiles.onnx_import",
+    }
+    sources["profile.ops_by_class"] = f"{by}, {per}: ops by operator class as counting_convention says{not_counted}"
+    sources["profile.params"] = f"{by}: as 'params' (0: the graph has no constant weight tensors)"
+    sources["profile.activation_bytes_int8"] = (f"{by}: every layer output read outside its fused group (an elementwise "
+                                                "operator fed by one layer is fused into it) or a graph output, one byte "
+                                                "per element, " + per)
+    sources["profile.max_layer_activation_bytes_int8"] = f"{by}: the largest of the outputs activation_bytes_int8 sums"
+    sources["profile.n_layers"] = f"{by}: the Conv, ConvTranspose, Gemm and MatMul nodes"
+    entry["sources"] = sources
+    return entry

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from .profile import ModelProfileSpec
 from .types import Bytes, Name, Ops, OpsPerPixel, Pixels, Precision, Spec, TimeS
 
 __all__ = ["ModelSpec"]
@@ -15,6 +16,12 @@ class ModelSpec(Spec):
 
     Give either ``ops_per_pixel`` or ``ops_per_inference`` at ``ref_width_px`` x ``ref_height_px``.
     One op is one multiply or one add (ops = 2 x MACs).
+
+    A model that names no catalog profile (``catalog:``) runs in the performance model as a network *like*
+    ``like`` scaled to its op count: that network's operator mix, its measured behaviour on the unit and the
+    unit's kind, and the kind's trend of speed with op count. The default, ``resnet50``, is the white paper's
+    sizing assumption (a "ResNet-50-class" network of ~150k ops per pixel); ``generic`` is all dense convolution
+    with no network's measurements behind it.
     """
 
     name: Name
@@ -28,7 +35,9 @@ class ModelSpec(Spec):
     activation_bytes: Bytes | None = None  # bytes moved for activations per inference at the ref resolution
     input_bytes_per_pixel: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 3.0  # uint8 RGB; scales with pixels
     overhead_s: TimeS = 0.0  # fixed per-inference cost (launch, DMA setup) in the roofline estimate
+    like: Name = "resnet50"  # the catalog network an op-count-only model is costed like (or "generic")
     sources: dict[str, str] = {}
+    profile: ModelProfileSpec | None = None  # ops by operator class at the ref resolution (edgesim model import)
 
     @model_validator(mode="after")
     def _one_cost(self) -> ModelSpec:

@@ -9,6 +9,7 @@ The classes live in modules by domain; this module re-exports every public name 
 - :mod:`.types`: the sanity bounds (``MAX_...``), the ``Annotated`` aliases with units, the base :class:`Spec`;
 - :mod:`.camera`: cameras, their arrival process and power draw;
 - :mod:`.model`: neural model specs;
+- :mod:`.profile`: a model's operator-class profile (``edgesim model import``);
 - :mod:`.unit`: compute units, measured points, leakage, batching, sleep, power modes;
 - :mod:`.dvfs`: DVFS states and transitions, thermal throttles;
 - :mod:`.platform`: thermal network, fan, ambient and sun, platform loads, memory buses, schedules;
@@ -24,6 +25,7 @@ from .dvfs import DvfsStateSpec, DvfsTransitionSpec, RegulatorSpec, ThrottleSpec
 from .model import ModelSpec
 from .pipeline import CountSpec, LinkSpec, LoadSpec, PipelineSpec, StageSpec, StreamInputSpec, StreamSpec
 from .platform import AmbientProfileSpec, FanSpec, MemoryBusSpec, PlatformLoadSpec, ScheduleSpec, SunSpec, ThermalLinkSpec, ThermalNodeSpec, ThermalSpec
+from .profile import PROFILE_OP_CLASSES, ModelProfileSpec, OpsByClassSpec
 from .scenario import RecordSpec, ScenarioSpec
 from .types import (
     ABSOLUTE_ZERO_C,
@@ -91,4 +93,4 @@ __all__ = ["BatterySpec", "IdealBatterySpec", "KibamBatterySpec", "LiionBatteryS
     "Pixels", "PositiveBytes", "PositiveFloat", "PositiveInt", "PositivePowerW", "PositiveTimeS", "PowerW",
     "QueueLength", "RefName", "TemperatureC", "TemperatureDeltaK", "TimeS", "Spec", "not_empty", "MeasuredPoint",
     "ExpLeakageSpec", "BatchTimeSpec", "BatchingSpec", "PowerCurveSpec", "PowerModeSpec", "SleepSpec",
-    "ComputeUnitSpec"]
+    "ComputeUnitSpec", "ModelProfileSpec", "OpsByClassSpec", "PROFILE_OP_CLASSES"]

@@ -230,8 +230,12 @@ def test_thermal_resistance_consistent_with_power(thermal, catalog):
     one = next(r for r in rows if r["device"] == "hailo8" and r["n_units"] == 1)
     two = next(r for r in rows if r["n_units"] == 2)
     assert not one["sustained"] and 0 < one["achieved_fraction"] < 1
-    # saturated: the busy power of the performance model, just below max_power_w (the share of busy time the arrays wait)
-    assert one["unit_power_w"] == pytest.approx(catalog.devices["hailo8"].units["npu"].max_power_w, rel=0.01)
+    # saturated on ResNet-50-class networks: the busy power the Hailo-8 was measured at on ResNet-50 (white paper, 3.03 W at
+    # 224 x 224), carried to 640 x 480 by the power model (a little more activity per call), below max_power_w
+    hailo = catalog.devices["hailo8"].units["npu"]
+    measured_w = next(p.power_w for p in hailo.measured if p.model == "resnet50")
+    assert measured_w <= one["unit_power_w"] <= hailo.max_power_w
+    assert one["unit_power_w"] == pytest.approx(measured_w, rel=0.02)
     assert two["achieved_fraction"] > one["achieved_fraction"]  # two chips deliver more of the workload
     assert two["r_k_per_w"] >= one["r_k_per_w"]  # each of two chips is no harder to cool (both saturate under the model)
     assert all(not math.isnan(r["r_k_per_w"]) for r in rows)
