@@ -533,7 +533,8 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
         notes.append(f"80% interval: sigma {sigma:.2f} (log) x z [{z_lo:.2f}, {z_hi:.2f}] of the {z_key} protocol")
     return ServicePrediction(service_s=service_s, latency_s=latency_s, throughput_fps=1.0 / service_s, power_w=power_w,
                              source=source, service_s_low=min(low, service_s), service_s_high=max(high, service_s),
-                             detail="; ".join(notes), prediction=pred, sigma_log=sigma)
+                             detail="; ".join(notes), prediction=pred, sigma_log=sigma,
+                             measured_quantity=None if exact is None else exact["quantity"])
 
 
 def predict_service(device_name: str, unit_name: str | None, model_profile: ModelProfile, width_px: int, height_px: int,

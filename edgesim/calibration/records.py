@@ -174,6 +174,9 @@ class ServicePrediction:
         The physics model's full output at the parameters' mean.
     sigma_log : float
         Standard deviation of the log prediction (before the interval's calibration), log units.
+    measured_quantity : {"throughput", "latency"} or None
+        Which quantity an exact measured point (same network, input size, precision and batch) set: the service
+        time (``throughput``) or the latency (``latency``); None: predicted.
     """
 
     service_s: float
@@ -186,3 +189,4 @@ class ServicePrediction:
     detail: str
     prediction: Prediction
     sigma_log: float = 0.0
+    measured_quantity: Literal["throughput", "latency"] | None = None

@@ -241,7 +241,8 @@ def _pipeline_model(spec: ScenarioSpec, pipe: PipelineSpec, camera: CameraModel,
         link = links.get(stage.link) if stage.link is not None else None
         estimates.append(_on_unit(stage_estimate(stage, cam_spec, unit_specs[place], models, link), unit_specs[place]))
         placed.append(units[place])
-        latency.append(link.latency_s if link is not None else 0.0)
+        # a link's latency after each transfer; a compute stage's result delay (its host round trip) after each job
+        latency.append(link.latency_s if link is not None else estimates[-1].result_delay_s)
     idle_s = [_idle_job_s(e, u, buses) for e, u in zip(estimates, placed)]
     pixels = [stage_pixels(stage, cam_spec) for stage in stages]
     ops_per_job = [

@@ -57,6 +57,11 @@ class ServiceEstimate:
     ``compute_s`` and ``memory_bytes`` are the roofline parts a shared memory bus needs (0 bytes: not
     memory-bound); ``overhead_s`` is the fixed per-inference cost outside the roofline. ``dynamic_power_w`` is set
     when the estimate is compiled onto its unit (:mod:`edgesim.model.compile`).
+
+    ``result_delay_s`` is what the model's latency adds to the occupancy: the time from the unit finishing a job
+    to its result being available (the host round trip of :func:`edgesim.physics.performance.predict`), s. It is a
+    pure delay: the unit is free meanwhile, so it adds to every job's latency and not to the unit's busy time.
+    ``latency_s = service_s + result_delay_s`` is the model's SingleStream latency on an idle unit.
     """
 
     service_s: float
@@ -71,6 +76,7 @@ class ServiceEstimate:
     # what one job adds to its unit's power while it runs at full speed, W: active_power_w less the unit's static
     # power, compiled against the unit the job runs on (None: not yet placed on a unit)
     dynamic_power_w: float | None = None
+    result_delay_s: float = 0.0  # s after the unit is done until the result is out (0: latency = occupancy)
 
     @property
     def interval_s(self) -> tuple[float, float]:
@@ -78,6 +84,20 @@ class ServiceEstimate:
         low = self.service_s if self.service_s_low is None else self.service_s_low
         high = self.service_s if self.service_s_high is None else self.service_s_high
         return low, high
+
+    @property
+    def latency_s(self) -> float:
+        """The model's latency of one job on an idle unit, s: the service time plus the result delay."""
+        return self.service_s + self.result_delay_s
+
+    @property
+    def latency_interval_s(self) -> tuple[float, float]:
+        """(low, high) of the latency: the service time's interval as a ratio to it, applied to the latency (the
+        same relative 80% interval; the point itself when the service time is measured or given)."""
+        low, high = self.interval_s
+        if self.service_s <= 0.0:
+            return self.latency_s, self.latency_s
+        return self.latency_s * low / self.service_s, self.latency_s * high / self.service_s
 
 
 @dataclass(frozen=True)
@@ -230,7 +250,7 @@ class StageModel:
     link: str | None
     model: str | None
     estimate: ServiceEstimate
-    latency_s: float  # link latency after each transfer (0 for compute stages)
+    latency_s: float  # a pure delay after each job: link latency after a transfer, result delay of a compute stage
     capacity: float
     drop_newest: bool
     priority: int

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ..calibration.predict import (
+    ServicePrediction,
     UnitDatasheet,
     UnitPoint,
     UnitPosterior,
@@ -35,7 +36,7 @@ from ..calibration.predict import (
     predict_unit,
 )
 from ..catalog.loader import load_catalog
-from ..physics.performance import PowerMode, Prediction, predict
+from ..physics.performance import PowerMode, predict
 from ..physics.profile import ModelProfile
 from ..physics.roofline import MemoryTraffic, memory_traffic, roofline_service_s
 from ..profiles.catalog_profiles import load_profiles
@@ -44,8 +45,8 @@ from .predicted import model_profile
 from .records import ServiceEstimate
 
 __all__ = ["ServiceTimeError", "catalog_condition_solutions", "catalog_units", "has_given_efficiency", "measured_point_for",
-           "mode_power_w", "model_batch_line", "predict_on_unit", "selected_mode", "service_time", "unconditioned_posterior",
-           "unit_efficiency", "unit_posterior"]
+           "mode_power_w", "model_batch_line", "predict_on_unit", "result_delay_s", "selected_mode", "service_time",
+           "unconditioned_posterior", "unit_efficiency", "unit_posterior"]
 
 
 class ServiceTimeError(ValueError):
@@ -243,9 +244,10 @@ def _peaks_differ(unit: ComputeUnitSpec, post: UnitPosterior) -> bool:
 
 
 def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
-                    batch: float = 1) -> tuple[float, float, float, float, str, str, Prediction]:
-    """(service_s, low_s, high_s, power_w, source, detail, prediction) of ``model`` on ``unit`` at a batch (cached:
-    a compile asks once per unit, model, input size and batch)."""
+                    batch: float = 1) -> ServicePrediction:
+    """The performance model's prediction of ``model`` on ``unit`` at a batch (the unit's reference power mode; its
+    power held within the unit's idle and max power, its detail prefixed ``predicted``). Cached: a compile asks once
+    per unit, model, input size and batch."""
     key = (_key(unit, models, width_px, height_px), model.model_dump_json(), width_px, height_px, batch)
     hit = _PRED_CACHE.get(key)
     if hit is not None:
@@ -257,18 +259,42 @@ def predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str
     return out
 
 
-_PRED_CACHE: dict[tuple[object, ...], tuple[float, float, float, float, str, str, Prediction]] = {}
+_PRED_CACHE: dict[tuple[object, ...], ServicePrediction] = {}
 
 
 def _predict_on_unit(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[str, ModelSpec], width_px: int, height_px: int,
-                     batch: float) -> tuple[float, float, float, float, str, str, Prediction]:
+                     batch: float) -> ServicePrediction:
     post = unit_posterior(unit, models, width_px, height_px)
     profile = model_profile(model, width_px, height_px)
     pred = predict_unit(post, profile, width_px, height_px, model.precision, batch)  # the reference mode: see selected_mode
     power_w = min(max(pred.power_w, unit.idle_power_w), unit.max_power_w)
     generic = " (generic profile: op count only)" if profile.extra.get("generic") else profile.extra.get("service_note", "")
-    return (pred.service_s, pred.service_s_low, pred.service_s_high, power_w, pred.source, f"predicted{generic}: {pred.detail}",
-            pred.prediction)
+    return replace(pred, power_w=power_w, detail=f"predicted{generic}: {pred.detail}")
+
+
+def result_delay_s(pred: ServicePrediction, kind: str) -> float:
+    """What a prediction's latency adds to its occupancy, seconds: the time from the unit finishing a batch to its
+    results being out, during which the unit is free (:attr:`ServiceEstimate.result_delay_s`).
+
+    * predicted (``calibrated``, ``prior``) on an accelerator (``kind`` not ``cpu``): the engine's host round
+      trip, ``latency - t_batch`` of the physics model, times the unit's anchor on this network (the factor the
+      prediction's times carry);
+    * an exact measured latency: the measured latency less the batch's service time, so that (at batch 1) service
+      + delay is that latency (never below 0);
+    * an exact measured throughput: 0 (a measured per-inference figure is taken as the whole latency, so a unit
+      given by its own measured rate keeps latency = wait + 1 / rate);
+    * a CPU: 0. The CPU is the host: there is no round trip to wait out while the unit is free, and a CPU's
+      published latencies alone do not tell its engine time from its host term (the Raspberry Pi 5's ultralytics
+      latencies fit a 106 ms host term, an artefact of that split).
+    """
+    if kind == "cpu" or pred.measured_quantity == "throughput":
+        return 0.0
+    if pred.measured_quantity == "latency":
+        return max(0.0, pred.latency_s - pred.service_s * pred.prediction.batch)
+    phys = pred.prediction
+    if phys.latency_s <= 0.0:
+        return 0.0
+    return max(0.0, phys.latency_s - phys.batch_s) * pred.latency_s / phys.latency_s
 
 
 def selected_mode(unit: ComputeUnitSpec) -> PowerMode | None:
@@ -319,7 +345,8 @@ def model_batch_line(unit: ComputeUnitSpec, model: ModelSpec, models: Mapping[st
     memory reloaded once per batch, so batching gains only where they do not fit."""
     if has_given_efficiency(unit, model):
         return None
-    service_s, _, _, _, _, _, pred = predict_on_unit(unit, model, models, width_px, height_px)
+    at_one = predict_on_unit(unit, model, models, width_px, height_px)
+    service_s, pred = at_one.service_s, at_one.prediction
     k = service_s / pred.batch_s if pred.batch_s > 0 else 1.0
     fixed_s = k * pred.fixed_s
     mode = selected_mode(unit)
@@ -345,7 +372,10 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
     mode = selected_mode(unit)
     if not has_given_efficiency(unit, model):
         load_calibrated()  # the shipped calibration (cached)
-        service_s, low, high, power_w, source, detail, _ = predict_on_unit(unit, model, models, width, height)
+        pred = predict_on_unit(unit, model, models, width, height)
+        service_s, low, high, power_w, source, detail = (pred.service_s, pred.service_s_low, pred.service_s_high, pred.power_w,
+                                                         pred.source, pred.detail)
+        delay_s = result_delay_s(pred, unit.kind)  # the host's share: a power mode's clock does not set it (as in physics.predict)
         if mode is not None:
             ratio = _mode_time_ratio(unit, model, models, width, height, mode)
             service_s, low, high = service_s * ratio, low * ratio, high * ratio
@@ -365,7 +395,8 @@ def service_time(unit: ComputeUnitSpec, model: ModelSpec, pixels: int, models: M
         return ServiceEstimate(total_s, power_w, source, detail, compute_s=service_s,
                                memory_bytes=traffic.total_bytes if traffic else 0.0, overhead_s=extra,
                                service_s_low=None if source == "measured" else (low + extra) * stretch,
-                               service_s_high=None if source == "measured" else (high + extra) * stretch)
+                               service_s_high=None if source == "measured" else (high + extra) * stretch,
+                               result_delay_s=delay_s)
     precision = model.precision
     peak = unit.peak_ops_per_s.get(precision)
     if peak is None:

@@ -120,7 +120,7 @@ def _latency_panel(ax: Axes, trace: pd.DataFrame) -> None:
     labels = stream_labels(done)
     for name in dict.fromkeys(labels):
         rows = done[labels == name]
-        ax.plot(rows["arrival_s"], 1e3 * (rows["end_s"] - rows["arrival_s"]), ".", markersize=2, label=name)
+        ax.plot(rows["arrival_s"], 1e3 * rows["latency_s"], ".", markersize=2, label=name)
     ax.set_ylabel("latency (ms)\nat arrival")
     ax.set_ylim(bottom=0)
 

@@ -237,7 +237,9 @@ def _stream_trace(state: RunState, stream_ids: set[int]) -> pd.DataFrame | None:
     trace.insert(1, "camera", trace["stream"].map(lambda i: names[i][0]))
     trace.insert(2, "model", trace["stream"].map(lambda i: names[i][1]))
     trace.insert(3, "unit", trace["stream"].map(lambda i: names[i][2]))
-    trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"], np.nan)
+    # end_s is when the unit finished the job; its result is out the stream's result delay later (the latency's end)
+    delay_s = trace["stream"].map({s.index: s.result_delay_s for s in state.streams})
+    trace["latency_s"] = np.where(trace["status"] == "completed", trace["end_s"] - trace["arrival_s"] + delay_s, np.nan)
     return trace
 
 
@@ -258,8 +260,10 @@ def pipeline_trace_rows(p: PipelineSim) -> list[dict[str, Any]]:
 
 
 def load_trace_rows(load: LoadSim) -> list[dict[str, Any]]:
-    """With tracing on: one row per completed sample (query id, issue time, completion time)."""
-    return [{"load": load.name, "query": q, "issue_s": a, "end_s": e, "latency_s": e - a} for q, a, e in load.trace or ()]
+    """With tracing on: one row per completed sample (query id, issue time, the unit's completion time, latency to its
+    result: the completion plus the result delay)."""
+    delay_s = load.result_delay_s
+    return [{"load": load.name, "query": q, "issue_s": a, "end_s": e, "latency_s": e - a + delay_s} for q, a, e in load.trace or ()]
 
 
 def _platform_load_series_w(state: RunState) -> Any:

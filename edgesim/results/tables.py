@@ -18,7 +18,7 @@ from ..sim.stream import StreamSim
 from ..sim.unit import UnitSim
 from .latency import latency_stats
 
-__all__ = ["load_row", "memory_bus_rows", "pipeline_row", "ratio", "service_ms", "stream_row", "unit_row"]
+__all__ = ["latency_model_ms", "load_row", "memory_bus_rows", "pipeline_row", "ratio", "service_ms", "stream_row", "unit_row"]
 
 
 def ratio(num: float, den: float) -> float | None:
@@ -30,6 +30,13 @@ def service_ms(estimate: ServiceEstimate) -> dict[str, float]:
     """One job's service time in ms: the estimate and its 80% interval (low = high = estimate when measured or given)."""
     low_s, high_s = estimate.interval_s
     return {"estimate": estimate.service_s * 1e3, "low": low_s * 1e3, "high": high_s * 1e3}
+
+
+def latency_model_ms(estimate: ServiceEstimate) -> dict[str, float]:
+    """The model's latency of one job on an idle unit in ms (service time + result delay) and its 80% interval (the
+    service time's interval, as a ratio, applied to the latency)."""
+    low_s, high_s = estimate.latency_interval_s
+    return {"estimate": estimate.latency_s * 1e3, "low": low_s * 1e3, "high": high_s * 1e3}
 
 
 def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
@@ -51,6 +58,8 @@ def stream_row(s: StreamSim, window_s: float, in_flight: int) -> dict[str, Any]:
         "drop_rate": ratio(s.dropped, s.frames_offered) or 0.0,
         "latency_ms": latency_stats(s.latencies).as_dict(),
         "service_ms": service_ms(m.estimate),
+        "result_delay_ms": m.estimate.result_delay_s * 1e3,
+        "latency_model_ms": latency_model_ms(m.estimate),
         "service_source": m.estimate.source,
         "service_detail": m.estimate.detail,
         "ops_per_inference": m.ops_per_inference,
@@ -152,7 +161,8 @@ def pipeline_row(p: PipelineSim, window_s: float) -> dict[str, Any]:
             "service_ms": owner.service_s * 1e3,
             "idle_job_ms": stage.idle_job_s * 1e3,
             "mean_service_ms": owner.job_time_s / owner.jobs_completed * 1e3 if owner.jobs_completed else None,
-            "link_latency_ms": stage.latency_s * 1e3,
+            "link_latency_ms": stage.latency_s * 1e3 if stage.is_transfer else 0.0,
+            "result_delay_ms": stage.estimate.result_delay_s * 1e3,
             "service_source": stage.estimate.source,
             "service_detail": stage.estimate.detail,
             "busy_s": energy.busy_s,
@@ -209,6 +219,8 @@ def load_row(load: LoadSim, window_s: float) -> dict[str, Any]:
         "ops_per_sample": m.ops_per_sample,
         "target_qps": m.target_qps,
         "service_ms": load.service_s * 1e3,
+        "result_delay_ms": m.estimate.result_delay_s * 1e3,
+        "latency_model_ms": latency_model_ms(m.estimate),
         "idle_sample_ms": m.idle_sample_s * 1e3,
         "service_source": m.estimate.source,
         "latency_ms": lat.as_dict(),

@@ -38,6 +38,9 @@ class JobOwner:
         self.compute_s = estimate.compute_s  # roofline parts: the job shares a memory bus by its bytes
         self.memory_bytes = estimate.memory_bytes
         self.overhead_s = estimate.overhead_s
+        # s from the unit finishing a job to its result being out (the host round trip): added to the job's latency,
+        # not to the unit's busy time
+        self.result_delay_s = estimate.result_delay_s
         self.offered = 0
         unit.owner_joined(self)
 

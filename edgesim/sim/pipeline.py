@@ -19,7 +19,9 @@ Links
     link's ``latency_s`` is added *after* the transfer (propagation, DMA completion, interrupt): it does not
     occupy the link, the successors start ``latency_s`` later. While transferring the link draws
     ``idle_power_w + energy_j_per_byte x bandwidth``, so a transfer of B bytes costs exactly
-    ``B x energy_j_per_byte`` above idle.
+    ``B x energy_j_per_byte`` above idle. A model stage's result delay (its estimate's ``result_delay_s``, the
+    host round trip of the performance model) is added the same way after each of its jobs: it does not occupy
+    the unit.
 
 Drops
     A stage's queue follows its ``queue_capacity`` / ``drop_policy`` (default never_drop). A dropped stage job
@@ -75,7 +77,7 @@ class StageOwner(EnergyMeter):
         self.pipe = pipe
         self.k = stage.index
         self.stage = stage
-        self.latency_s = stage.latency_s  # link latency after each transfer (0 for compute stages)
+        self.latency_s = stage.latency_s  # pure delay after each job: link latency, or a compute stage's result delay
         self.warmup_s = pipe.warmup_s
         self.trace: list[StageTraceRecord] | None = [] if pipe.trace is not None else None
         self.jobs_dropped = 0

@@ -54,17 +54,20 @@ class StreamSim(JobOwner):
         return self.entry.offered
 
     def on_complete(self, job: list[Any], now: float) -> None:
-        """Count the job and record its latency (frame arrival to result)."""
+        """Count the job and record its latency (frame arrival to result: the unit's completion plus the estimate's
+        result delay, a pure delay that does not hold the unit). A late result counts in the interval it comes out in
+        (the last one for a result after the run's end); a job the unit finished counts as completed even when its
+        result delay runs past the end."""
         arrival_s = job[J_ARRIVAL]
-        latency_s = now - arrival_s
+        latency_s = now - arrival_s + self.result_delay_s
+        if latency_s > self.deadline_rel_s:
+            late_bin = min(int((now + self.result_delay_s) // self.interval_s), len(self.late_in_bin) - 1)
+            self.late_in_bin[late_bin] += 1
         if arrival_s >= self.warmup_s:
             self.completed += 1
             self._record_latency(latency_s)
             if latency_s > self.deadline_rel_s:
                 self.late += 1
-                self.late_in_bin[int(now // self.interval_s)] += 1
-        elif latency_s > self.deadline_rel_s:
-            self.late_in_bin[int(now // self.interval_s)] += 1
         if self.trace is not None:
             self.trace.append(TraceRecord(self.index, job[J_SEQ], arrival_s, job[J_START], now, "completed"))
 

@@ -63,10 +63,10 @@ def test_cdf_without_trace_has_a_third_of_the_frames_at_the_cool_service_time(pa
     stream, unit = summary["streams"][0], summary["units"][0]
     (curve,) = latency_cdf_curves(passive)
     assert curve.frames == stream["completed"]
-    service_ms = stream["service_ms"]["estimate"]
+    service_ms = stream["latency_model_ms"]["estimate"]  # the service time plus the result delay after it
     # before the first throttle the unit is idle at each periodic arrival (service time below the frame period):
-    # every frame takes exactly the service time, so those frames' share is (frames before the trip) / (completed)
-    assert service_ms < 1e3 / stream["nominal_fps"]
+    # every frame takes exactly the model's latency, so those frames' share is (frames before the trip) / (completed)
+    assert stream["service_ms"]["estimate"] < 1e3 / stream["nominal_fps"]
     expected = np.floor(unit["first_throttle_s"] * stream["nominal_fps"]) / stream["completed"]
     near = share_at(curve.latency_ms, curve.share, 1.05 * service_ms) - share_at(curve.latency_ms, curve.share, 0.95 * service_ms)
     assert near > 0.25  # a large share of the frames, ~9 cool minutes of 30 ("36% of frames took about 80 ms" before)
@@ -108,7 +108,7 @@ def test_stored_latencies_are_the_traced_ones():
     done = trace[(trace["status"] == "completed") & (trace["arrival_s"] >= result.summary["warmup_s"])]
     labels = stream_labels(done)
     for sample in result.detail.latencies:
-        traced_ms = 1e3 * (done.loc[labels == sample.name, "end_s"] - done.loc[labels == sample.name, "arrival_s"]).to_numpy()
+        traced_ms = 1e3 * done.loc[labels == sample.name, "latency_s"].to_numpy()  # the unit's end + the result delay
         np.testing.assert_allclose(np.sort(sample.latency_ms), np.sort(traced_ms), rtol=1e-6)
 
 
@@ -159,7 +159,8 @@ def test_drop_and_late_intervals_match_the_trace():
         np.testing.assert_array_equal(rows["dropped"].to_numpy(), expected)
         sample = next(s for s in result.detail.latencies if s.name == name)
         done = trace[(stream_labels(trace) == name) & (trace["status"] == "completed")]
-        late_end = done.loc[done["end_s"] - done["arrival_s"] > sample.deadline_ms / 1e3, "end_s"].to_numpy()
+        late = done[done["latency_s"] > sample.deadline_ms / 1e3]
+        late_end = (late["arrival_s"] + late["latency_s"]).to_numpy()  # when the late result is out
         expected_late = np.bincount(np.minimum((late_end // 1.0).astype(int), len(rows) - 1), minlength=len(rows))
         np.testing.assert_array_equal(rows["late"].to_numpy(), expected_late)
     by_name = {f"{s['camera']}/{s['model']}": s for s in result.summary["streams"]}

@@ -86,14 +86,15 @@ class LoadSim(EnergyMeter):
             self.first_issue_s = now
         self.unit.submit(self, now, query)
 
-    def later(self, fn: Callable[[float], None]) -> None:
-        """Run ``fn(now)`` just after the unit's completion handler returns (a submission from inside it would jump
-        the unit's queue: the unit calls on_complete before it starts the next waiting job)."""
-        self.schedule(Wake(lambda _e: fn(self.env._now)), NORMAL, 0.0)
+    def later(self, fn: Callable[[float], None], delay_s: float = 0.0) -> None:
+        """Run ``fn(now)`` ``delay_s`` seconds from now, and at the earliest just after the unit's completion handler
+        returns (a submission from inside it would jump the unit's queue: the unit calls on_complete before it starts
+        the next waiting job)."""
+        self.schedule(Wake(lambda _e: fn(self.env._now)), NORMAL, delay_s)
 
     def on_complete(self, job: list[Any], now: float) -> None:
         self._meter(job, now)
-        self.last_completion_s = now
+        self.last_completion_s = now + self.result_delay_s  # when its result is out (LoadGen's last response)
         if now >= self.warmup_s:
             self.samples_completed += 1
         if self.trace is not None:

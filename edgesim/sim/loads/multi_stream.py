@@ -1,5 +1,6 @@
 """MLPerf MultiStream: queries of ``samples_per_query`` samples issued at once; the next when all are done.
-Query latency = last sample done - query issue. Metric: p99 query latency (ms)."""
+Query latency = last sample's result out (its completion + ``result_delay_s``) - query issue. Metric: p99 query
+latency (ms)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

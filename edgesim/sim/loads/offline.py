@@ -35,7 +35,7 @@ class OfflineLoad(LoadSim):
     def sample_done(self, job: list[Any], now: float) -> None:
         self.samples_done_total += 1
         if now >= self.warmup_s:
-            self.latencies.append(now - job[J_ARRIVAL])
+            self.latencies.append(now - job[J_ARRIVAL] + self.result_delay_s)
         if self.samples_issued < self.model.offline_samples:
             self.later(self._refill)
 

@@ -51,7 +51,7 @@ class ServerLoad(LoadSim):
     def sample_done(self, job: list[Any], now: float) -> None:
         if job[J_ARRIVAL] >= self.warmup_s:
             self.queries_completed += 1
-            self.latencies.append(now - job[J_ARRIVAL])
+            self.latencies.append(now - job[J_ARRIVAL] + self.result_delay_s)
 
     def metric(self, latency: LatencyStats, window_s: float) -> dict[str, Any]:
         bound_s = self.model.latency_bound_s

@@ -1,5 +1,6 @@
-"""MLPerf SingleStream: one query of one sample at t = 0; the next is issued the moment it completes.
-Metric: p90 query latency (ms)."""
+"""MLPerf SingleStream: one query of one sample at t = 0; the next is issued the moment its result is out (the
+unit's completion plus the estimate's ``result_delay_s``, during which the unit is free). Metric: p90 query latency
+(ms)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -41,8 +42,8 @@ class SingleStreamLoad(LoadSim):
         if self.query_left == 0:
             if self.query_issue_s >= self.warmup_s:
                 self.queries_completed += 1
-                self.latencies.append(now - self.query_issue_s)
-            self.later(self.issue_query)
+                self.latencies.append(now + self.result_delay_s - self.query_issue_s)
+            self.later(self.issue_query, self.result_delay_s)  # the next query once this one's result is out
 
     def metric(self, latency: LatencyStats, window_s: float) -> dict[str, Any]:
         return {"value": latency.p90}
