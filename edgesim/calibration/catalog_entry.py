@@ -83,7 +83,7 @@ def build_entries(cal: Calibration, catalog: Catalog, intervals: Mapping[str, tu
                 pts = [{"model": m.model, "canonical": m.canonical, "width_px": m.width_px, "height_px": m.height_px,
                         "precision": m.precision, "batch": m.batch, "quantity": m.quantity, "value": m.value,
                         "ops": m.profile.total_ops if m.profile else None, "params": m.profile.params if m.profile else None,
-                        "source": m.source} for m in g.points]
+                        "source": m.source, "metric": m.metric} for m in g.points]
                 supported = sorted({m.precision for m in g.points} | set(unit.peak_ops_per_s))
                 ctx = g.ctx
             else:

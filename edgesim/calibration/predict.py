@@ -498,6 +498,8 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     # the unit's own points (appended last) before the shared data's; a network costed like another, or at another
     # op count than the measured one, has no exact point of its own
     for pt in reversed(post.points if ident.measured_itself and (ident.ops_scale == 1.0 or ident.key != canonical) else ()):
+        if "_p" in str(pt.get("metric", "")):
+            continue  # a latency percentile (MLPerf's p90) is not the mean latency a prediction stands for
         if (pt["canonical"] == ident.key and pt["width_px"] == width_px and pt["height_px"] == height_px
                 and pt["precision"] == pred.precision and float(pt["batch"]) == float(batch) and pt["quantity"] in ("throughput", "latency")):
             exact = pt
