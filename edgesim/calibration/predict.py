@@ -495,9 +495,10 @@ def predict_unit(post: UnitPosterior, model_profile: ModelProfile, width_px: int
     sigma = _sigma(post, prof, canonical, width_px, height_px, pred.precision, batch, speed, footprint, model_sd)
     z_lo, z_hi, z_key = _interval_z(doc, post)
     exact = None
-    # the unit's own points (appended last) before the shared data's; a network costed like another, or at another
-    # op count than the measured one, has no exact point of its own
-    for pt in reversed(post.points if ident.measured_itself and (ident.ops_scale == 1.0 or ident.key != canonical) else ()):
+    # the unit's own points (appended last) before the shared data's. A network at another op count than the measured
+    # one has no exact point, unless the unit measured this very model; one costed like another at that network's own
+    # op count is that network to the model (the same answer with or without the label)
+    for pt in reversed(post.points if ident.ops_scale == 1.0 or ident.key != canonical else ()):
         if "_p" in str(pt.get("metric", "")):
             continue  # a latency percentile (MLPerf's p90) is not the mean latency a prediction stands for
         if (pt["canonical"] == ident.key and pt["width_px"] == width_px and pt["height_px"] == height_px

@@ -75,20 +75,33 @@ def model_profile(model: ModelSpec, width_px: int, height_px: int) -> ModelProfi
     if model.catalog is not None and model.catalog in profiles:
         profile = profiles[model.catalog]
         ops = model.ops_for(profile.ref_pixels)
-        stated = load_catalog().models.get(model.catalog)
-        if stated is not None and math.isclose(ops, stated.ops_per_inference * profile.ref_pixels
-                                                / (stated.ref_width_px * stated.ref_height_px), rel_tol=1e-9):
-            # the catalog's own count of the network (its published figure, which the counted profile may round
-            # differently): the counted class split at that total, still the measured network
-            return replace(profile, ops_by_class={k: v * ops / profile.total_ops for k, v in profile.ops_by_class.items()})
+        if _is_catalog_count(model.catalog, profile, ops):
+            return _at_count(profile, ops)
         return scaled_profile(profile, ops, "to the scenario's count")
     if model.like == GENERIC:
         return generic_profile(model, width_px, height_px)
     like = profiles[model.like]
     ops = model.ops_for(like.ref_pixels)
+    marks = {"like": model.like, "own": model.name}
+    if _is_catalog_count(model.like, like, ops) and model.weight_bytes is None:
+        # at the network's own count: that network to the model (the same answer with or without catalog: NAME)
+        return _at_count(like, ops, marks)
     # a network of the class at another size carries weights in proportion to its ops (ResNet-18 / ResNet-50: 0.44x the
     # ops, 0.46x the parameters), unless the scenario states its weights
     params = (model.weight_bytes / BYTES_PER_PARAM.get(model.precision, 1.0) if model.weight_bytes is not None
               else like.params * ops / like.total_ops)
-    return scaled_profile(like, ops, f"to {model.name}'s op count (a network like {model.like})",
-                          {"like": model.like, "own": model.name}, params)
+    return scaled_profile(like, ops, f"to {model.name}'s op count (a network like {model.like})", marks, params)
+
+
+def _is_catalog_count(name: str, profile: ModelProfile, ops: float) -> bool:
+    """Whether ``ops`` at the profile's input is the catalog's own published count of the network ``name`` (which
+    the counted profile may round differently)."""
+    stated = load_catalog().models.get(name)
+    return stated is not None and math.isclose(ops, stated.ops_per_inference * profile.ref_pixels
+                                               / (stated.ref_width_px * stated.ref_height_px), rel_tol=1e-9)
+
+
+def _at_count(profile: ModelProfile, ops: float, extra: dict[str, str] | None = None) -> ModelProfile:
+    """The counted class split at the catalog's count of the network: still the measured network (no ``ops_scale``)."""
+    return replace(profile, ops_by_class={k: v * ops / profile.total_ops for k, v in profile.ops_by_class.items()},
+                   extra={**profile.extra, **(extra or {})})

@@ -8,6 +8,8 @@ import pytest
 
 import edgesim
 from edgesim.catalog import load_catalog
+from edgesim.model.compile import compile_system
+from edgesim.model.records import ServiceEstimate
 
 CATALOG = load_catalog()
 DATASHEET = {"kind": "npu", "peak_ops_per_s": {"int8": 26e12}, "idle_power_w": 0.3, "max_power_w": 3.2}
@@ -72,12 +74,14 @@ def test_a_small_op_count_on_hailo8_has_an_interval_of_nonzero_width():
     assert s["service_source"].startswith("calibrated")
 
 
-def _busy_power_w(unit: dict, model: dict, w: int, h: int) -> tuple[float, float, float, float]:
-    from edgesim.model.compile import compile_system
-
+def _estimate(unit: dict, model: dict, w: int, h: int) -> ServiceEstimate:
     data = {"name": "t", "duration_s": 10.0, "cameras": [{"name": "cam", "width_px": w, "height_px": h, "fps": 1.0}],
             "models": [model], "compute_units": [{"name": "u", **unit}], "streams": [{"camera": "cam", "model": model["name"], "unit": "u"}]}
-    est = compile_system(edgesim.scenario_from_dict(data)).streams[0].estimate
+    return compile_system(edgesim.scenario_from_dict(data)).streams[0].estimate
+
+
+def _busy_power_w(unit: dict, model: dict, w: int, h: int) -> tuple[float, float, float, float]:
+    est = _estimate(unit, model, w, h)
     low, high = est.interval_s
     return est.active_power_w, est.service_s, low, high
 
@@ -95,6 +99,8 @@ def test_resnet50_with_or_without_the_label_gets_the_same_time_and_power(device,
     p_bare, t_bare, low, high = _busy_power_w({"device": device}, bare_model, *size)
     assert t_bare == pytest.approx(t_label, rel=0.05)
     assert p_bare == pytest.approx(p_label, rel=0.05)
+    latency = [_estimate({"device": device}, m, *size).latency_s for m in ({"name": "net", "catalog": "resnet50"}, bare_model)]
+    assert latency[1] == pytest.approx(latency[0], rel=0.05)  # and the same latency (its result delay included)
     assert low <= t_label <= high
     assert high / low >= high_label / low_label  # the assumed class is no better known than the network itself
 
