@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..calibration.points import fitted_points
+from ..calibration.predict import load_calibrated
 from ..catalog.loader import Catalog, CatalogDevice, CatalogMeasured, CatalogModel, CatalogUnit, load_catalog
 from ..errors import EdgesimError
 from .common import format_table
@@ -205,6 +206,7 @@ def _peaks(unit: CatalogUnit) -> str:
 def cmd_devices(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog or [])
     fitted = fitted_points(catalog)
+    calibrated = load_calibrated()["units"]
     rows, data = [], []
     for name in sorted(catalog.devices):
         dev = catalog.devices[name]
@@ -212,23 +214,26 @@ def cmd_devices(args: argparse.Namespace) -> int:
             models = sorted({p.model for p in unit.measured})
             shown = ", ".join(models[:3]) + (f", ... ({len(models)} models)" if len(models) > 3 else "")
             n_dev, n_unit = fitted.by_device.get(name, 0), fitted.by_unit.get((name, unit_name), 0)
+            entry = calibrated.get(f"{name}/{unit_name}")
+            n_fit = None if entry is None else int(entry["n_points"])  # the points of the engine group it is fitted on
             rows.append([name, unit_name, unit.kind, dev.vendor, _peaks(unit), f"{unit.idle_power_w:.4g}", f"{unit.max_power_w:.4g}",
-                         str(n_dev), str(n_unit), shown or "-"])
+                         str(n_dev), str(n_unit), "-" if n_fit is None else str(n_fit), shown or "-"])
             data.append({"device": name, "unit": unit_name, "kind": unit.kind, "vendor": dev.vendor,
                          "peak_ops_per_s": dict(unit.peak_ops_per_s), "idle_power_w": unit.idle_power_w,
                          "max_power_w": unit.max_power_w, "measured_models": models, "points_device": n_dev,
-                         "points_unit": n_unit, "points_modelled_device": fitted.modelled.get(name, 0)})
+                         "points_unit": n_unit, "points_modelled_device": fitted.modelled.get(name, 0), "points_fitted_unit": n_fit})
     n_units = sum(len(d.units) for d in catalog.devices.values())
     mapped = sum(fitted.by_device.values())
     if args.json:
         print(json.dumps(data, indent=2))  # one object per unit (points_device repeats on each unit of a device)
     else:
         print(format_table(rows, ["device", "unit", "kind", "vendor", "peak TOPS (precision)", "idle W", "full-load W",
-                                  "points (device)", "points (unit)", "measured models"]))
+                                  "rows (device)", "rows (unit)", "fitted points", "measured models"]))
         print(f"\n{len(catalog.devices)} devices, {n_units} compute units; {mapped} of the {fitted.total_rows} rows of the "
               "packaged measurements file map to a catalog device (edgesim/calibration/devices.py)")
-        print("points: rows of that file the calibration fits the device / unit on; edgesim catalog show NAME: every "
-              "number with its unit and source")
+        print("rows: rows of that file mapped to the device / unit; fitted points: those the unit's calibrated parameters "
+              "are fitted on (a network with a cost profile, a throughput or latency; 0: the datasheet prior, e.g. a device "
+              "measured only on MLPerf's non-vision benchmarks); edgesim catalog show NAME: every number with its unit and source")
     return 0
 
 

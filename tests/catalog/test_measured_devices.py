@@ -139,10 +139,18 @@ def test_catalog_devices_command_shows_points_and_the_count(capsys):
 
     assert main(["catalog", "devices"]) == 0
     out = capsys.readouterr().out
-    assert f"{len(CATALOG.devices)} devices" in out and "points (device)" in out
+    assert f"{len(CATALOG.devices)} devices" in out and "rows (device)" in out and "fitted points" in out
     direct = Counter(DEVICE_ALIASES[r["device"].strip()][1] for r in ROWS)
     line = next(ln for ln in out.splitlines() if ln.startswith("jetson_tx2 "))
     assert f" {direct['jetson_tx2']} " in line
+    # the fitted points are those the calibration used: a device measured only where no network is modelled has none
+    units = load_calibrated()["units"]
+    for device, unit in (("hailo8", "npu"), ("jetson_xavier_nx", "gpu")):
+        row = next(ln for ln in out.splitlines() if ln.startswith(f"{device} ") and f" {unit} " in ln)
+        fitted_n = units[f"{device}/{unit}"]["n_points"]
+        assert f" {fitted_n} " in row, (device, row)
+    assert units["jetson_xavier_nx/gpu"]["n_points"] == 0 < direct["jetson_xavier_nx"]
+    assert units["hailo8/npu"]["n_points"] > 100
 
 
 def test_docs_table_lists_every_device():
