@@ -50,6 +50,7 @@ from edgesim.calibration.fit import (
     fit_group,
     log_predict,
     log_predict_jacobian,
+    log_predict_variance,
 )
 from edgesim.calibration.floor import ServiceFloor
 from edgesim.calibration.model_features import canonical_name, profile_from_counts
@@ -436,8 +437,7 @@ def _interval_z(doc: Mapping[str, Any], post: UnitPosterior) -> tuple[float, flo
 def _sigma(post: UnitPosterior, prof: ModelProfile, canonical: str, width_px: int, height_px: int, precision: str, batch: float,
            speed: float, footprint: float, model_sd: float) -> float:
     data = GroupData.from_rows([(prof, width_px, height_px, precision, batch, False, 1.0, canonical)], post.ctx.reference_precision)
-    j = log_predict_jacobian(post.theta, post.ctx, data, np.array([speed]), np.array([footprint]))[0]
-    var = float(j @ post.cov @ j)
+    var = float(log_predict_variance(post.theta, post.cov, post.ctx, data, np.array([speed]), np.array([footprint]))[0])
     return math.sqrt(max(0.0, var) + model_sd ** 2)
 
 

@@ -26,7 +26,15 @@ import numpy as np
 
 from edgesim.calibration.calibrate import Calibration, EngineGroup, all_terms, latent_points
 from edgesim.calibration.devices import source_family
-from edgesim.calibration.fit import SIGMA_OBS, UPPER_BOUNDS, PointTerms, fit_group, log_predict_jacobian, point_terms
+from edgesim.calibration.fit import (
+    SIGMA_OBS,
+    UPPER_BOUNDS,
+    PointTerms,
+    fit_group,
+    log_predict_jacobian,
+    log_predict_variance,
+    point_terms,
+)
 from edgesim.calibration.latents import fit_latent
 from edgesim.calibration.predict import ModelSpread
 from edgesim.calibration.prior import (
@@ -194,8 +202,7 @@ def _score_group(g: EngineGroup, theta: np.ndarray, cov: np.ndarray, speed: np.n
     ii = ii[order]
     sp, fp = speed[ii], footprint[ii]
     logp = point_terms(theta, g.ctx, sub).log_value(sp, fp)
-    jac = log_predict_jacobian(theta, g.ctx, sub, sp, fp)
-    var = np.einsum("ij,jk,ik->i", jac, cov, jac)
+    var = log_predict_variance(theta, cov, g.ctx, sub, sp, fp)
     out = []
     for k, i in enumerate(ii):
         cat = cats[i]

@@ -49,7 +49,10 @@ def test_own_points_condition_every_network_and_narrow_its_interval():
         s = _stream(unit, {"name": "mobilenet_v2", "catalog": "mobilenet_v2"}, extra_models=decl)
         ratios.append(_ratio(s["service_ms"]))
         assert s["service_source"].startswith("prior" if n == 0 else "calibrated")
-    assert ratios[0] > ratios[1] > ratios[2] > 1.0, ratios
+    # every point narrows the interval below the datasheet's; three points that all fit on chip do not narrow it below
+    # one point's for MobileNetV2: they leave the on-chip memory as unknown as before, and the interval's sigma points
+    # (fit.log_predict_variance) count the chance that its weights do not fit (a gradient on the flat side does not)
+    assert ratios[0] > ratios[1] > 1.0 and ratios[0] > ratios[2] > 1.0, ratios
     # the point itself is reproduced exactly
     point = _points(1)[0]
     s = _stream({**DATASHEET, "measured": [point]}, {"name": "resnet50", "catalog": "resnet50"})
