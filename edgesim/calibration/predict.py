@@ -251,10 +251,11 @@ class _Identity:
         return self.key != self.canonical or not self.like
 
     @classmethod
-    def of(cls, profile: ModelProfile, anchors: Mapping[str, float] = {}) -> _Identity:
+    def of(cls, profile: ModelProfile, anchors: Mapping[str, float] | None = None) -> _Identity:
+        """The identity of ``profile`` on a unit whose own points anchor the networks in ``anchors``."""
         canonical = str(features_of(profile).extra.get("canonical", profile.name))
         own = profile.extra.get("own")
-        key = own if own and own in anchors else canonical
+        key = own if own and own in (anchors or {}) else canonical
         like = "" if own == canonical else str(profile.extra.get("like", ""))  # a model named as the network it is like
         return cls(canonical, key, like, float(profile.extra.get("ops_scale", 1.0)))
 
