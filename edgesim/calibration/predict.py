@@ -14,15 +14,18 @@ distribution gives its service time, latency, batching gain and busy power for e
   point moves the device's efficiency and overhead for all its networks; a point's own network keeps the
   point's residual (``anchored``) and an exact (model, resolution, precision, batch) point is reproduced.
 
-The 80% interval of a prediction is ``[exp(z10 sigma), exp(z90 sigma)]`` around it, with ``sigma^2 = j Sigma j^T
-+ s_model^2``: ``Sigma`` the parameters' covariance (the prior's, or the posterior's after points), ``j`` the
-gradient of the log prediction (the delta method), ``s_model`` the spread of a network's own speed on the
-engine (:mod:`~edgesim.calibration.latents`: smaller when the network was measured on other engines or on this
-one). ``z10, z90`` are the 10th/90th percentiles of the standardized held-out residuals of the validation
-protocol that matches the unit's state (leave-one-device-out for ``prior``, one-point for a unit conditioned on
-its own few points, leave-one-(device, family)-out for a calibrated unit; each learnt on its own protocol, since
-their standardized residuals differ too much to pool), stored in the calibrated file.
-Because ``Sigma`` shrinks as points are added, the interval narrows with every point.
+The 80% interval of a prediction is ``[exp(z10 sigma), exp(z90 sigma)]`` around it, with ``sigma^2 = v +
+s_model^2``: ``v`` the variance of the log prediction under the parameters' covariance ``Sigma`` (the prior's, or
+the posterior's after points), taken by sigma points along ``Sigma``'s axes
+(:func:`~edgesim.calibration.fit.log_predict_variance`: the delta method where the prediction is smooth, bounded at
+the weight-reload kink), ``s_model`` the spread of a network's own speed on the engine
+(:mod:`~edgesim.calibration.latents`: smaller when the network was measured on other engines or on this one).
+``z10, z90`` are the 10th/90th percentiles of the standardized held-out residuals of the validation protocol that
+matches the unit's state (leave-one-device-out for a ``prior`` unit with its source family, leave-one-source-out
+without, one-point for a unit conditioned on its own few points, leave-one-(device, family)-out for a calibrated
+unit; each learnt on its own protocol, since their standardized residuals differ too much to pool), stored in the
+calibrated file. A unit's own points narrow the interval below its datasheet's; more points narrow it further where
+they inform what the prediction depends on (points that all fit on chip leave the on-chip memory unknown).
 
 The calibration was fitted on the family-heuristic operator split of :mod:`edgesim.calibration.model_features`;
 a profile with counted classes is re-split the same way (its total ops and parameters are kept) so that the
