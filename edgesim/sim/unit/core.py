@@ -35,7 +35,7 @@ from .line import WaitingLine
 if TYPE_CHECKING:  # protocols, not classes: no sim module imports another's class
     from ..ports import JobSource, PowerListener, SharedBus
 
-__all__ = ["EXP_CHUNK", "ExponentialDraws", "SleepSummary", "UnitCore", "UnitEdge"]
+__all__ = ["EXP_CHUNK", "ExponentialDraws", "SleepSummary", "UnitCore", "UnitEdge", "announce_power"]
 
 EXP_CHUNK = 4096
 
@@ -265,15 +265,7 @@ class UnitCore:
             power_w = unit_power_w(self.static_power_w, self.dyn_scale, self.dyn_sum_w, n, self.servers, self.curve)
         if self._extra_power:
             power_w = self._extra_power_w(now, power_w)
-        if power_w != self.power_w:  # the power listener and the trace are told
-            if self.platform is not None:
-                self.platform.advance(now)
-                self.power_w = power_w
-                self.platform.power_changed(now)
-            else:
-                self.power_w = power_w
-            if self.power_trace is not None:
-                self.power_trace.append((now, power_w, self.state))
+        announce_power(self, now, power_w)
 
     def refresh_power(self, now: float) -> None:
         """Recompute the unit's power now (integrals already at ``now``): a shared bus changed its jobs' rates, so
@@ -543,3 +535,19 @@ class UnitCore:
     def in_flight(self) -> list[InFlightJob]:
         """Jobs still waiting or in service (a batch's jobs count one each)."""
         return [InFlightJob(j[J_OWNER].index, j[J_ARRIVAL], j[J_SEQ], j[J_START]) for j in self.line.waiting() + list(self.running)]
+
+
+def announce_power(unit: UnitCore, now: float, power_w: float) -> None:
+    """Set ``unit``'s power to ``power_w`` at ``now`` (integrals already at ``now``) where it changes: the platform
+    advances its integrals to ``now`` first, then hears of the change, and the power trace records it. The one place
+    a unit's power changes (a job starts or ends, a DVFS state, a sleep phase)."""
+    if power_w == unit.power_w:
+        return
+    if unit.platform is not None:
+        unit.platform.advance(now)
+        unit.power_w = power_w
+        unit.platform.power_changed(now)
+    else:
+        unit.power_w = power_w
+    if unit.power_trace is not None:
+        unit.power_trace.append((now, power_w, unit.state))

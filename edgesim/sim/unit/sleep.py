@@ -10,7 +10,7 @@ from ...model.records import UnitModel
 from ..events import Wake
 from ..jobs import J_OWNER, new_job
 from ..ports import JobSource
-from .core import SleepSummary, UnitCore
+from .core import SleepSummary, UnitCore, announce_power
 
 __all__ = ["ASLEEP", "AWAKE", "ENTERING", "WAKING", "SleepMixin"]
 
@@ -100,20 +100,6 @@ class SleepMixin(UnitCore):
         elif not self._armed:
             self._arm(now)
 
-    def _phase_power(self, now: float, power_w: float) -> None:
-        """Set the power of a sleep phase (integrals already at ``now``): listener and trace are told, as in
-        :meth:`UnitCore._update_power`."""
-        if power_w == self.power_w:
-            return
-        if self.platform is not None:
-            self.platform.advance(now)
-            self.power_w = power_w
-            self.platform.power_changed(now)
-        else:
-            self.power_w = power_w
-        if self.power_trace is not None:
-            self.power_trace.append((now, power_w, self.state))
-
     def _arm(self, now: float) -> None:
         self._armed = True
         self._timer_token += 1
@@ -130,7 +116,7 @@ class SleepMixin(UnitCore):
         self.advance(now)
         if self.sleep.entry_s > 0:
             self.phase = ENTERING
-            self._phase_power(now, self._entry_w)
+            announce_power(self, now, self._entry_w)
             self._schedule(Wake(self._on_entered), NORMAL, self.sleep.entry_s)
         else:
             self._fall_asleep(now)
@@ -148,7 +134,7 @@ class SleepMixin(UnitCore):
     def _fall_asleep(self, now: float) -> None:
         self.phase = ASLEEP
         self._asleep_since_s = now
-        self._phase_power(now, self.sleep.sleep_power_w)
+        announce_power(self, now, self.sleep.sleep_power_w)
 
     def _start_wake(self, now: float) -> None:
         """Begin the wake (integrals already at ``now``); with no wake latency the unit is awake at once."""
@@ -158,7 +144,7 @@ class SleepMixin(UnitCore):
         self.wakes += 1
         if self.sleep.wake_s > 0:
             self.phase = WAKING
-            self._phase_power(now, self._wake_w)
+            announce_power(self, now, self._wake_w)
             self._schedule(Wake(self._on_woken), NORMAL, self.sleep.wake_s)
         else:
             self._awake(now)
